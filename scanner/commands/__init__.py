@@ -1,0 +1,21 @@
+"""Subcommands of `mijian`, one module each; every module has add_parser(subparsers)."""
+
+from __future__ import annotations
+
+import argparse
+
+EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+
+
+def add_common_options(parser: argparse.ArgumentParser, suppress: bool = True) -> None:
+    """--config and --lang, accepted before or after the subcommand."""
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--config", metavar="FILE", default=default,
+                        help="配置文件 (TOML)；默认读取 $MIJIAN_CONFIG，再用内置默认值 / settings file")
+    parser.add_argument("--lang", choices=["zh", "en"], default=default,
+                        help="界面语言 / language of messages and reports (default: zh)")
+
+
+from scanner.commands import scan  # noqa: E402
+
+COMMANDS = [scan]

@@ -1,0 +1,86 @@
+"""`mijian scan`: decide every file under the given paths, record the run, print or write the report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from scanner.commands import EXIT_FOUND, EXIT_OK, add_common_options
+from scanner.config import load_config
+from scanner.i18n import t
+from scanner.report import write_report
+from scanner.scan import scan_paths
+from scanner.store.db import Store, default_db_path
+
+
+def add_parser(subparsers) -> None:
+    scan = subparsers.add_parser("scan", help="扫描文件和文件夹并给出结论 / scan files and folders")
+    add_common_options(scan)
+    scan.add_argument("paths", nargs="+", metavar="PATH", help="要扫描的文件或文件夹 / files or folders")
+    scan.add_argument("--db", metavar="FILE", help=f"SQLite 数据库 / database (default: {default_db_path()})")
+    scan.add_argument("--rescan", action="store_true",
+                      help="不沿用未变文件的历史结果 / do not reuse stored results for unchanged files")
+    scan.add_argument("--format", choices=["table", "jsonl", "json", "csv"], default="table",
+                      help="输出格式 / output format (default: table)")
+    scan.add_argument("-o", "--output", metavar="FILE", help="输出写入文件 / write the output to FILE")
+    scan.add_argument("--html", metavar="FILE", help="另存 HTML 报告 / also write a self-contained HTML report")
+    scan.add_argument("--fail-on", choices=["flag", "block", "never"], default="flag",
+                      help="何种结论使退出码为 1 / which verdicts make the exit code 1 (default: flag)")
+    scan.add_argument("--no-progress", action="store_true", help="不显示进度条 / hide the progress bar")
+    scan.set_defaults(handler=run)
+
+
+def _exit_code(counts: dict[str, int], fail_on: str) -> int:
+    if fail_on == "never":
+        return EXIT_OK
+    if counts["block"] or (fail_on == "flag" and counts["flag"]):
+        return EXIT_FOUND
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace, lang: str) -> int:
+    config = load_config(args.config)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    db_path = Path(args.db) if args.db else default_db_path()
+    show_progress = not args.no_progress and sys.stderr.isatty()
+    with ExitStack() as stack:
+        store = Store(db_path)
+        stack.callback(store.close)
+        progress = None
+        task = None
+        if show_progress:
+            progress = stack.enter_context(Progress(
+                TextColumn(t("progress", lang)), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                console=err, transient=True,
+            ))
+
+        def on_start(total: int) -> None:
+            nonlocal task
+            if progress is not None:
+                task = progress.add_task("scan", total=total)
+
+        def on_item(_result) -> None:
+            if progress is not None:
+                progress.advance(task)
+
+        run = scan_paths(args.paths, config, store=store, rescan=args.rescan, on_start=on_start, on_item=on_item)
+    results = run.results
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as fh:
+            write_report(args.format, results, fh, lang)
+        err.print(t("written", lang, path=args.output))
+    else:
+        write_report(args.format, results, sys.stdout, lang)
+    if args.html:
+        with open(args.html, "w", encoding="utf-8") as fh:
+            write_report("html", results, fh, lang)
+        err.print(t("written", lang, path=args.html))
+    if args.format != "table" or args.output:
+        counts = run.counts
+        err.print(t("summary", lang, total=len(results), **counts))
+    return _exit_code(run.counts, args.fail_on)

@@ -1,0 +1,173 @@
+"""Settings from TOML (configs/), validated at load, with defaults in code."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from scanner.errors import ConfigError
+from scanner.model import VERDICTS
+
+ENV_VAR = "MIJIAN_CONFIG"
+
+DEFAULT_RULES: dict[str, str] = {
+    "marking.national_secret": "block",
+    "marking.work_secret": "block",
+    "marking.commercial_secret": "block",
+    "content.sensitive": "flag",
+    "protection.missing": "block",
+    "protection.unapproved": "block",
+    "scan.unreadable": "block",
+    "scan.unsupported": "block",
+    "scan.no_text": "block",
+    "scan.limit": "block",
+    "scan.empty": "allow",
+}
+
+# Reasons that mean "could not be read": fail closed, never configurable to allow.
+FAIL_CLOSED_RULES = ("scan.unreadable", "scan.unsupported", "scan.no_text", "scan.limit")
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    max_file_size: int = 100 * 1024 * 1024
+    follow_symlinks: bool = False
+
+
+@dataclass(frozen=True)
+class DetectSettings:
+    lexicon_dir: str = ""
+    other_lexicon: str = ""
+    category_threshold: float = 0.5
+    score_scale: float = 3.0
+    context_chars: int = 30
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    destination: str = "external"
+    rules: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_RULES))
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    lang: str = "zh"
+
+
+@dataclass(frozen=True)
+class Config:
+    scan: ScanSettings = field(default_factory=ScanSettings)
+    detect: DetectSettings = field(default_factory=DetectSettings)
+    policy: PolicySettings = field(default_factory=PolicySettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
+    source: str = "<built-in>"
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data.pop("source")
+        return data
+
+    def fingerprint(self) -> str:
+        """A hash of every setting that can change a verdict (for reusing stored results)."""
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+
+
+_SECTIONS = {"scan": ScanSettings, "detect": DetectSettings, "policy": PolicySettings, "report": ReportSettings}
+
+
+def _check_type(key: str, value, default):
+    expected = type(default)
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if expected is int and isinstance(value, bool) or not isinstance(value, expected):
+        raise ConfigError(f"配置项 {key} 的类型应为 {expected.__name__}，实际为 {type(value).__name__} "
+                          f"(setting {key} must be {expected.__name__}, got {value!r})")
+    return value
+
+
+def _validate(raw: dict, source: str) -> Config:
+    sections = {}
+    for name, value in raw.items():
+        if name not in _SECTIONS:
+            raise ConfigError(f"未知配置节 [{name}] (unknown section [{name}] in {source})")
+        if not isinstance(value, dict):
+            raise ConfigError(f"配置项 {name} 应为一节 (setting {name} must be a table in {source})")
+    for name, cls in _SECTIONS.items():
+        given = dict(raw.get(name, {}))
+        defaults = cls()
+        values = {}
+        for key, value in given.items():
+            full = f"{name}.{key}"
+            if not hasattr(defaults, key):
+                raise ConfigError(f"未知配置项 {full} (unknown setting {full} in {source})")
+            if full == "policy.rules":
+                values[key] = _validate_rules(value)
+            else:
+                values[key] = _check_type(full, value, getattr(defaults, key))
+        sections[name] = cls(**values)
+    _validate_values(sections)
+    return Config(**sections, source=source)
+
+
+def _validate_rules(value) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ConfigError("配置项 policy.rules 应为一节 (setting policy.rules must be a table)")
+    rules = dict(DEFAULT_RULES)
+    for code, verdict in value.items():
+        key = f'policy.rules."{code}"'
+        if code not in DEFAULT_RULES:
+            raise ConfigError(f"未知规则 {key} (unknown rule {key}); 可用 / known: {', '.join(DEFAULT_RULES)}")
+        if verdict not in VERDICTS:
+            raise ConfigError(f"规则 {key} 的结论应为 allow/flag/block，实际为 {verdict!r} "
+                              f"(rule {key} must be allow, flag or block)")
+        if code in FAIL_CLOSED_RULES and verdict == "allow":
+            raise ConfigError(f"规则 {key} 不能设为 allow：无法读取的文件必须拦截 "
+                              f"(rule {key} cannot be allow: unreadable files fail closed)")
+        rules[code] = verdict
+    return rules
+
+
+def _validate_values(sections: dict) -> None:
+    scan, detect, policy, report = sections["scan"], sections["detect"], sections["policy"], sections["report"]
+    if scan.max_file_size <= 0:
+        raise ConfigError("配置项 scan.max_file_size 必须大于 0 (scan.max_file_size must be positive)")
+    if not 0.0 < detect.category_threshold <= 1.0:
+        raise ConfigError("配置项 detect.category_threshold 应在 (0, 1] 之间 (detect.category_threshold must be in (0, 1])")
+    if detect.score_scale <= 0:
+        raise ConfigError("配置项 detect.score_scale 必须大于 0 (detect.score_scale must be positive)")
+    if detect.context_chars < 0:
+        raise ConfigError("配置项 detect.context_chars 不能为负 (detect.context_chars must not be negative)")
+    if policy.destination not in ("external", "internal"):
+        raise ConfigError("配置项 policy.destination 应为 external 或 internal "
+                          "(policy.destination must be external or internal)")
+    if report.lang not in ("zh", "en"):
+        raise ConfigError("配置项 report.lang 应为 zh 或 en (report.lang must be zh or en)")
+
+
+def parse_config(text: str, source: str = "<string>") -> Config:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"配置文件 {source} 不是有效的 TOML：{exc} (invalid TOML in {source})") from exc
+    return _validate(copy.deepcopy(raw), source)
+
+
+def load_config(path: str | os.PathLike | None = None) -> Config:
+    """Load settings: the given path, else $MIJIAN_CONFIG, else the built-in defaults."""
+    if path is None:
+        path = os.environ.get(ENV_VAR) or None
+    if path is None:
+        return Config()
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"无法读取配置文件 {p}：{exc.strerror} (cannot read config file {p})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"配置文件 {p} 不是 UTF-8 编码 (config file {p} is not UTF-8)") from exc
+    return parse_config(text, str(p))

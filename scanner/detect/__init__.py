@@ -1,0 +1,1 @@
+"""Detection: normalise the text, then run every registered detector over it."""

@@ -1,0 +1,32 @@
+"""Normalise a document once, run every registered detector over it, and merge their output."""
+
+from __future__ import annotations
+
+from scanner.config import Config
+from scanner.detect import lexicon, markings  # noqa: F401  (built-in detectors register on import)
+from scanner.detect.normalize import normalize
+from scanner.detect.registry import DetectContext, build_detectors
+from scanner.model import CATEGORIES, Detection, Document
+
+
+class DetectionEngine:
+    """Built once per run from the config (lexicons loaded once), then applied to each document."""
+
+    def __init__(self, config: Config):
+        self.threshold = config.detect.category_threshold
+        self.detectors = build_detectors(config)
+
+    def detect(self, document: Document) -> Detection:
+        ctx = DetectContext(document, normalize(document.text))
+        result = Detection()
+        for detector in self.detectors.values():
+            out = detector.detect(ctx)
+            result.findings.extend(out.findings)
+            result.markings.extend(out.markings)
+            result.mentions.extend(out.mentions)
+            for category, value in out.scores.items():
+                # Each detector is one opinion on a class; the strongest one counts.
+                result.categories[category] = max(result.categories[category], value)
+        result.findings.sort(key=lambda f: (f.start, f.end, f.rule))
+        result.labels = [c for c in CATEGORIES if result.categories[c] >= self.threshold]
+        return result

@@ -1,0 +1,64 @@
+"""The detector registry: one detector per rule family, registered by id, duplicates refused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Protocol
+
+from scanner.config import Config
+from scanner.detect.normalize import NormalizedText
+from scanner.errors import RegistryError
+from scanner.model import Document, Finding, Marking
+from scanner.resources import data_path
+
+
+@dataclass
+class DetectContext:
+    """What a detector sees: the document, its normalised text, and how to name a place."""
+
+    document: Document
+    norm: NormalizedText
+
+    def locate(self, offset: int) -> str:
+        return self.document.locate(offset).describe("en")
+
+
+@dataclass
+class DetectorOutput:
+    findings: list[Finding] = field(default_factory=list)
+    markings: list[Marking] = field(default_factory=list)
+    mentions: list[Marking] = field(default_factory=list)
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+class Detector(Protocol):
+    def detect(self, ctx: DetectContext) -> DetectorOutput: ...
+
+
+DetectorFactory = Callable[[Config], Detector]
+_DETECTORS: dict[str, DetectorFactory] = {}
+
+
+def register(rule_id: str) -> Callable[[DetectorFactory], DetectorFactory]:
+    def decorate(factory: DetectorFactory) -> DetectorFactory:
+        if rule_id in _DETECTORS:
+            raise RegistryError(f"detector {rule_id!r} is already registered")
+        _DETECTORS[rule_id] = factory
+        return factory
+
+    return decorate
+
+
+def registered_detectors() -> list[str]:
+    return list(_DETECTORS)
+
+
+def build_detectors(config: Config) -> dict[str, Detector]:
+    return {rule_id: factory(config) for rule_id, factory in _DETECTORS.items()}
+
+
+def lexicon_folder(config: Config) -> Path:
+    """The configured lexicon folder, else the one shipped with Mijian."""
+    setting = config.detect.lexicon_dir
+    return Path(setting) if setting else data_path("lexicons")

@@ -1,0 +1,81 @@
+"""Tell a file's type from its bytes, never from its name."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from charset_normalizer import from_bytes
+
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"Rar!\x1a\x07", "rar"),
+    (b"\x1f\x8b", "gzip"),
+    (b"BZh", "bzip2"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"{\\rtf", "rtf"),
+    (b"\x7fELF", "elf"),
+    (b"MZ", "exe"),
+)
+
+_TEXT_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+# Members that tell one zip-based office format from another.
+_ZIP_KINDS = (
+    ("word/document.xml", "docx"),
+    ("xl/workbook.xml", "xlsx"),
+    ("ppt/presentation.xml", "pptx"),
+    ("OFD.xml", "ofd"),
+)
+
+
+def _sniff_zip(data: bytes) -> str:
+    try:
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        # Truncated or damaged: say "zip" and let extraction report it as unreadable.
+        return "zip"
+    for member, kind in _ZIP_KINDS:
+        if member in names:
+            return kind
+    return "zip"
+
+
+def _looks_like_text(sample: bytes) -> bool:
+    if sample.startswith(_TEXT_BOMS):
+        return True
+    try:
+        sample.decode("utf-8")
+        return b"\x00" not in sample
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut at the end of the sample is still UTF-8.
+        if exc.start >= len(sample) - 3 and b"\x00" not in sample:
+            return True
+    best = from_bytes(sample).best()
+    return best is not None and best.chaos < 0.3
+
+
+def sniff(data: bytes) -> str:
+    """Return the type of `data`: pdf, docx, zip, text, empty, binary, ..."""
+    if not data:
+        return "empty"
+    head = data[:8]
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return _sniff_zip(data)
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    if len(data) > 262 and data[257:262] == b"ustar":
+        return "tar"
+    if _looks_like_text(data[:65536]):
+        return "text"
+    return "binary"

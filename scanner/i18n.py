@@ -1,0 +1,35 @@
+"""Messages a user reads on the command line: Chinese first, English available."""
+
+from __future__ import annotations
+
+import os
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "summary": ("共 {total} 个文件：放行 {allow}，待审 {flag}，阻断 {block}",
+                "{total} files: {allow} allowed, {flag} flagged, {block} blocked"),
+    "progress": ("扫描中", "Scanning"),
+    "col.verdict": ("结论", "Verdict"),
+    "col.path": ("文件", "File"),
+    "col.type": ("类型", "Type"),
+    "col.reasons": ("原因", "Reasons"),
+    "verdict.allow": ("放行", "allow"),
+    "verdict.flag": ("待审", "flag"),
+    "verdict.block": ("阻断", "block"),
+    "no_reason": ("未发现敏感内容", "nothing sensitive found"),
+    "written": ("报告已写入：{path}", "report written: {path}"),
+    "db": ("结果已记录到数据库：{path}", "results recorded in: {path}"),
+    "error": ("错误：{message}", "error: {message}"),
+    "internal": ("内部错误：{message}（请报告此问题）", "internal error: {message} (please report it)"),
+    "interrupted": ("已中断", "interrupted"),
+}
+
+
+def resolve_lang(requested: str | None, configured: str = "zh") -> str:
+    """--lang, then MIJIAN_LANG, then the configured language."""
+    lang = requested or os.environ.get("MIJIAN_LANG") or configured
+    return "en" if lang.lower().startswith("en") else "zh"
+
+
+def t(key: str, lang: str = "zh", **values) -> str:
+    zh, en = MESSAGES[key]
+    return (en if lang == "en" else zh).format(**values)

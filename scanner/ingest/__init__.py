@@ -1,0 +1,1 @@
+"""Ingest: find the items to scan (folders, files; archives and gateways later)."""

@@ -1,0 +1,304 @@
+"""The records that flow through the pipeline: items, extractions, findings, verdicts."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+CATEGORIES: tuple[str, ...] = (
+    "defense",
+    "foreign_affairs",
+    "economy",
+    "science_technology",
+    "state_security",
+    "other",
+)
+
+CATEGORY_NAMES_ZH = {
+    "defense": "国防建设和武装力量活动",
+    "foreign_affairs": "外交和外事活动",
+    "economy": "国民经济和社会发展",
+    "science_technology": "科学技术",
+    "state_security": "维护国家安全和追查刑事犯罪",
+    "other": "本单位保密事项范围",
+}
+
+VERDICTS: tuple[str, ...] = ("allow", "flag", "block")
+VERDICT_NAMES_ZH = {"allow": "放行", "flag": "待审", "block": "阻断"}
+
+MARKING_KINDS = ("national_secret", "work_secret", "commercial_secret", "foreign")
+
+
+def worst(verdicts) -> str:
+    """The most severe of the given verdicts (allow < flag < block)."""
+    return max(verdicts, key=VERDICTS.index, default="allow")
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a piece of text stands in its file, in terms a person understands."""
+
+    part: str = "body"  # body, header, footer, table, metadata
+    page: int | None = None
+    paragraph: int | None = None
+    table: int | None = None
+    row: int | None = None
+    column: int | None = None
+    line: int | None = None
+    section: int | None = None
+
+    def describe(self, lang: str = "en") -> str:
+        zh = lang == "zh"
+        bits: list[str] = []
+        if self.section is not None and self.part in ("header", "footer"):
+            bits.append(f"第{self.section}节" if zh else f"section {self.section}")
+        if self.part in ("header", "footer", "metadata"):
+            bits.append({"header": "页眉", "footer": "页脚", "metadata": "文档属性"}[self.part] if zh else self.part)
+        if self.page is not None:
+            bits.append(f"第{self.page}页" if zh else f"page {self.page}")
+        if self.table is not None:
+            bits.append(f"表格{self.table}" if zh else f"table {self.table}")
+            if self.row is not None:
+                bits.append(f"第{self.row}行第{self.column}列" if zh else f"row {self.row}, column {self.column}")
+        if self.paragraph is not None:
+            bits.append(f"第{self.paragraph}段" if zh else f"paragraph {self.paragraph}")
+        if self.line is not None:
+            bits.append(f"第{self.line}行" if zh else f"line {self.line}")
+        return ("，" if zh else ", ").join(bits) or ("正文" if zh else "body")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One run of extracted text (a paragraph, a cell, a page) and where it stands."""
+
+    text: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class Protection:
+    """Whether a password is needed to read the file (DESIGN.md: owner-only passwords do not count)."""
+
+    encrypted: bool = False
+    method: str | None = None
+    needs_password: bool = False
+
+    def to_dict(self) -> dict:
+        out = {"encrypted": self.encrypted}
+        if self.method is not None:
+            out["method"] = self.method
+        out["needs_password"] = self.needs_password
+        return out
+
+
+@dataclass
+class Extraction:
+    """What an extractor read from one file: its text segments and its protection."""
+
+    type: str
+    segments: list[Segment] = field(default_factory=list)
+    protection: Protection = field(default_factory=Protection)
+    # Parts that could not be read (a page, a part): the item then fails closed.
+    unread: list[str] = field(default_factory=list)
+    properties: dict = field(default_factory=dict)
+
+
+class Document:
+    """The segments of an extraction joined into one text, with offsets back to each segment.
+
+    Segments are joined with a newline, so a marking never spans two cells by accident.
+    """
+
+    def __init__(self, segments: list[Segment]):
+        self.segments = [s for s in segments if s.text]
+        self.starts: list[int] = []
+        parts: list[str] = []
+        pos = 0
+        for seg in self.segments:
+            self.starts.append(pos)
+            parts.append(seg.text)
+            pos += len(seg.text) + 1
+        self.text = "\n".join(parts)
+
+    def segment_at(self, offset: int) -> int:
+        return max(0, bisect.bisect_right(self.starts, offset) - 1)
+
+    def locate(self, offset: int) -> Location:
+        if not self.segments:
+            return Location()
+        return self.segments[self.segment_at(offset)].location
+
+    def snippet(self, start: int, end: int, width: int = 30) -> tuple[str, str, str]:
+        """Text before, the match itself, and text after (for evidence in context)."""
+        before = self.text[max(0, start - width):start]
+        after = self.text[end:end + width]
+        return before, self.text[start:end], after
+
+
+@dataclass(frozen=True)
+class Marking:
+    """A secrecy marking found in the text; `is_mark` False means it was only mentioned."""
+
+    text: str
+    level: str
+    kind: str
+    period: str | None
+    start: int
+    end: int
+    location: str = ""
+    is_mark: bool = True
+
+    def __post_init__(self):
+        if self.kind not in MARKING_KINDS:
+            raise ValueError(f"unknown marking kind: {self.kind}")
+
+    def to_dict(self) -> dict:
+        return {
+            "text": self.text,
+            "level": self.level,
+            "kind": self.kind,
+            "period": self.period,
+            "location": self.location,
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One piece of evidence: a rule that matched, with offsets into the extracted text."""
+
+    rule: str
+    category: str | None
+    text: str
+    start: int
+    end: int
+    location: str = ""
+    score: float = 1.0
+    context: tuple[str, str, str] | None = None
+
+    def __post_init__(self):
+        if self.category is not None and self.category not in CATEGORIES:
+            raise ValueError(f"unknown category: {self.category}")
+        if not 0.0 <= self.score <= 1.0:
+            raise ValueError(f"score out of range: {self.score}")
+
+    def to_dict(self) -> dict:
+        out = {
+            "rule": self.rule,
+            "category": self.category,
+            "text": self.text,
+            "location": self.location,
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 4),
+        }
+        if self.context is not None:
+            out["context"] = {"before": self.context[0], "after": self.context[2]}
+        return out
+
+
+@dataclass
+class Detection:
+    """Everything the detectors found in one document."""
+
+    markings: list[Marking] = field(default_factory=list)
+    mentions: list[Marking] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    categories: dict[str, float] = field(default_factory=lambda: {c: 0.0 for c in CATEGORIES})
+    labels: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a verdict was reached: a stable code, a Chinese message and its English twin."""
+
+    code: str
+    message: str
+    message_en: str
+    verdict: str = "allow"
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "message_en": self.message_en, "verdict": self.verdict}
+
+
+@dataclass
+class ItemResult:
+    """The decision on one item, in the shape of DESIGN.md's output contract."""
+
+    path: str
+    member: str | None
+    sha256: str | None
+    size: int | None
+    type: str
+    verdict: str
+    reasons: list[Reason]
+    detection: Detection
+    protection: Protection
+    approval: dict
+    # Why the item could not be (fully) read: {"code": "scan.*", "detail": "..."}, or None.
+    problem: dict | None = None
+    cached: bool = False
+
+    def __post_init__(self):
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"unknown verdict: {self.verdict}")
+
+    def to_dict(self) -> dict:
+        det = self.detection
+        return {
+            "path": self.path,
+            "member": self.member,
+            "sha256": self.sha256,
+            "size": self.size,
+            "type": self.type,
+            "verdict": self.verdict,
+            "reasons": [r.to_dict() for r in self.reasons],
+            "markings": [m.to_dict() for m in det.markings],
+            "mentions": [m.to_dict() for m in det.mentions],
+            "categories": {c: round(det.categories.get(c, 0.0), 4) for c in CATEGORIES},
+            "labels": list(det.labels),
+            "findings": [f.to_dict() for f in det.findings],
+            "protection": self.protection.to_dict(),
+            "approval": dict(self.approval),
+            "problem": dict(self.problem) if self.problem else None,
+            "cached": self.cached,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ItemResult":
+        """Rebuild a result from its contract form (used for results reused from the store)."""
+
+        def marking(d: dict, is_mark: bool) -> Marking:
+            return Marking(d["text"], d["level"], d["kind"], d["period"], d["start"], d["end"], d["location"], is_mark)
+
+        def finding(d: dict) -> Finding:
+            ctx = d.get("context")
+            return Finding(
+                d["rule"], d["category"], d["text"], d["start"], d["end"], d["location"], d["score"],
+                (ctx["before"], d["text"], ctx["after"]) if ctx else None,
+            )
+
+        det = Detection(
+            markings=[marking(m, True) for m in data["markings"]],
+            mentions=[marking(m, False) for m in data.get("mentions", [])],
+            findings=[finding(f) for f in data["findings"]],
+            categories=dict(data["categories"]),
+            labels=list(data["labels"]),
+        )
+        prot = data["protection"]
+        return cls(
+            path=data["path"],
+            member=data["member"],
+            sha256=data["sha256"],
+            size=data.get("size"),
+            type=data["type"],
+            verdict=data["verdict"],
+            reasons=[Reason(r["code"], r["message"], r.get("message_en", ""), r.get("verdict", "allow")) for r in data["reasons"]],
+            detection=det,
+            protection=Protection(prot["encrypted"], prot.get("method"), prot.get("needs_password", False)),
+            approval=dict(data["approval"]),
+            problem=dict(data["problem"]) if data.get("problem") else None,
+            cached=data.get("cached", False),
+        )
+

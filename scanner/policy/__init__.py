@@ -1,0 +1,1 @@
+"""Policy: turn what was found into allow / flag / block, with reasons."""

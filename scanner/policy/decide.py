@@ -1,0 +1,58 @@
+"""The decision table of DESIGN.md: each condition that holds adds a reason; the worst verdict wins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scanner.config import PolicySettings
+from scanner.model import VERDICTS, Detection, Protection, Reason, worst
+from scanner.policy.reasons import make_reason
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why an item could not be (fully) read: a scan.* code and a detail for people."""
+
+    code: str
+    detail: str = ""
+
+
+def decide(
+    policy: PolicySettings,
+    detection: Detection,
+    protection: Protection,
+    approval_status: str,
+    problem: Problem | None = None,
+) -> tuple[str, list[Reason]]:
+    """Return (verdict, reasons), reasons ordered from most to least severe."""
+    rules = policy.rules
+    approved = approval_status == "valid"
+    reasons: list[Reason] = []
+
+    def add(code: str, **values) -> None:
+        reasons.append(make_reason(code, rules[code], **values))
+
+    if problem is not None:
+        add(problem.code, detail=problem.detail)
+    if protection.needs_password and not approved:
+        add("protection.unapproved", method=protection.method or "unknown")
+    seen: set[tuple[str, str]] = set()
+    for mark in detection.markings:
+        key = (mark.kind, mark.text)
+        if key in seen:
+            continue
+        seen.add(key)
+        if mark.kind == "national_secret":
+            # Secrets never leave through an ordinary gateway, approval or not.
+            add("marking.national_secret", text=mark.text)
+        elif mark.kind == "work_secret" and not approved:
+            add("marking.work_secret", text=mark.text)
+        elif mark.kind == "commercial_secret" and not approved:
+            add("marking.commercial_secret", text=mark.text)
+    if not approved:
+        for category in detection.labels:
+            add("content.sensitive", category=category, score=detection.categories[category])
+    if approved and policy.destination == "external" and not protection.needs_password:
+        add("protection.missing")
+    reasons.sort(key=lambda r: -VERDICTS.index(r.verdict))  # stable: table order within a verdict
+    return worst(r.verdict for r in reasons), reasons

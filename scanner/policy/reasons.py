@@ -1,0 +1,33 @@
+"""Reason codes and their messages, Chinese first with an English twin."""
+
+from __future__ import annotations
+
+from scanner.model import CATEGORY_NAMES_ZH, Reason
+
+# code -> (Chinese template, English template)
+MESSAGES: dict[str, tuple[str, str]] = {
+    "marking.national_secret": ("检测到国家秘密标志：{text}", "national-secret marking found: {text}"),
+    "marking.work_secret": ("检测到工作秘密/内部标志：{text}，且无有效审批",
+                            "work-secret or internal marking without a valid approval: {text}"),
+    "marking.commercial_secret": ("检测到商业秘密标志：{text}，且无有效审批",
+                                  "commercial-secret marking without a valid approval: {text}"),
+    "content.sensitive": ("内容涉及{category_zh}（得分 {score:.2f}），且无有效审批",
+                          "content on {category} (score {score:.2f}) without a valid approval"),
+    "protection.missing": ("已审批但未加密，对外传输时应添加密码保护",
+                           "approved but not password-protected for an external destination"),
+    "protection.unapproved": ("文件已加密（{method}）且无审批，无法检查内容",
+                              "password-protected ({method}) without approval: content cannot be inspected"),
+    "scan.unreadable": ("文件无法读取，按规定拦截：{detail}", "file cannot be read, blocked (fail closed): {detail}"),
+    "scan.unsupported": ("不支持的文件类型：{detail}，按规定拦截", "unsupported file type, blocked (fail closed): {detail}"),
+    "scan.no_text": ("未能提取到文字（可能为扫描件），按规定拦截",
+                     "no text could be extracted (scanned pages?), blocked (fail closed)"),
+    "scan.limit": ("超出扫描限制：{detail}", "over a scanning limit: {detail}"),
+    "scan.empty": ("空文件，无内容", "empty file, nothing to inspect"),
+}
+
+
+def make_reason(code: str, verdict: str, **values) -> Reason:
+    zh, en = MESSAGES[code]
+    if "category" in values:
+        values.setdefault("category_zh", CATEGORY_NAMES_ZH.get(values["category"], values["category"]))
+    return Reason(code=code, message=zh.format(**values), message_en=en.format(**values), verdict=verdict)

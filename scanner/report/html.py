@@ -1,0 +1,59 @@
+"""The self-contained HTML report (no external assets), Chinese by default."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timezone
+from typing import TextIO
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from scanner import __version__
+from scanner.model import CATEGORIES, CATEGORY_NAMES_ZH, ItemResult
+from scanner.report.writers import register
+
+_ENV = Environment(
+    loader=PackageLoader("scanner.report", "templates"),
+    autoescape=select_autoescape(["html", "j2"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+_TEXT = {
+    "zh": {
+        "title": "密检扫描报告", "generated": "生成时间", "version": "版本", "total": "文件总数",
+        "allow": "放行", "flag": "待审", "block": "阻断", "file": "文件", "type": "类型", "verdict": "结论",
+        "reasons": "原因", "markings": "密级标志", "mentions": "提及（非标志）", "evidence": "证据",
+        "categories": "类别得分", "protection": "加密保护", "approval": "审批", "none": "无",
+        "no_reason": "未发现敏感内容", "encrypted": "已加密", "not_encrypted": "未加密",
+        "needs_password": "需密码才能打开", "member": "包内路径", "cached": "沿用此前结果（文件未变）",
+        "problem": "问题", "items": "逐项结果",
+    },
+    "en": {
+        "title": "Mijian scan report", "generated": "Generated", "version": "Version", "total": "Files",
+        "allow": "Allowed", "flag": "Flagged", "block": "Blocked", "file": "File", "type": "Type",
+        "verdict": "Verdict", "reasons": "Reasons", "markings": "Markings", "mentions": "Mentions (not marks)",
+        "evidence": "Evidence", "categories": "Class scores", "protection": "Protection", "approval": "Approval",
+        "none": "none", "no_reason": "nothing sensitive found", "encrypted": "encrypted",
+        "not_encrypted": "not encrypted", "needs_password": "password needed to open", "member": "member",
+        "cached": "result reused (file unchanged)", "problem": "Problem", "items": "Items",
+    },
+}
+
+
+def render_html(results: list[ItemResult], lang: str = "zh", generated_at: datetime | None = None) -> str:
+    generated_at = generated_at or datetime.now(timezone.utc)
+    counts = Counter(r.verdict for r in results)
+    order = {"block": 0, "flag": 1, "allow": 2}
+    items = sorted(results, key=lambda r: (order[r.verdict], r.path, r.member or ""))
+    category_names = {c: (CATEGORY_NAMES_ZH[c] if lang == "zh" else c) for c in CATEGORIES}
+    return _ENV.get_template("report.html.j2").render(
+        items=items, counts=counts, total=len(results), lang=lang, text=_TEXT[lang],
+        generated_at=generated_at.isoformat(timespec="seconds"), version=__version__,
+        categories=CATEGORIES, category_names=category_names,
+    )
+
+
+@register("html")
+def write_html(results: list[ItemResult], out: TextIO, lang: str) -> None:
+    out.write(render_html(results, lang))

@@ -1,0 +1,67 @@
+"""Writers for the machine formats of the output contract: jsonl, json, csv."""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import Callable, TextIO
+
+from scanner.errors import RegistryError
+from scanner.model import CATEGORIES, ItemResult
+
+Writer = Callable[[list[ItemResult], TextIO, str], None]
+FORMATS: dict[str, Writer] = {}
+
+
+def register(name: str) -> Callable[[Writer], Writer]:
+    def decorate(func: Writer) -> Writer:
+        if name in FORMATS:
+            raise RegistryError(f"report format {name!r} is already registered")
+        FORMATS[name] = func
+        return func
+
+    return decorate
+
+
+def write_report(fmt: str, results: list[ItemResult], out: TextIO, lang: str = "zh") -> None:
+    FORMATS[fmt](results, out, lang)
+
+
+@register("jsonl")
+def write_jsonl(results: list[ItemResult], out: TextIO, lang: str) -> None:
+    for result in results:
+        out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+
+
+@register("json")
+def write_json(results: list[ItemResult], out: TextIO, lang: str) -> None:
+    json.dump([r.to_dict() for r in results], out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+CSV_COLUMNS = (
+    ["path", "member", "sha256", "size", "type", "verdict", "reason_codes", "reasons", "markings", "labels"]
+    + [f"score_{c}" for c in CATEGORIES]
+    + ["findings", "encrypted", "needs_password", "approval_status", "problem"]
+)
+
+
+@register("csv")
+def write_csv(results: list[ItemResult], out: TextIO, lang: str) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in results:
+        det = r.detection
+        messages = [x.message_en if lang == "en" else x.message for x in r.reasons]
+        writer.writerow(
+            [r.path, r.member or "", r.sha256 or "", "" if r.size is None else r.size, r.type, r.verdict,
+             ";".join(x.code for x in r.reasons), "；".join(messages),
+             ";".join(m.text for m in det.markings), ";".join(det.labels)]
+            + [f"{det.categories.get(c, 0.0):.4f}" for c in CATEGORIES]
+            + [len(det.findings), str(r.protection.encrypted).lower(), str(r.protection.needs_password).lower(),
+               r.approval.get("status", ""), r.problem["code"] if r.problem else ""]
+        )
+
+
+# The HTML and terminal writers register themselves too.
+from scanner.report import html, table  # noqa: E402,F401

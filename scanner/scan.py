@@ -1,0 +1,145 @@
+"""The library call behind `mijian scan`: walk paths, decide every file, record and return the results."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from scanner import __version__
+from scanner.config import Config
+from scanner.detect.engine import DetectionEngine
+from scanner.detect.registry import lexicon_folder
+from scanner.ingest.walk import Entry, walk
+from scanner.model import Detection, ItemResult, Protection
+from scanner.pipeline import build_result, scan_bytes
+from scanner.policy.decide import Problem
+from scanner.store.db import Store
+
+_HASH_CHUNK = 1 << 20
+
+
+@dataclass
+class ScanRun:
+    run_id: int | None
+    results: list[ItemResult] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = Counter(r.verdict for r in self.results)
+        return {v: counts.get(v, 0) for v in ("allow", "flag", "block")}
+
+
+def ruleset_fingerprint(config: Config) -> str:
+    """Same fingerprint, same verdict for the same bytes: code version, settings and lexicon contents."""
+    h = hashlib.sha256()
+    h.update(__version__.encode())
+    h.update(config.fingerprint().encode())
+    folder = lexicon_folder(config)
+    files = sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+    if config.detect.other_lexicon:
+        files.append(Path(config.detect.other_lexicon))
+    for path in files:
+        h.update(path.name.encode())
+        try:
+            h.update(path.read_bytes())
+        except OSError:
+            h.update(b"<unreadable>")
+    return h.hexdigest()
+
+
+def _hash_file(path: Path) -> str | None:
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(_HASH_CHUNK):
+                h.update(chunk)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+class Scanner:
+    """Decides files one by one under one config, reusing stored results for unchanged bytes."""
+
+    def __init__(self, config: Config, store: Store | None = None, rescan: bool = False):
+        self.config = config
+        self.store = store
+        self.rescan = rescan
+        self.engine = DetectionEngine(config)
+        self.fingerprint = ruleset_fingerprint(config)
+
+    def _unreadable(self, display: str, detail: str, *, code: str = "scan.unreadable",
+                    sha256: str | None = None, size: int | None = None, kind: str = "unknown") -> ItemResult:
+        return build_result(
+            self.config, path=display, member=None, sha256=sha256, size=size, kind=kind,
+            detection=Detection(), protection=Protection(), approval={"status": "missing"},
+            problem=Problem(code, detail),
+        )
+
+    def scan_entry(self, entry: Entry) -> ItemResult:
+        if entry.problem:
+            return self._unreadable(entry.display, entry.problem)
+        try:
+            size = entry.path.stat().st_size
+        except OSError as exc:
+            return self._unreadable(entry.display, f"{exc.strerror}")
+        limit = self.config.scan.max_file_size
+        if size > limit:
+            return self._unreadable(
+                entry.display, f"文件大小 {size} 字节超过上限 {limit} 字节 (scan.max_file_size)",
+                code="scan.limit", sha256=_hash_file(entry.path), size=size,
+            )
+        try:
+            data = entry.path.read_bytes()
+        except OSError as exc:
+            return self._unreadable(entry.display, f"{exc.strerror}", size=size)
+        return self.scan_data(data, entry.display)
+
+    def scan_data(self, data: bytes, display: str, member: str | None = None) -> ItemResult:
+        if self.store is not None and not self.rescan:
+            sha = hashlib.sha256(data).hexdigest()
+            stored = self.store.cached_result(sha, self.fingerprint)
+            if stored is not None:
+                return self._reuse(stored, display, member)
+        return scan_bytes(data, path=display, member=member, config=self.config, engine=self.engine)
+
+    def _reuse(self, stored: dict, display: str, member: str | None) -> ItemResult:
+        old = ItemResult.from_dict(stored)
+        problem = Problem(old.problem["code"], old.problem.get("detail", "")) if old.problem else None
+        # Detection is reused; the decision is made afresh (approvals may have changed since).
+        return build_result(
+            self.config, path=display, member=member, sha256=old.sha256, size=old.size, kind=old.type,
+            detection=old.detection, protection=old.protection, approval={"status": "missing"},
+            problem=problem, cached=True,
+        )
+
+
+def scan_paths(
+    paths: list[str],
+    config: Config,
+    *,
+    store: Store | None = None,
+    rescan: bool = False,
+    on_start: Callable[[int], None] | None = None,
+    on_item: Callable[[ItemResult], None] | None = None,
+) -> ScanRun:
+    """Scan files and folders; every file found yields exactly one recorded result."""
+    entries = list(walk(paths, follow_symlinks=config.scan.follow_symlinks))
+    scanner = Scanner(config, store, rescan)
+    run_id = store.start_run(paths, __version__, scanner.fingerprint, config.source) if store else None
+    run = ScanRun(run_id)
+    if on_start:
+        on_start(len(entries))
+    for entry in entries:
+        result = scanner.scan_entry(entry)
+        if store is not None:
+            store.record_item(run_id, result, scanner.fingerprint)
+        run.results.append(result)
+        if on_item:
+            on_item(result)
+    if store is not None:
+        store.finish_run(run_id, run.counts)
+    return run

@@ -1,0 +1,1 @@
+"""Store: every run, item, finding and verdict in SQLite."""

@@ -1,0 +1,124 @@
+"""The SQLite store (through sqlite-utils): runs, items, findings, markings, and result reuse."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+import platformdirs
+import sqlite_utils
+
+from scanner.errors import StoreError
+from scanner.model import ItemResult
+
+SCHEMA_VERSION = 1
+
+
+def default_db_path() -> Path:
+    return Path(platformdirs.user_data_dir("mijian")) / "mijian.db"
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Store:
+    """One SQLite database; every write of one item happens in one transaction."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite_utils.Database(str(self.path))
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA busy_timeout=10000")
+            self._create()
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"无法打开数据库 {self.path}：{exc} (cannot open database {self.path})") from exc
+
+    def _create(self) -> None:
+        db = self.db
+        if "runs" not in db.table_names():
+            db["runs"].create({
+                "id": int, "started_at": str, "finished_at": str, "version": str, "fingerprint": str,
+                "config_source": str, "paths": str, "items": int, "allow": int, "flag": int, "block": int,
+            }, pk="id")
+        if "items" not in db.table_names():
+            db["items"].create({
+                "id": int, "run_id": int, "path": str, "member": str, "sha256": str, "size": int,
+                "type": str, "verdict": str, "reason_codes": str, "labels": str, "problem_code": str,
+                "fingerprint": str, "cached": int, "scanned_at": str, "result": str,
+            }, pk="id", foreign_keys=[("run_id", "runs", "id")])
+            db["items"].create_index(["sha256", "fingerprint"])
+            db["items"].create_index(["run_id"])
+        if "findings" not in db.table_names():
+            db["findings"].create({
+                "id": int, "item_id": int, "rule": str, "category": str, "text": str,
+                "start": int, "end": int, "location": str, "score": float,
+            }, pk="id", foreign_keys=[("item_id", "items", "id")])
+            db["findings"].create_index(["item_id"])
+        if "markings" not in db.table_names():
+            db["markings"].create({
+                "id": int, "item_id": int, "text": str, "level": str, "kind": str, "period": str,
+                "is_mark": int, "start": int, "end": int, "location": str,
+            }, pk="id", foreign_keys=[("item_id", "items", "id")])
+            db["markings"].create_index(["item_id"])
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def start_run(self, paths: list[str], version: str, fingerprint: str, config_source: str) -> int:
+        try:
+            table = self.db["runs"].insert({
+                "started_at": utcnow(), "version": version, "fingerprint": fingerprint,
+                "config_source": config_source, "paths": json.dumps(paths, ensure_ascii=False),
+            })
+            return table.last_pk
+        except sqlite3.Error as exc:
+            raise StoreError(f"无法记录扫描任务：{exc} (cannot record the run)") from exc
+
+    def finish_run(self, run_id: int, counts: dict[str, int]) -> None:
+        try:
+            self.db["runs"].update(run_id, {
+                "finished_at": utcnow(), "items": sum(counts.values()),
+                "allow": counts.get("allow", 0), "flag": counts.get("flag", 0), "block": counts.get("block", 0),
+            })
+        except sqlite3.Error as exc:
+            raise StoreError(f"无法记录扫描任务：{exc} (cannot record the run)") from exc
+
+    def cached_result(self, sha256: str, fingerprint: str) -> dict | None:
+        """The latest stored result for these exact bytes under the same rules, if any."""
+        rows = list(self.db.query(
+            "select result from items where sha256 = ? and fingerprint = ? order by id desc limit 1",
+            [sha256, fingerprint],
+        ))
+        return json.loads(rows[0]["result"]) if rows else None
+
+    def record_item(self, run_id: int, result: ItemResult, fingerprint: str) -> int:
+        data = result.to_dict()
+        try:
+            with self.db.atomic():
+                item_id = self.db["items"].insert({
+                    "run_id": run_id, "path": result.path, "member": result.member, "sha256": result.sha256,
+                    "size": result.size, "type": result.type, "verdict": result.verdict,
+                    "reason_codes": ",".join(r.code for r in result.reasons),
+                    "labels": ",".join(result.detection.labels),
+                    "problem_code": result.problem["code"] if result.problem else None,
+                    "fingerprint": fingerprint, "cached": int(result.cached), "scanned_at": utcnow(),
+                    "result": json.dumps(data, ensure_ascii=False),
+                }).last_pk
+                self.db["findings"].insert_all(
+                    [dict(item_id=item_id, rule=f.rule, category=f.category, text=f.text, start=f.start,
+                          end=f.end, location=f.location, score=f.score) for f in result.detection.findings]
+                )
+                marks = [(m, 1) for m in result.detection.markings] + [(m, 0) for m in result.detection.mentions]
+                self.db["markings"].insert_all(
+                    [dict(item_id=item_id, text=m.text, level=m.level, kind=m.kind, period=m.period,
+                          is_mark=flag, start=m.start, end=m.end, location=m.location) for m, flag in marks]
+                )
+            return item_id
+        except sqlite3.Error as exc:
+            raise StoreError(f"无法写入扫描结果：{exc} (cannot record the item {result.path})") from exc
+
+    def close(self) -> None:
+        self.db.close()
