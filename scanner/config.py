@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from scanner.errors import ConfigError
-from scanner.model import VERDICTS
+from scanner.model import CATEGORIES, VERDICTS
 
 ENV_VAR = "MIJIAN_CONFIG"
 
@@ -39,13 +39,20 @@ class ScanSettings:
     follow_symlinks: bool = False
 
 
+def _default_thresholds() -> dict[str, float]:
+    return {c: 0.5 for c in CATEGORIES}
+
+
 @dataclass(frozen=True)
 class DetectSettings:
     lexicon_dir: str = ""
     other_lexicon: str = ""
-    category_threshold: float = 0.5
+    allow_list: str = ""
     score_scale: float = 3.0
     context_chars: int = 30
+    context_window: int = 20
+    model: str = "default"
+    thresholds: dict[str, float] = field(default_factory=_default_thresholds)
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,8 @@ def _validate(raw: dict, source: str) -> Config:
                 raise ConfigError(f"未知配置项 {full} (unknown setting {full} in {source})")
             if full == "policy.rules":
                 values[key] = _validate_rules(value)
+            elif full == "detect.thresholds":
+                values[key] = _validate_thresholds(value)
             else:
                 values[key] = _check_type(full, value, getattr(defaults, key))
         sections[name] = cls(**values)
@@ -132,12 +141,26 @@ def _validate_rules(value) -> dict[str, str]:
     return rules
 
 
+def _validate_thresholds(value) -> dict[str, float]:
+    if not isinstance(value, dict):
+        raise ConfigError("配置项 detect.thresholds 应为一节 (setting detect.thresholds must be a table)")
+    thresholds = _default_thresholds()
+    for category, threshold in value.items():
+        key = f"detect.thresholds.{category}"
+        if category not in CATEGORIES:
+            raise ConfigError(f"未知类别 {key} (unknown class {key}); 可用 / known: {', '.join(CATEGORIES)}")
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 < threshold <= 1.0:
+            raise ConfigError(f"配置项 {key} 应为 (0, 1] 之间的数 (setting {key} must be a number in (0, 1])")
+        thresholds[category] = float(threshold)
+    return thresholds
+
+
 def _validate_values(sections: dict) -> None:
     scan, detect, policy, report = sections["scan"], sections["detect"], sections["policy"], sections["report"]
     if scan.max_file_size <= 0:
         raise ConfigError("配置项 scan.max_file_size 必须大于 0 (scan.max_file_size must be positive)")
-    if not 0.0 < detect.category_threshold <= 1.0:
-        raise ConfigError("配置项 detect.category_threshold 应在 (0, 1] 之间 (detect.category_threshold must be in (0, 1])")
+    if detect.context_window < 0:
+        raise ConfigError("配置项 detect.context_window 不能为负 (detect.context_window must not be negative)")
     if detect.score_scale <= 0:
         raise ConfigError("配置项 detect.score_scale 必须大于 0 (detect.score_scale must be positive)")
     if detect.context_chars < 0:

@@ -13,7 +13,7 @@ class DetectionEngine:
     """Built once per run from the config (lexicons loaded once), then applied to each document."""
 
     def __init__(self, config: Config):
-        self.threshold = config.detect.category_threshold
+        self.thresholds = config.detect.thresholds
         self.detectors = build_detectors(config)
 
     def detect(self, document: Document) -> Detection:
@@ -28,5 +28,5 @@ class DetectionEngine:
                 # Each detector is one opinion on a class; the strongest one counts.
                 result.categories[category] = max(result.categories[category], value)
         result.findings.sort(key=lambda f: (f.start, f.end, f.rule))
-        result.labels = [c for c in CATEGORIES if result.categories[c] >= self.threshold]
+        result.labels = [c for c in CATEGORIES if result.categories[c] >= self.thresholds[c]]
         return result
