@@ -27,7 +27,7 @@ _TEXT = {
         "categories": "类别得分", "protection": "加密保护", "approval": "审批", "none": "无",
         "no_reason": "未发现敏感内容", "encrypted": "已加密", "not_encrypted": "未加密",
         "needs_password": "需密码才能打开", "member": "包内路径", "cached": "沿用此前结果（文件未变）",
-        "problem": "问题", "items": "逐项结果",
+        "problem": "问题", "items_heading": "逐项结果",
     },
     "en": {
         "title": "Mijian scan report", "generated": "Generated", "version": "Version", "total": "Files",
@@ -36,7 +36,7 @@ _TEXT = {
         "evidence": "Evidence", "categories": "Class scores", "protection": "Protection", "approval": "Approval",
         "none": "none", "no_reason": "nothing sensitive found", "encrypted": "encrypted",
         "not_encrypted": "not encrypted", "needs_password": "password needed to open", "member": "member",
-        "cached": "result reused (file unchanged)", "problem": "Problem", "items": "Items",
+        "cached": "result reused (file unchanged)", "problem": "Problem", "items_heading": "Items",
     },
 }
 
