@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
+from collections import Counter, deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from scanner import __version__
 from scanner.config import Config
@@ -71,7 +73,7 @@ class Scanner:
         self.engine = DetectionEngine(config)
         self.fingerprint = ruleset_fingerprint(config)
 
-    def _unreadable(self, display: str, detail: str, *, code: str = "scan.unreadable",
+    def unreadable(self, display: str, detail: str, *, code: str = "scan.unreadable",
                     sha256: str | None = None, size: int | None = None, kind: str = "unknown") -> ItemResult:
         return build_result(
             self.config, path=display, member=None, sha256=sha256, size=size, kind=kind,
@@ -79,32 +81,41 @@ class Scanner:
             problem=Problem(code, detail),
         )
 
-    def scan_entry(self, entry: Entry) -> ItemResult:
+    def read_entry(self, entry: Entry) -> tuple[bytes, ItemResult | None]:
+        """The file's bytes, or the fail-closed result when it cannot (or may not) be read."""
         if entry.problem:
-            return self._unreadable(entry.display, entry.problem)
+            return b"", self.unreadable(entry.display, entry.problem)
         try:
             size = entry.path.stat().st_size
         except OSError as exc:
-            return self._unreadable(entry.display, f"{exc.strerror}")
+            return b"", self.unreadable(entry.display, f"{exc.strerror}")
         limit = self.config.scan.max_file_size
         if size > limit:
-            return self._unreadable(
+            return b"", self.unreadable(
                 entry.display, f"文件大小 {size} 字节超过上限 {limit} 字节 (scan.max_file_size)",
                 code="scan.limit", sha256=_hash_file(entry.path), size=size,
             )
         try:
-            data = entry.path.read_bytes()
+            return entry.path.read_bytes(), None
         except OSError as exc:
-            return self._unreadable(entry.display, f"{exc.strerror}", size=size)
-        return self.scan_data(data, entry.display)
+            return b"", self.unreadable(entry.display, f"{exc.strerror}", size=size)
+
+    def scan_entry(self, entry: Entry) -> ItemResult:
+        data, result = self.read_entry(entry)
+        return result if result is not None else self.scan_data(data, entry.display)
 
     def scan_data(self, data: bytes, display: str, member: str | None = None) -> ItemResult:
-        if self.store is not None and not self.rescan:
-            sha = hashlib.sha256(data).hexdigest()
-            stored = self.store.cached_result(sha, self.fingerprint)
-            if stored is not None:
-                return self._reuse(stored, display, member)
+        reused = self.reuse(data, display, member)
+        if reused is not None:
+            return reused
         return scan_bytes(data, path=display, member=member, config=self.config, engine=self.engine)
+
+    def reuse(self, data: bytes, display: str, member: str | None = None) -> ItemResult | None:
+        """The stored detection for these bytes under these rules, decided afresh; None if there is none."""
+        if self.store is None or self.rescan:
+            return None
+        stored = self.store.cached_result(hashlib.sha256(data).hexdigest(), self.fingerprint)
+        return None if stored is None else self._reuse(stored, display, member)
 
     def _reuse(self, stored: dict, display: str, member: str | None) -> ItemResult:
         old = ItemResult.from_dict(stored)
@@ -117,12 +128,65 @@ class Scanner:
         )
 
 
+# One Scanner per worker process, built once by the pool's initializer.
+_WORKER: Scanner | None = None
+
+
+def _init_worker(config: Config) -> None:
+    global _WORKER
+    _WORKER = Scanner(config)
+
+
+def _work(data: bytes, display: str) -> ItemResult:
+    return _WORKER.scan_data(data, display)
+
+
+def _parallel(scanner: Scanner, entries: list[Entry], jobs: int) -> Iterator[ItemResult]:
+    """Decide entries on `jobs` processes, yielding results in the walk's order.
+
+    The parent reads, hashes and answers from the store; only new bytes go to a worker,
+    and at most a few items per worker are in flight, so memory stays bounded.
+    """
+    window = jobs * 4
+    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_init_worker,
+                             initargs=(scanner.config,)) as pool:
+        pending: deque[tuple[str, Future | ItemResult]] = deque()
+        for entry in entries:
+            data, result = scanner.read_entry(entry)
+            if result is None:
+                result = scanner.reuse(data, entry.display)
+            if result is None:
+                try:
+                    result = pool.submit(_work, data, entry.display)
+                except Exception as exc:  # the pool itself broke (a worker was killed)
+                    result = scanner.unreadable(entry.display, f"扫描进程失败 (worker pool failed): {exc}")
+            pending.append((entry.display, result))
+            while pending and (len(pending) > window or _ready(pending[0][1])):
+                yield _resolve(*pending.popleft(), scanner)
+        while pending:
+            yield _resolve(*pending.popleft(), scanner)
+
+
+def _ready(item: Future | ItemResult) -> bool:
+    return not isinstance(item, Future) or item.done()
+
+
+def _resolve(display: str, item: Future | ItemResult, scanner: Scanner) -> ItemResult:
+    if not isinstance(item, Future):
+        return item
+    try:
+        return item.result()
+    except Exception as exc:  # a crashed worker must fail closed, never lose the file
+        return scanner.unreadable(display, f"扫描进程失败 (worker failed): {type(exc).__name__}: {exc}")
+
+
 def scan_paths(
     paths: list[str],
     config: Config,
     *,
     store: Store | None = None,
     rescan: bool = False,
+    jobs: int = 1,
     on_start: Callable[[int], None] | None = None,
     on_item: Callable[[ItemResult], None] | None = None,
 ) -> ScanRun:
@@ -133,8 +197,11 @@ def scan_paths(
     run = ScanRun(run_id)
     if on_start:
         on_start(len(entries))
-    for entry in entries:
-        result = scanner.scan_entry(entry)
+    if jobs > 1 and len(entries) > 1:
+        results = _parallel(scanner, entries, jobs)
+    else:
+        results = (scanner.scan_entry(entry) for entry in entries)
+    for result in results:
         if store is not None:
             store.record_item(run_id, result, scanner.fingerprint)
         run.results.append(result)

@@ -185,3 +185,12 @@ def test_every_command_and_option_is_documented():
             for flag in action.option_strings:
                 if flag.startswith("--") and flag != "--help":
                     assert flag in readme, f"README does not document {flag} of `mijian {name}`"
+
+
+def test_parallel_jobs_give_the_same_results(workdir, capsys):
+    scan("--format", "jsonl", "--rescan")
+    serial = capsys.readouterr().out
+    scan("--format", "jsonl", "--rescan", "--jobs", "2")
+    assert capsys.readouterr().out == serial
+    db = sqlite3.connect("m.db")
+    assert db.execute("select count(*) from items").fetchone() == (10,)

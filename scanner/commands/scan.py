@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -31,6 +32,8 @@ def add_parser(subparsers) -> None:
     scan.add_argument("--html", metavar="FILE", help="另存 HTML 报告 / also write a self-contained HTML report")
     scan.add_argument("--fail-on", choices=["flag", "block", "never"], default="flag",
                       help="何种结论使退出码为 1 / which verdicts make the exit code 1 (default: flag)")
+    scan.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                      help="并行进程数 / worker processes (default: 1; 0 = one per CPU core)")
     scan.add_argument("--no-progress", action="store_true", help="不显示进度条 / hide the progress bar")
     scan.set_defaults(handler=run)
 
@@ -68,7 +71,9 @@ def run(args: argparse.Namespace, lang: str) -> int:
             if progress is not None:
                 progress.advance(task)
 
-        run = scan_paths(args.paths, config, store=store, rescan=args.rescan, on_start=on_start, on_item=on_item)
+        jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
+        run = scan_paths(args.paths, config, store=store, rescan=args.rescan, jobs=jobs,
+                         on_start=on_start, on_item=on_item)
     results = run.results
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="") as fh:
