@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "summary": ("共 {total} 个文件：放行 {allow}，待审 {flag}，阻断 {block}",
@@ -22,6 +23,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "internal": ("内部错误：{message}（请报告此问题）", "internal error: {message} (please report it)"),
     "interrupted": ("已中断", "interrupted"),
 }
+
+
+_LOCATION_ZH = (
+    (re.compile(r"section (\d+)"), r"第\1节"),
+    (re.compile(r"page (\d+)"), r"第\1页"),
+    (re.compile(r"table (\d+)"), r"表格\1"),
+    (re.compile(r"row (\d+), column (\d+)"), r"第\1行第\2列"),
+    (re.compile(r"paragraph (\d+)"), r"第\1段"),
+    (re.compile(r"line (\d+)"), r"第\1行"),
+    (re.compile(r"\bheader\b"), "页眉"),
+    (re.compile(r"\bfooter\b"), "页脚"),
+    (re.compile(r"\bmetadata\b"), "文档属性"),
+    (re.compile(r"\bbody\b"), "正文"),
+    (re.compile(r", "), "，"),
+)
+
+
+def location_text(location: str, lang: str) -> str:
+    """A location as stored (English, the output contract's form) in the reader's language."""
+    if lang == "en":
+        return location
+    for pattern, replacement in _LOCATION_ZH:
+        location = pattern.sub(replacement, location)
+    return location
 
 
 def resolve_lang(requested: str | None, configured: str = "zh") -> str:

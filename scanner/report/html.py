@@ -9,6 +9,7 @@ from typing import TextIO
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from scanner import __version__
+from scanner.i18n import location_text
 from scanner.model import CATEGORIES, CATEGORY_NAMES_ZH, ItemResult
 from scanner.report.writers import register
 
@@ -27,7 +28,10 @@ _TEXT = {
         "categories": "类别得分", "protection": "加密保护", "approval": "审批", "none": "无",
         "no_reason": "未发现敏感内容", "encrypted": "已加密", "not_encrypted": "未加密",
         "needs_password": "需密码才能打开", "member": "包内路径", "cached": "沿用此前结果（文件未变）",
-        "problem": "问题", "items_heading": "逐项结果",
+        "problem": "问题", "items_heading": "逐项结果", "location": "位置",
+        "approval_status": {"valid": "有效", "missing": "无审批记录", "expired": "已过期", "revoked": "已撤销",
+                            "hash-mismatch": "文件与审批不符", "bad-signature": "签名无效",
+                            "wrong-recipient": "接收方不符"},
     },
     "en": {
         "title": "Mijian scan report", "generated": "Generated", "version": "Version", "total": "Files",
@@ -37,6 +41,7 @@ _TEXT = {
         "none": "none", "no_reason": "nothing sensitive found", "encrypted": "encrypted",
         "not_encrypted": "not encrypted", "needs_password": "password needed to open", "member": "member",
         "cached": "result reused (file unchanged)", "problem": "Problem", "items_heading": "Items",
+        "location": "Location", "approval_status": {},
     },
 }
 
@@ -48,6 +53,7 @@ def render_html(results: list[ItemResult], lang: str = "zh", generated_at: datet
     items = sorted(results, key=lambda r: (order[r.verdict], r.path, r.member or ""))
     category_names = {c: (CATEGORY_NAMES_ZH[c] if lang == "zh" else c) for c in CATEGORIES}
     return _ENV.get_template("report.html.j2").render(
+        where=lambda location: location_text(location, lang),
         items=items, counts=counts, total=len(results), lang=lang, text=_TEXT[lang],
         generated_at=generated_at.isoformat(timespec="seconds"), version=__version__,
         categories=CATEGORIES, category_names=category_names,
