@@ -16,6 +16,6 @@ def add_common_options(parser: argparse.ArgumentParser, suppress: bool = True) -
                         help="界面语言 / language of messages and reports (default: zh)")
 
 
-from scanner.commands import scan  # noqa: E402
+from scanner.commands import evaluate, scan, train  # noqa: E402
 
-COMMANDS = [scan]
+COMMANDS = [scan, train, evaluate]

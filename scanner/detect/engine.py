@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scanner.config import Config
-from scanner.detect import lexicon, markings  # noqa: F401  (built-in detectors register on import)
+from scanner.detect import classifier, lexicon, markings  # noqa: F401  (built-in detectors register on import)
 from scanner.detect.normalize import normalize
 from scanner.detect.registry import DetectContext, build_detectors
 from scanner.model import CATEGORIES, Detection, Document

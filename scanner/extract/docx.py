@@ -16,13 +16,14 @@ from scanner.model import Extraction, Location, Segment
 
 
 def _table_segments(table: Table, number: int, part: str, section: int | None) -> Iterator[Segment]:
-    seen: set[int] = set()
+    # A merged cell is returned once per grid position; read it once. The set holds the
+    # elements themselves: an id() of a freed lxml proxy is reused, and would skip other cells.
+    seen: set = set()
     for r, row in enumerate(table.rows, start=1):
         for c, cell in enumerate(row.cells, start=1):
-            # A merged cell is returned once per grid position; read it once.
-            if id(cell._tc) in seen:
+            if cell._tc in seen:
                 continue
-            seen.add(id(cell._tc))
+            seen.add(cell._tc)
             text = cell.text.strip()
             if text:
                 yield Segment(text, Location(part=part, table=number, row=r, column=c, section=section))
@@ -48,7 +49,12 @@ def extract_docx(data: bytes) -> Extraction:
         raise ExtractionError(f"不是有效的 Word 文档：{exc} (not a valid DOCX package)") from exc
     segments = list(_blocks(document, "body", None, {"paragraph": 0, "table": 0}))
     for number, section in enumerate(document.sections, start=1):
-        for part, hf in (("header", section.header), ("footer", section.footer)):
+        # First-page and even-page headers are read whether or not they are switched on:
+        # a mark on the first page often stands there, and hidden text still leaves with the file.
+        for part, hf in (
+            ("header", section.first_page_header), ("header", section.header), ("header", section.even_page_header),
+            ("footer", section.first_page_footer), ("footer", section.footer), ("footer", section.even_page_footer),
+        ):
             # A header linked to the previous section's is the same text: read it once.
             if hf.is_linked_to_previous:
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError
@@ -10,6 +11,9 @@ from pypdf.errors import FileNotDecryptedError, PdfReadError
 from scanner.errors import ExtractionError
 from scanner.extract.registry import register
 from scanner.model import Extraction, Location, Protection, Segment
+
+# pypdf logs what it repairs; a damaged file is reported on its item, not as console noise.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 def _method(reader: PdfReader) -> str:

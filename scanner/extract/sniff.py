@@ -67,13 +67,15 @@ def sniff(data: bytes) -> str:
     if not data:
         return "empty"
     head = data[:8]
-    if b"%PDF-" in data[:1024]:
-        return "pdf"
+    # Magic at offset 0 first: a zip whose first member is a stored PDF holds "%PDF-" in
+    # its first 1024 bytes, and must not be read as that one PDF.
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _sniff_zip(data)
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return kind
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
     if len(data) > 262 and data[257:262] == b"ustar":
         return "tar"
     if _looks_like_text(data[:65536]):

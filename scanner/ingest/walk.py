@@ -20,10 +20,15 @@ class Entry:
 
 
 def _entry(path: Path, display: str, follow_symlinks: bool) -> Entry:
-    if path.is_symlink() and not follow_symlinks:
-        return Entry(path, display, "符号链接未跟随 (symbolic link not followed)")
-    if not path.is_file():
-        return Entry(path, display, "不是普通文件 (not a regular file)")
+    try:
+        if path.is_symlink() and not follow_symlinks:
+            return Entry(path, display, "符号链接未跟随 (symbolic link not followed)")
+        if not path.is_file():
+            return Entry(path, display, "不是普通文件 (not a regular file)")
+    except OSError as exc:
+        # pathlib passes on EACCES (a folder that can be listed but not searched) and
+        # ENAMETOOLONG: one such file is recorded on its entry, not a crash of the whole walk.
+        return Entry(path, display, f"无法读取文件信息：{exc.strerror} (cannot stat file)")
     return Entry(path, display)
 
 

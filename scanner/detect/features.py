@@ -1,0 +1,151 @@
+"""Text to features for the classifier (hashed n-grams, no stored vocabulary) and passage splitting."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import HashingVectorizer
+
+
+@dataclass(frozen=True)
+class FeatureSettings:
+    """How text becomes a vector; stored in model.json so a model is read the way it was trained."""
+
+    ngram_min: int = 1
+    ngram_max: int = 3
+    n_features: int = 2 ** 18
+    # jieba words hashed into a second block of the same size (slow: DESIGN.md, 0.8 MB/s).
+    words: bool = False
+    sublinear_tf: bool = True
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "FeatureSettings":
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown feature settings: {', '.join(sorted(unknown))}")
+        return cls(**data)
+
+    @property
+    def width(self) -> int:
+        return self.n_features * (2 if self.words else 1)
+
+
+def _jieba_words(text: str) -> list[str]:
+    import jieba  # imported only when a model asks for words: it takes a second to load
+
+    jieba.setLogLevel(60)
+    return [w for w in jieba.lcut(text) if w.strip()]
+
+
+class Featurizer:
+    """Hashed character n-grams (and optionally words), sublinear tf, idf, L2-normalised rows."""
+
+    def __init__(self, settings: FeatureSettings, idf: np.ndarray | None = None):
+        self.settings = settings
+        self.idf = idf
+        self._chars = HashingVectorizer(
+            analyzer="char", ngram_range=(settings.ngram_min, settings.ngram_max),
+            n_features=settings.n_features, alternate_sign=False, norm=None, lowercase=True,
+            dtype=np.float32,
+        )
+        self._words = None
+        if settings.words:
+            self._words = HashingVectorizer(
+                analyzer=_jieba_words, n_features=settings.n_features, alternate_sign=False,
+                norm=None, dtype=np.float32,
+            )
+
+    def counts(self, texts: list[str]) -> sparse.csr_matrix:
+        x = self._chars.transform(texts)
+        if self._words is not None:
+            x = sparse.hstack([x, self._words.transform(texts)], format="csr")
+        x = sparse.csr_matrix(x, dtype=np.float32)
+        if self.settings.sublinear_tf:
+            np.log(x.data, out=x.data)
+            x.data += 1.0
+        return x
+
+    def fit(self, texts: list[str]) -> "Featurizer":
+        x = self.counts(texts)
+        df = np.bincount(x.indices, minlength=self.settings.width).astype(np.float64)
+        n = x.shape[0]
+        # Smoothed idf, as in scikit-learn's TfidfTransformer; stored as float32 like the weights.
+        self.idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+        return self
+
+    def transform(self, texts: list[str]) -> sparse.csr_matrix:
+        if self.idf is None:
+            raise RuntimeError("featurizer is not fitted")
+        x = self.counts(texts)
+        x.data *= self.idf[x.indices]
+        rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=x.data.astype(np.float64) ** 2, minlength=x.shape[0]))
+        norms[norms == 0] = 1.0
+        x.data /= norms[rows].astype(np.float32)
+        return x
+
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def mostly_chinese(text: str, minimum: int = 10, share: float = 0.3) -> bool:
+    """Whether a passage is Chinese enough to classify: the model knows no other language,
+    and English prose or code otherwise scores as `science_technology`."""
+    cjk = len(_CJK.findall(text))
+    return cjk >= minimum and cjk >= share * len("".join(text.split()))
+
+
+# Where a long paragraph may be cut: after a sentence end, else after a clause.
+_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』）)]*")
+
+
+def _cut_long(text: str, start: int, end: int, target: int) -> list[tuple[int, int]]:
+    """Cut text[start:end] into pieces of about `target` characters at sentence ends."""
+    pieces = []
+    while end - start > target:
+        window = text[start:start + target]
+        cut = 0
+        for m in _SENTENCE_END.finditer(window):
+            if m.end() >= target // 3:
+                cut = m.end()
+        if cut == 0:
+            cut = target  # no sentence end: cut hard rather than grow without bound
+        pieces.append((start, start + cut))
+        start += cut
+    if end > start:
+        pieces.append((start, end))
+    return pieces
+
+
+def split_passages(text: str, target: int = 400) -> list[tuple[int, int]]:
+    """Spans of passages: whole paragraphs merged up to `target` characters, long ones cut.
+
+    A paragraph is never merged into a passage that would then exceed `target`, so one
+    sensitive paragraph among ordinary ones keeps most of its own passage.
+    """
+    spans: list[tuple[int, int]] = []
+    paragraphs = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text) if m.group().strip()]
+    current: tuple[int, int] | None = None
+    for start, end in paragraphs:
+        if end - start > target:
+            if current:
+                spans.append(current)
+                current = None
+            spans.extend(_cut_long(text, start, end, target))
+        elif current is None:
+            current = (start, end)
+        elif end - current[0] <= target:
+            current = (current[0], end)
+        else:
+            spans.append(current)
+            current = (start, end)
+    if current:
+        spans.append(current)
+    return spans
