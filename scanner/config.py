@@ -27,6 +27,11 @@ DEFAULT_RULES: dict[str, str] = {
     "scan.no_text": "block",
     "scan.limit": "block",
     "scan.empty": "allow",
+    "approval.hash_mismatch": "block",
+    "approval.bad_signature": "block",
+    "approval.revoked": "block",
+    "approval.expired": "flag",
+    "approval.wrong_recipient": "block",
 }
 
 # Reasons that mean "could not be read": fail closed, never configurable to allow.
@@ -58,7 +63,15 @@ class DetectSettings:
 @dataclass(frozen=True)
 class PolicySettings:
     destination: str = "external"
+    weak_encryption_protects: bool = False
     rules: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_RULES))
+
+
+@dataclass(frozen=True)
+class ApprovalSettings:
+    public_key: str = ""
+    private_key: str = ""
+    recipient: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,7 @@ class Config:
     scan: ScanSettings = field(default_factory=ScanSettings)
     detect: DetectSettings = field(default_factory=DetectSettings)
     policy: PolicySettings = field(default_factory=PolicySettings)
+    approvals: ApprovalSettings = field(default_factory=ApprovalSettings)
     report: ReportSettings = field(default_factory=ReportSettings)
     source: str = "<built-in>"
 
@@ -84,7 +98,8 @@ class Config:
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
 
 
-_SECTIONS = {"scan": ScanSettings, "detect": DetectSettings, "policy": PolicySettings, "report": ReportSettings}
+_SECTIONS = {"scan": ScanSettings, "detect": DetectSettings, "policy": PolicySettings,
+             "approvals": ApprovalSettings, "report": ReportSettings}
 
 
 def _check_type(key: str, value, default):

@@ -16,8 +16,12 @@ from scanner.detect.engine import DetectionEngine
 from scanner.detect.registry import lexicon_folder
 from scanner.ingest.walk import Entry, walk
 from scanner.model import Detection, ItemResult, Protection
+from scanner.errors import ConfigError, PolicyError
 from scanner.pipeline import build_result, scan_bytes
+from scanner.policy.book import ApprovalBook, package_hints
 from scanner.policy.decide import Problem
+from scanner.policy.keys import load_public_key
+from scanner.store.approvals import ApprovalStore
 from scanner.store.db import Store
 
 _HASH_CHUNK = 1 << 20
@@ -72,6 +76,7 @@ class Scanner:
         self.rescan = rescan
         self.engine = DetectionEngine(config)
         self.fingerprint = ruleset_fingerprint(config)
+        self.book = make_book(config, store)
 
     def unreadable(self, display: str, detail: str, *, code: str = "scan.unreadable",
                     sha256: str | None = None, size: int | None = None, kind: str = "unknown") -> ItemResult:
@@ -102,7 +107,16 @@ class Scanner:
 
     def scan_entry(self, entry: Entry) -> ItemResult:
         data, result = self.read_entry(entry)
-        return result if result is not None else self.scan_data(data, entry.display)
+        if result is None:
+            result = self.scan_data(data, entry.display)
+        return self.approve(result, package_hints(data), entry.path)
+
+    def approve(self, result: ItemResult, hints: list[str], path: Path | None) -> ItemResult:
+        """Decide again with the approval status of the file's bytes (only the parent holds the book)."""
+        if self.book is None or result.sha256 is None:
+            return result
+        approval = self.book.status(result.sha256, hints, path)
+        return redecide(self.config, result, approval)
 
     def scan_data(self, data: bytes, display: str, member: str | None = None) -> ItemResult:
         reused = self.reuse(data, display, member)
@@ -119,13 +133,32 @@ class Scanner:
 
     def _reuse(self, stored: dict, display: str, member: str | None) -> ItemResult:
         old = ItemResult.from_dict(stored)
-        problem = Problem(old.problem["code"], old.problem.get("detail", "")) if old.problem else None
+        old.path, old.member, old.cached = display, member, True
         # Detection is reused; the decision is made afresh (approvals may have changed since).
-        return build_result(
-            self.config, path=display, member=member, sha256=old.sha256, size=old.size, kind=old.type,
-            detection=old.detection, protection=old.protection, approval={"status": "missing"},
-            problem=problem, cached=True,
-        )
+        return redecide(self.config, old, {"status": "missing"})
+
+
+def redecide(config: Config, result: ItemResult, approval: dict) -> ItemResult:
+    """The same detection decided again under another approval status."""
+    problem = Problem(result.problem["code"], result.problem.get("detail", "")) if result.problem else None
+    return build_result(
+        config, path=result.path, member=result.member, sha256=result.sha256, size=result.size,
+        kind=result.type, detection=result.detection, protection=result.protection, approval=approval,
+        problem=problem, cached=result.cached,
+    )
+
+
+def make_book(config: Config, store: Store | None) -> ApprovalBook | None:
+    """The approval book of this gateway: stored records verified with the office's public key."""
+    if store is None:
+        return None
+    public_key = None
+    if config.approvals.public_key:
+        try:
+            public_key = load_public_key(Path(config.approvals.public_key))
+        except PolicyError as exc:
+            raise ConfigError(f"配置项 approvals.public_key：{exc}") from exc
+    return ApprovalBook(ApprovalStore(store), public_key, config.approvals.recipient or None)
 
 
 # One Scanner per worker process, built once by the pool's initializer.
@@ -150,7 +183,7 @@ def _parallel(scanner: Scanner, entries: list[Entry], jobs: int) -> Iterator[Ite
     window = jobs * 4
     with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_init_worker,
                              initargs=(scanner.config,)) as pool:
-        pending: deque[tuple[str, Future | ItemResult]] = deque()
+        pending: deque[tuple[str, Future | ItemResult, list[str], Path]] = deque()
         for entry in entries:
             data, result = scanner.read_entry(entry)
             if result is None:
@@ -160,7 +193,7 @@ def _parallel(scanner: Scanner, entries: list[Entry], jobs: int) -> Iterator[Ite
                     result = pool.submit(_work, data, entry.display)
                 except Exception as exc:  # the pool itself broke (a worker was killed)
                     result = scanner.unreadable(entry.display, f"扫描进程失败 (worker pool failed): {exc}")
-            pending.append((entry.display, result))
+            pending.append((entry.display, result, package_hints(data), entry.path))
             while pending and (len(pending) > window or _ready(pending[0][1])):
                 yield _resolve(*pending.popleft(), scanner)
         while pending:
@@ -171,13 +204,13 @@ def _ready(item: Future | ItemResult) -> bool:
     return not isinstance(item, Future) or item.done()
 
 
-def _resolve(display: str, item: Future | ItemResult, scanner: Scanner) -> ItemResult:
-    if not isinstance(item, Future):
-        return item
-    try:
-        return item.result()
-    except Exception as exc:  # a crashed worker must fail closed, never lose the file
-        return scanner.unreadable(display, f"扫描进程失败 (worker failed): {type(exc).__name__}: {exc}")
+def _resolve(display: str, item: Future | ItemResult, hints: list[str], path: Path, scanner: Scanner) -> ItemResult:
+    if isinstance(item, Future):
+        try:
+            item = item.result()
+        except Exception as exc:  # a crashed worker must fail closed, never lose the file
+            return scanner.unreadable(display, f"扫描进程失败 (worker failed): {type(exc).__name__}: {exc}")
+    return scanner.approve(item, hints, path)
 
 
 def scan_paths(
@@ -187,12 +220,19 @@ def scan_paths(
     store: Store | None = None,
     rescan: bool = False,
     jobs: int = 1,
+    record: bool = True,
     on_start: Callable[[int], None] | None = None,
     on_item: Callable[[ItemResult], None] | None = None,
 ) -> ScanRun:
-    """Scan files and folders; every file found yields exactly one recorded result."""
+    """Scan files and folders; every file found yields exactly one recorded result.
+
+    With `record=False` (simulation) the store is only read: stored results and approvals
+    are consulted, nothing is written.
+    """
     entries = list(walk(paths, follow_symlinks=config.scan.follow_symlinks))
     scanner = Scanner(config, store, rescan)
+    if not record:
+        store = None
     run_id = store.start_run(paths, __version__, scanner.fingerprint, config.source) if store else None
     run = ScanRun(run_id)
     if on_start:

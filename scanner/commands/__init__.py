@@ -16,6 +16,20 @@ def add_common_options(parser: argparse.ArgumentParser, suppress: bool = True) -
                         help="界面语言 / language of messages and reports (default: zh)")
 
 
-from scanner.commands import evaluate, scan, train  # noqa: E402
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    from scanner.store.db import default_db_path
 
-COMMANDS = [scan, train, evaluate]
+    parser.add_argument("--db", metavar="FILE", help=f"SQLite 数据库 / database (default: {default_db_path()})")
+
+
+def open_store(args: argparse.Namespace):
+    from pathlib import Path
+
+    from scanner.store.db import Store, default_db_path
+
+    return Store(Path(args.db) if getattr(args, "db", None) else default_db_path())
+
+
+from scanner.commands import approve, evaluate, keys, package, scan, train  # noqa: E402
+
+COMMANDS = [scan, keys, approve, package, train, evaluate]

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
@@ -32,6 +33,11 @@ def add_parser(subparsers) -> None:
     scan.add_argument("--html", metavar="FILE", help="另存 HTML 报告 / also write a self-contained HTML report")
     scan.add_argument("--fail-on", choices=["flag", "block", "never"], default="flag",
                       help="何种结论使退出码为 1 / which verdicts make the exit code 1 (default: flag)")
+    scan.add_argument("--destination", choices=["external", "internal"],
+                      help="去向（默认取配置 policy.destination）/ where the files go (default: policy.destination)")
+    scan.add_argument("--recipient", help="接收方，用于核对审批 / recipient, checked against approvals")
+    scan.add_argument("--simulate", action="store_true",
+                      help="模拟：按策略评估但不写数据库 / evaluate the policy without recording anything")
     scan.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
                       help="并行进程数 / worker processes (default: 1; 0 = one per CPU core)")
     scan.add_argument("--no-progress", action="store_true", help="不显示进度条 / hide the progress bar")
@@ -48,6 +54,10 @@ def _exit_code(counts: dict[str, int], fail_on: str) -> int:
 
 def run(args: argparse.Namespace, lang: str) -> int:
     config = load_config(args.config)
+    if args.destination:
+        config = replace(config, policy=replace(config.policy, destination=args.destination))
+    if args.recipient:
+        config = replace(config, approvals=replace(config.approvals, recipient=args.recipient))
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     db_path = Path(args.db) if args.db else default_db_path()
     show_progress = not args.no_progress and sys.stderr.isatty()
@@ -73,7 +83,7 @@ def run(args: argparse.Namespace, lang: str) -> int:
 
         jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
         run = scan_paths(args.paths, config, store=store, rescan=args.rescan, jobs=jobs,
-                         on_start=on_start, on_item=on_item)
+                         record=not args.simulate, on_start=on_start, on_item=on_item)
     results = run.results
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="") as fh:

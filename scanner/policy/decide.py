@@ -8,6 +8,9 @@ from scanner.config import PolicySettings
 from scanner.model import VERDICTS, Detection, Protection, Reason, worst
 from scanner.policy.reasons import make_reason
 
+# Encryption that a password cracker defeats in minutes: not protection unless the policy says so.
+WEAK_METHODS = frozenset({"zipcrypto", "pdf-rc4"})
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -21,12 +24,15 @@ def decide(
     policy: PolicySettings,
     detection: Detection,
     protection: Protection,
-    approval_status: str,
+    approval: str | dict,
     problem: Problem | None = None,
 ) -> tuple[str, list[Reason]]:
     """Return (verdict, reasons), reasons ordered from most to least severe."""
     rules = policy.rules
-    approved = approval_status == "valid"
+    if isinstance(approval, str):
+        approval = {"status": approval}
+    status = approval.get("status", "missing")
+    approved = status == "valid"
     reasons: list[Reason] = []
 
     def add(code: str, **values) -> None:
@@ -34,6 +40,9 @@ def decide(
 
     if problem is not None:
         add(problem.code, detail=problem.detail)
+    if status not in ("valid", "missing"):
+        add("approval." + status.replace("-", "_"), id=approval.get("id", "?"),
+            expires=approval.get("expires", "?"), recipient=approval.get("recipient", "?"))
     if protection.needs_password and not approved:
         add("protection.unapproved", method=protection.method or "unknown")
     seen: set[tuple[str, str]] = set()
@@ -52,7 +61,11 @@ def decide(
     if not approved:
         for category in detection.labels:
             add("content.sensitive", category=category, score=detection.categories[category])
-    if approved and policy.destination == "external" and not protection.needs_password:
-        add("protection.missing")
+    weak = protection.method in WEAK_METHODS and not policy.weak_encryption_protects
+    if approved and policy.destination == "external" and (not protection.needs_password or weak):
+        if protection.needs_password:
+            add("protection.missing", how=f"仅弱加密（{protection.method}）", how_en=f"only weakly encrypted ({protection.method})")
+        else:
+            add("protection.missing", how="未加密", how_en="not password-protected")
     reasons.sort(key=lambda r: -VERDICTS.index(r.verdict))  # stable: table order within a verdict
     return worst(r.verdict for r in reasons), reasons

@@ -44,7 +44,15 @@ OWNER_ONLY = Protection(encrypted=True, method="pdf-aes256", needs_password=Fals
         (detection(labels=["defense"]), OWNER_ONLY, "valid", None, "block", ["protection.missing"]),
         (detection(labels=["defense"]), PROTECTED, "valid", None, "allow", []),
         (detection(), PROTECTED, "missing", None, "block", ["protection.unapproved"]),
-        (detection(), PROTECTED, "expired", None, "block", ["protection.unapproved"]),
+        (detection(), PROTECTED, "expired", None, "block", ["protection.unapproved", "approval.expired"]),
+        (detection(labels=["defense"]), Protection(), "expired", None, "flag",
+         ["approval.expired", "content.sensitive"]),
+        (detection(), PROTECTED, "hash-mismatch", None, "block", ["approval.hash_mismatch", "protection.unapproved"]),
+        (detection(), Protection(), "bad-signature", None, "block", ["approval.bad_signature"]),
+        (detection(), Protection(), "revoked", None, "block", ["approval.revoked"]),
+        (detection(), Protection(), "wrong-recipient", None, "block", ["approval.wrong_recipient"]),
+        # Weak encryption is not protection for external transfer, unless the policy says so.
+        (detection(), Protection(True, "zipcrypto", True), "valid", None, "block", ["protection.missing"]),
         (detection(), Protection(), "missing", Problem("scan.unreadable", "bad xref"), "block", ["scan.unreadable"]),
         (detection(), Protection(), "missing", Problem("scan.unsupported", "exe"), "block", ["scan.unsupported"]),
         (detection(), Protection(), "missing", Problem("scan.no_text"), "block", ["scan.no_text"]),
@@ -90,3 +98,16 @@ def test_every_category_has_a_message():
     for category in CATEGORIES:
         _, reasons = decide(EXTERNAL, detection(labels=[category]), Protection(), "missing")
         assert reasons[0].message.startswith("内容涉及") and category in reasons[0].message_en
+
+
+def test_weak_encryption_can_be_accepted_by_policy():
+    policy = parse_config("[policy]\nweak_encryption_protects = true\n").policy
+    assert decide(policy, detection(), Protection(True, "zipcrypto", True), "valid") == ("allow", [])
+
+
+def test_approval_reasons_name_the_record():
+    approval = {"status": "expired", "id": "abc123", "expires": "2026-01-31"}
+    _, reasons = decide(EXTERNAL, detection(), Protection(), approval)
+    assert reasons[0].message == "审批记录 abc123 已于 2026-01-31 过期"
+    _, reasons = decide(EXTERNAL, detection(), Protection(True, "pdf-rc4", True), "valid")
+    assert reasons[0].message == "已审批但仅弱加密（pdf-rc4），对外传输时应添加密码保护"

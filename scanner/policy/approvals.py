@@ -1,0 +1,154 @@
+"""Approval records (对外提供资料审批): signed by the security office, verified by gateways."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from scanner.errors import PolicyError
+from scanner.policy.keys import key_id
+
+FORMAT_VERSION = 1
+STATUSES = ("valid", "missing", "expired", "revoked", "hash-mismatch", "bad-signature", "wrong-recipient")
+
+
+@dataclass(frozen=True)
+class ApprovalRecord:
+    """What the security office approved: these exact bytes, to this recipient, for this purpose, until then."""
+
+    sha256: str
+    title: str
+    recipient: str
+    purpose: str
+    approver: str
+    verifier: str
+    expires: str
+    applicant: str = ""
+    department: str = ""
+    recipient_country: str = ""
+    sensitivity: str = ""
+    issued: str = field(default_factory=lambda: date.today().isoformat())
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    contents: tuple = ()  # for packages: ({"name", "sha256", "verdict"}, ...) at packaging time
+    version: int = FORMAT_VERSION
+
+    def __post_init__(self):
+        if len(self.sha256) != 64 or any(c not in "0123456789abcdef" for c in self.sha256):
+            raise PolicyError(f"审批记录的 SHA-256 无效 (invalid sha256 in approval {self.id})")
+        for name in ("recipient", "purpose", "approver", "verifier", "title"):
+            if not str(getattr(self, name)).strip():
+                raise PolicyError(f"审批记录缺少 {name} (approval record needs {name})")
+        try:
+            if date.fromisoformat(self.expires) < date.fromisoformat(self.issued):
+                raise PolicyError("审批有效期早于签发日期 (approval expires before it is issued)")
+        except ValueError as exc:
+            raise PolicyError(f"审批日期格式应为 YYYY-MM-DD (dates must be YYYY-MM-DD): {exc}") from exc
+
+    def canonical(self) -> bytes:
+        data = asdict(self)
+        data["contents"] = list(self.contents)
+        return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A payload (approval or revocation) as signed JSON: exactly the signed bytes are kept."""
+
+    payload: bytes
+    signature: str
+    key_id: str
+
+    def to_dict(self) -> dict:
+        return {"payload": self.payload.decode("utf-8"), "signature": self.signature, "key_id": self.key_id}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Signed":
+        try:
+            return cls(data["payload"].encode("utf-8"), data["signature"], data["key_id"])
+        except (KeyError, AttributeError, TypeError) as exc:
+            raise PolicyError(f"审批文件格式错误 (malformed signed record): {exc}") from exc
+
+    def data(self) -> dict:
+        try:
+            value = json.loads(self.payload)
+        except json.JSONDecodeError as exc:
+            raise PolicyError(f"审批记录不是有效的 JSON (record is not JSON): {exc}") from exc
+        if not isinstance(value, dict):
+            raise PolicyError("审批记录格式错误 (record is not an object)")
+        return value
+
+    def verifies(self, public_key: Ed25519PublicKey) -> bool:
+        try:
+            public_key.verify(base64.b64decode(self.signature, validate=True), self.payload)
+        except (InvalidSignature, ValueError):
+            return False
+        return self.key_id == key_id(public_key)
+
+
+def sign(payload: bytes, private_key: Ed25519PrivateKey) -> Signed:
+    return Signed(payload, base64.b64encode(private_key.sign(payload)).decode("ascii"), key_id(private_key.public_key()))
+
+
+def sign_record(record: ApprovalRecord, private_key: Ed25519PrivateKey) -> Signed:
+    return sign(record.canonical(), private_key)
+
+
+def sign_revocation(record_id: str, reason: str, revoked_by: str, private_key: Ed25519PrivateKey) -> Signed:
+    if not reason.strip():
+        raise PolicyError("撤销审批必须说明理由 (a revocation needs a reason)")
+    payload = {"revokes": record_id, "reason": reason, "revoked_by": revoked_by,
+               "revoked_at": date.today().isoformat(), "version": FORMAT_VERSION}
+    return sign(json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode(), private_key)
+
+
+def record_from(signed: Signed) -> ApprovalRecord:
+    data = signed.data()
+    if data.get("version") != FORMAT_VERSION:
+        raise PolicyError(f"不支持的审批记录版本 {data.get('version')} (unsupported record version)")
+    try:
+        data["contents"] = tuple(data.get("contents", ()))
+        return ApprovalRecord(**data)
+    except TypeError as exc:
+        raise PolicyError(f"审批记录字段错误 (unexpected fields in record): {exc}") from exc
+
+
+def verify(
+    signed: Signed,
+    public_key: Ed25519PublicKey | None,
+    sha256: str,
+    *,
+    today: date | None = None,
+    revoked: set[str] = frozenset(),
+    recipient: str | None = None,
+) -> tuple[str, ApprovalRecord | None]:
+    """The status of one signed record for a file with this hash. Order matters: an unsigned
+    or tampered record says nothing about the file, so the signature is checked first."""
+    if public_key is None or not signed.verifies(public_key):
+        return "bad-signature", None
+    try:
+        record = record_from(signed)
+    except PolicyError:
+        return "bad-signature", None
+    if record.sha256 != sha256:
+        return "hash-mismatch", record
+    if record.id in revoked:
+        return "revoked", record
+    if date.fromisoformat(record.expires) < (today or date.today()):
+        return "expired", record
+    if recipient and record.recipient != recipient:
+        return "wrong-recipient", record
+    return "valid", record
+
+
+# When several records speak of one file, the best answer wins: valid over the reasons it is not.
+_PREFERENCE = ("valid", "wrong-recipient", "expired", "revoked", "hash-mismatch", "bad-signature", "missing")
+
+
+def best_status(statuses: list[str]) -> str:
+    return min(statuses, key=_PREFERENCE.index, default="missing")
