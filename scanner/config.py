@@ -86,6 +86,9 @@ class Config:
     policy: PolicySettings = field(default_factory=PolicySettings)
     approvals: ApprovalSettings = field(default_factory=ApprovalSettings)
     report: ReportSettings = field(default_factory=ReportSettings)
+    # The gateway daemon's settings ([watch], [[watch.inbox]]), validated by scanner.ingest.watch_config
+    # when `mijian watch` starts, so a scan never fails on them.
+    watch: dict = field(default_factory=dict)
     source: str = "<built-in>"
 
     def to_dict(self) -> dict:
@@ -95,7 +98,9 @@ class Config:
 
     def fingerprint(self) -> str:
         """A hash of every setting that can change a verdict (for reusing stored results)."""
-        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+        data = self.to_dict()
+        data.pop("watch")  # where files come from does not change what they contain
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
 _SECTIONS = {"scan": ScanSettings, "detect": DetectSettings, "policy": PolicySettings,
@@ -114,6 +119,9 @@ def _check_type(key: str, value, default):
 
 def _validate(raw: dict, source: str) -> Config:
     sections = {}
+    watch = raw.pop("watch", {})
+    if not isinstance(watch, dict):
+        raise ConfigError(f"配置项 watch 应为一节 (setting watch must be a table in {source})")
     for name, value in raw.items():
         if name not in _SECTIONS:
             raise ConfigError(f"未知配置节 [{name}] (unknown section [{name}] in {source})")
@@ -135,7 +143,7 @@ def _validate(raw: dict, source: str) -> Config:
                 values[key] = _check_type(full, value, getattr(defaults, key))
         sections[name] = cls(**values)
     _validate_values(sections)
-    return Config(**sections, source=source)
+    return Config(**sections, watch=watch, source=source)
 
 
 def _validate_rules(value) -> dict[str, str]:
