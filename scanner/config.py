@@ -26,6 +26,7 @@ DEFAULT_RULES: dict[str, str] = {
     "scan.unsupported": "block",
     "scan.no_text": "block",
     "scan.limit": "block",
+    "scan.unsafe": "block",
     "scan.empty": "allow",
     "approval.hash_mismatch": "block",
     "approval.bad_signature": "block",
@@ -35,13 +36,19 @@ DEFAULT_RULES: dict[str, str] = {
 }
 
 # Reasons that mean "could not be read": fail closed, never configurable to allow.
-FAIL_CLOSED_RULES = ("scan.unreadable", "scan.unsupported", "scan.no_text", "scan.limit")
+FAIL_CLOSED_RULES = ("scan.unreadable", "scan.unsupported", "scan.no_text", "scan.limit", "scan.unsafe")
 
 
 @dataclass(frozen=True)
 class ScanSettings:
     max_file_size: int = 100 * 1024 * 1024
     follow_symlinks: bool = False
+    max_total_bytes: int = 400 * 1024 * 1024
+    max_members: int = 10_000
+    max_depth: int = 10
+    max_ratio: float = 100.0
+    ratio_min_bytes: int = 1024 * 1024
+    max_seconds: float = 120.0
 
 
 def _default_thresholds() -> dict[str, float]:
@@ -180,8 +187,10 @@ def _validate_thresholds(value) -> dict[str, float]:
 
 def _validate_values(sections: dict) -> None:
     scan, detect, policy, report = sections["scan"], sections["detect"], sections["policy"], sections["report"]
-    if scan.max_file_size <= 0:
-        raise ConfigError("配置项 scan.max_file_size 必须大于 0 (scan.max_file_size must be positive)")
+    for key in ("max_file_size", "max_total_bytes", "max_members", "max_depth", "max_ratio",
+                "ratio_min_bytes", "max_seconds"):
+        if getattr(scan, key) <= 0:
+            raise ConfigError(f"配置项 scan.{key} 必须大于 0 (scan.{key} must be positive)")
     if detect.context_window < 0:
         raise ConfigError("配置项 detect.context_window 不能为负 (detect.context_window must not be negative)")
     if detect.score_scale <= 0:

@@ -26,6 +26,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 
 _LOCATION_ZH = (
+    (re.compile(r"\bsheet name\b"), "工作表名称"),
+    (re.compile(r"\bsheet (\S+)"), r"工作表 \1"),
+    (re.compile(r"\bslide master (\d+)"), r"幻灯片母版\1"),
+    (re.compile(r"\bslide (\d+)"), r"第\1张幻灯片"),
+    (re.compile(r"\bnotes\b"), "备注"),
+    (re.compile(r"\bcomment (\d+)"), r"批注\1"),
+    (re.compile(r"\bcomment\b"), "批注"),
+    (re.compile(r"\bfootnote (\d+)"), r"脚注\1"),
+    (re.compile(r"\bendnote (\d+)"), r"尾注\1"),
+    (re.compile(r"\btext box (\d+)"), r"文本框\1"),
+    (re.compile(r"\btracked insertion (\d+)"), r"修订插入\1"),
+    (re.compile(r"\btracked deletion (\d+)"), r"修订删除\1"),
+    (re.compile(r"\bproperty "), "属性 "),
+    (re.compile(r"\bdefined name\b"), "定义名称"),
+    (re.compile(r"\bmember names\b"), "成员名称"),
+    (re.compile(r"\bbody part (\d+)"), r"正文部分\1"),
     (re.compile(r"section (\d+)"), r"第\1节"),
     (re.compile(r"page (\d+)"), r"第\1页"),
     (re.compile(r"table (\d+)"), r"表格\1"),

@@ -26,6 +26,9 @@ CATEGORY_NAMES_ZH = {
 VERDICTS: tuple[str, ...] = ("allow", "flag", "block")
 VERDICT_NAMES_ZH = {"allow": "放行", "flag": "待审", "block": "阻断"}
 
+# Encryption that a password cracker defeats in minutes (DESIGN.md: counted as unprotected by default).
+WEAK_METHODS = frozenset({"zipcrypto", "pdf-rc4"})
+
 MARKING_KINDS = ("national_secret", "work_secret", "commercial_secret", "foreign")
 
 
@@ -87,6 +90,8 @@ class Protection:
         out = {"encrypted": self.encrypted}
         if self.method is not None:
             out["method"] = self.method
+            if self.method in WEAK_METHODS:
+                out["weak"] = True
         out["needs_password"] = self.needs_password
         return out
 
@@ -147,13 +152,19 @@ class Marking:
     end: int
     location: str = ""
     is_mark: bool = True
+    # Optional detail, written to the contract only when known:
+    position: str | None = None  # head, header, footer, paragraph, body, metadata
+    owner: str | None = None  # the owner named before a commercial-secret level
+    star: bool = False  # a ★ on a commercial-secret mark (forbidden by the rules)
+    expires: str | None = None  # ISO date the period ends, when it can be computed
+    expired: bool | None = None  # True when the period ended before today
 
     def __post_init__(self):
         if self.kind not in MARKING_KINDS:
             raise ValueError(f"unknown marking kind: {self.kind}")
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "text": self.text,
             "level": self.level,
             "kind": self.kind,
@@ -162,6 +173,17 @@ class Marking:
             "start": self.start,
             "end": self.end,
         }
+        for key in ("position", "owner", "expires", "expired"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.star:
+            out["star"] = True
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict, is_mark: bool) -> "Marking":
+        return cls(d["text"], d["level"], d["kind"], d["period"], d["start"], d["end"], d["location"], is_mark,
+                   d.get("position"), d.get("owner"), bool(d.get("star", False)), d.get("expires"), d.get("expired"))
 
 
 @dataclass(frozen=True)
@@ -270,7 +292,7 @@ class ItemResult:
         """Rebuild a result from its contract form (used for results reused from the store)."""
 
         def marking(d: dict, is_mark: bool) -> Marking:
-            return Marking(d["text"], d["level"], d["kind"], d["period"], d["start"], d["end"], d["location"], is_mark)
+            return Marking.from_dict(d, is_mark)
 
         def finding(d: dict) -> Finding:
             ctx = d.get("context")

@@ -1,4 +1,4 @@
-"""One item's bytes in, one verdict out: sniff, extract, normalise and detect, decide."""
+"""One item's bytes in, verdicts out: sniff, extract, normalise and detect, decide; containers recurse."""
 
 from __future__ import annotations
 
@@ -6,13 +6,20 @@ import hashlib
 
 from scanner.config import Config
 from scanner.detect.engine import DetectionEngine
-from scanner.errors import ExtractionError, UnsupportedTypeError
+from scanner.errors import ExtractionError, LimitExceededError, UnsupportedTypeError
 from scanner.extract import extract, sniff
-from scanner.model import Detection, Document, ItemResult, Protection
+from scanner.extract.limits import Budget, Limits
+from scanner.extract.members import ContainerExtraction, Member
+from scanner.model import Detection, Document, Extraction, ItemResult, Protection, worst
 from scanner.policy.decide import Problem, decide
+from scanner.policy.reasons import make_reason
 
 # Types whose text lives in lines a person typed: blank means empty, not unreadable.
 _PLAIN_TYPES = {"text"}
+
+# Reasons a container gets from its members; kept when a stored result is decided afresh.
+ROLLUP_CODES = ("archive.member_blocked", "archive.member_flagged")
+_ROLLUP_LIST = 5  # member names shown in the reason
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -42,6 +49,59 @@ def build_result(
     )
 
 
+def limits_from(config: Config) -> Limits:
+    """The expansion limits: from the config's [scan] section where it names them, else the defaults."""
+    return Limits.from_settings(config.scan)
+
+
+def _join(member: str | None, name: str) -> str:
+    return name if member is None else f"{member}/{name}"
+
+
+def _read_item(data: bytes, kind: str, engine: DetectionEngine) -> tuple[Extraction | None, Detection, Problem | None]:
+    """Extract and detect one item; every failure becomes a Problem, never an exception."""
+    detection = Detection()
+    if kind == "empty":
+        return None, detection, Problem("scan.empty")
+    try:
+        extraction = extract(kind, data)
+    except UnsupportedTypeError:
+        return None, detection, Problem("scan.unsupported", kind)
+    except ExtractionError as exc:
+        return None, detection, Problem(exc.code, str(exc))
+    document = Document(extraction.segments)
+    container = isinstance(extraction, ContainerExtraction)
+    if extraction.protection.needs_password:
+        return extraction, detection, None  # nothing to read without the password; the policy decides
+    if not document.text.strip():
+        if container:
+            # An archive's content is its members; with none at all it is an empty archive.
+            return extraction, detection, None if extraction.members else Problem("scan.empty")
+        return extraction, detection, Problem("scan.empty") if kind in _PLAIN_TYPES else Problem("scan.no_text")
+    problem = None
+    try:
+        detection = engine.detect(document)
+    except Exception as exc:  # a detector bug must fail closed, not pass the file
+        problem = Problem("scan.unreadable", f"检测失败 (detection failed): {type(exc).__name__}: {exc}")
+        detection = Detection()
+    if extraction.unread and problem is None:
+        problem = Problem("scan.unreadable", "部分内容无法读取 (part of the file could not be read): "
+                          + "; ".join(extraction.unread))
+    return extraction, detection, problem
+
+
+def _scan_one(data, kind, *, path, member, config, engine, approval, extra: Problem | None):
+    extraction, detection, problem = _read_item(data, kind, engine)
+    if extra is not None and (problem is None or problem.code == "scan.empty"):
+        problem = extra
+    protection = extraction.protection if extraction is not None else Protection()
+    result = build_result(
+        config, path=path, member=member, sha256=sha256_bytes(data), size=len(data), kind=kind,
+        detection=detection, protection=protection, approval=approval or {"status": "missing"}, problem=problem,
+    )
+    return result, extraction
+
+
 def scan_bytes(
     data: bytes,
     *,
@@ -51,37 +111,120 @@ def scan_bytes(
     member: str | None = None,
     approval: dict | None = None,
 ) -> ItemResult:
-    """Decide one item. Never raises for bad input: a file that cannot be read is blocked."""
-    kind = sniff(data)
-    detection = Detection()
-    protection = Protection()
-    problem: Problem | None = None
-    if kind == "empty":
-        problem = Problem("scan.empty")
-    else:
-        try:
-            extraction = extract(kind, data)
-        except UnsupportedTypeError:
-            problem = Problem("scan.unsupported", kind)
-        except ExtractionError as exc:
-            problem = Problem(exc.code, str(exc))
-        else:
-            protection = extraction.protection
-            document = Document(extraction.segments)
-            if protection.needs_password:
-                pass  # nothing to read without the password; the policy decides on that
-            elif not document.text.strip():
-                problem = Problem("scan.empty") if kind in _PLAIN_TYPES else Problem("scan.no_text")
-            else:
-                try:
-                    detection = engine.detect(document)
-                except Exception as exc:  # a detector bug must fail closed, not pass the file
-                    problem = Problem("scan.unreadable", f"检测失败 (detection failed): {type(exc).__name__}: {exc}")
-                    detection = Detection()
-                if extraction.unread and problem is None:
-                    problem = Problem("scan.unreadable", "部分内容无法读取 (part of the file could not be read): "
-                                      + "; ".join(extraction.unread))
+    """Decide one item. Never raises for bad input: a file that cannot be read is blocked.
+
+    A container (archive, e-mail) is decided with its members: its verdict is the worst of
+    theirs, so a caller that keeps only this one result still never passes a secret member.
+    """
+    return scan_tree(data, path=path, config=config, engine=engine, member=member, approval=approval)[0]
+
+
+def _member_result(config: Config, *, path: str, member: str, kind: str, problem: Problem | None,
+                   protection: Protection = Protection(), size: int | None = None) -> ItemResult:
     return build_result(
-        config, path=path, member=member, sha256=sha256_bytes(data), size=len(data), kind=kind,
-        detection=detection, protection=protection, approval=approval or {"status": "missing"}, problem=problem,
+        config, path=path, member=member, sha256=None, size=size, kind=kind, detection=Detection(),
+        protection=protection, approval={"status": "missing"}, problem=problem,
     )
+
+
+def scan_tree(
+    data: bytes,
+    *,
+    path: str,
+    config: Config,
+    engine: DetectionEngine,
+    member: str | None = None,
+    depth: int = 0,
+    budget: Budget | None = None,
+    approval: dict | None = None,
+    problem: Problem | None = None,
+) -> list[ItemResult]:
+    """Decide an item and, recursively, everything inside it.
+
+    Returns the item's own result first, then one result per member (`member` is the path
+    inside, joined with `/`). The container's verdict is the worst of its own and its members'.
+    Limits (size, total bytes, members, depth, ratio, time) are checked as members are read,
+    so a bomb is stopped early; every limit passed is a recorded result, never a silent skip.
+    """
+    if budget is None:
+        budget = Budget(limits_from(config))
+    kind = sniff(data)
+    own, extraction = _scan_one(data, kind, path=path, member=member, config=config, engine=engine,
+                                approval=approval, extra=problem)
+    if not isinstance(extraction, ContainerExtraction) or not extraction.members:
+        return [own]
+    results: list[ItemResult] = []
+    direct: list[ItemResult] = []
+    for item in extraction.members:
+        name = _join(member, item.name)
+        try:
+            budget.check_time()
+            budget.add_bytes(0)  # the whole tree's byte budget, spent already by an earlier member?
+            budget.count_member()
+            budget.check_depth(depth + 1)
+        except LimitExceededError as exc:
+            # The rest of the container is not read: say so once, on the container.
+            results.append(_member_result(config, path=path, member=name, kind="unknown",
+                                          problem=Problem(exc.code, str(exc))))
+            direct.append(results[-1])
+            break
+        tree = _scan_member(item, name, path=path, config=config, engine=engine, depth=depth, budget=budget)
+        direct.append(tree[0])
+        results.extend(tree)
+    return [rollup(own, direct)] + results
+
+
+def _scan_member(item: Member, name: str, *, path, config, engine, depth, budget) -> list[ItemResult]:
+    extra = Problem(*item.problem) if item.problem else None
+    if item.data is None and item.open is None:
+        # Not to be read: encrypted (the protection decides), a link, a device.
+        return [_member_result(config, path=path, member=name, kind="unknown" if extra else "encrypted",
+                               problem=extra, protection=item.protection, size=item.size)]
+    try:
+        if item.data is not None:
+            data = budget.take(item.data)
+        else:
+            with item.open() as stream:
+                data = budget.read_stream(stream, compressed=item.compressed)
+    except LimitExceededError as exc:
+        return [_member_result(config, path=path, member=name, kind="unknown", problem=Problem(exc.code, str(exc)),
+                               size=item.size)]
+    except Exception as exc:  # a damaged or unsupported member (bad CRC, unknown method, truncation)
+        return [_member_result(config, path=path, member=name, kind="unknown", size=item.size, problem=Problem(
+            "scan.unreadable", f"成员无法读取 (member cannot be read): {type(exc).__name__}: {exc}"))]
+    return scan_tree(data, path=path, config=config, engine=engine, member=name, depth=depth + 1,
+                     budget=budget, problem=extra)
+
+
+def rollup(own: ItemResult, members: list[ItemResult]) -> ItemResult:
+    """The container's result with its direct members' worst verdict added as a reason."""
+    reasons = [r for r in own.reasons if r.code not in ROLLUP_CODES]
+    for verdict, code in (("block", "archive.member_blocked"), ("flag", "archive.member_flagged")):
+        names = [m.member or m.path for m in members if m.verdict == verdict]
+        if names:
+            shown = "、".join(names[:_ROLLUP_LIST]) + ("…" if len(names) > _ROLLUP_LIST else "")
+            reasons.append(make_reason(code, verdict, count=len(names), members=shown))
+    reasons.sort(key=lambda r: -("allow", "flag", "block").index(r.verdict))
+    own.reasons = reasons
+    own.verdict = worst([own.verdict] + [r.verdict for r in reasons])
+    return own
+
+
+def redecide_stored(config: Config, stored: dict, *, path: str, member: str | None) -> ItemResult:
+    """Decide a stored result afresh (approvals may have changed), keeping its members' verdicts.
+
+    For scan.py's store reuse: re-running the policy on a container's own detection alone
+    would drop what its members contributed, and pass a secret inside a zip.
+    """
+    old = ItemResult.from_dict(stored)
+    problem = Problem(old.problem["code"], old.problem.get("detail", "")) if old.problem else None
+    result = build_result(
+        config, path=path, member=member, sha256=old.sha256, size=old.size, kind=old.type,
+        detection=old.detection, protection=old.protection, approval={"status": "missing"},
+        problem=problem, cached=True,
+    )
+    kept = [r for r in old.reasons if r.code in ROLLUP_CODES]
+    if kept:
+        result.reasons = sorted(result.reasons + kept, key=lambda r: -("allow", "flag", "block").index(r.verdict))
+        result.verdict = worst([result.verdict] + [r.verdict for r in kept])
+    return result

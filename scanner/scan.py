@@ -14,10 +14,10 @@ from scanner import __version__
 from scanner.config import Config
 from scanner.detect.engine import DetectionEngine
 from scanner.detect.registry import lexicon_folder
-from scanner.ingest.walk import Entry, walk
-from scanner.model import Detection, ItemResult, Protection
 from scanner.errors import ConfigError, PolicyError
-from scanner.pipeline import build_result, scan_bytes
+from scanner.ingest.walk import Entry, walk
+from scanner.model import VERDICTS, Detection, ItemResult, Protection, worst
+from scanner.pipeline import ROLLUP_CODES, build_result, rollup, scan_tree
 from scanner.policy.book import ApprovalBook, package_hints
 from scanner.policy.decide import Problem
 from scanner.policy.keys import load_public_key
@@ -33,8 +33,13 @@ class ScanRun:
     results: list[ItemResult] = field(default_factory=list)
 
     @property
+    def files(self) -> list[ItemResult]:
+        """The files scanned (not what was found inside them)."""
+        return [r for r in self.results if r.member is None]
+
+    @property
     def counts(self) -> dict[str, int]:
-        counts = Counter(r.verdict for r in self.results)
+        counts = Counter(r.verdict for r in self.files)
         return {v: counts.get(v, 0) for v in ("allow", "flag", "block")}
 
 
@@ -79,7 +84,7 @@ class Scanner:
         self.book = make_book(config, store)
 
     def unreadable(self, display: str, detail: str, *, code: str = "scan.unreadable",
-                    sha256: str | None = None, size: int | None = None, kind: str = "unknown") -> ItemResult:
+                   sha256: str | None = None, size: int | None = None, kind: str = "unknown") -> ItemResult:
         return build_result(
             self.config, path=display, member=None, sha256=sha256, size=size, kind=kind,
             detection=Detection(), protection=Protection(), approval={"status": "missing"},
@@ -105,47 +110,68 @@ class Scanner:
         except OSError as exc:
             return b"", self.unreadable(entry.display, f"{exc.strerror}", size=size)
 
-    def scan_entry(self, entry: Entry) -> ItemResult:
+    def scan_entry_tree(self, entry: Entry) -> list[ItemResult]:
+        """The file's result first (its verdict final), then one result per member inside it."""
         data, result = self.read_entry(entry)
-        if result is None:
-            result = self.scan_data(data, entry.display)
-        return self.approve(result, package_hints(data), entry.path)
+        tree = [result] if result is not None else self.scan_data(data, entry.display)
+        return self.approve(tree, package_hints(data), entry.path)
 
-    def approve(self, result: ItemResult, hints: list[str], path: Path | None) -> ItemResult:
-        """Decide again with the approval status of the file's bytes (only the parent holds the book)."""
-        if self.book is None or result.sha256 is None:
-            return result
-        approval = self.book.status(result.sha256, hints, path)
-        return redecide(self.config, result, approval)
+    def scan_entry(self, entry: Entry) -> ItemResult:
+        """The file's own result, with what its members contributed already folded in."""
+        return self.scan_entry_tree(entry)[0]
 
-    def scan_data(self, data: bytes, display: str, member: str | None = None) -> ItemResult:
-        reused = self.reuse(data, display, member)
+    def scan_data(self, data: bytes, display: str) -> list[ItemResult]:
+        reused = self.reuse(data, display)
         if reused is not None:
-            return reused
-        return scan_bytes(data, path=display, member=member, config=self.config, engine=self.engine)
+            return [reused]
+        return scan_tree(data, path=display, config=self.config, engine=self.engine)
 
-    def reuse(self, data: bytes, display: str, member: str | None = None) -> ItemResult | None:
-        """The stored detection for these bytes under these rules, decided afresh; None if there is none."""
+    def reuse(self, data: bytes, display: str) -> ItemResult | None:
+        """The stored detection for these bytes under these rules, decided afresh; None if there is none.
+
+        Only files without members are reused: a container is always read again, so what is
+        inside it is reported (and decided) every time.
+        """
         if self.store is None or self.rescan:
             return None
         stored = self.store.cached_result(hashlib.sha256(data).hexdigest(), self.fingerprint)
-        return None if stored is None else self._reuse(stored, display, member)
-
-    def _reuse(self, stored: dict, display: str, member: str | None) -> ItemResult:
+        if stored is None:
+            return None
         old = ItemResult.from_dict(stored)
-        old.path, old.member, old.cached = display, member, True
-        # Detection is reused; the decision is made afresh (approvals may have changed since).
+        old.path, old.member, old.cached = display, None, True
         return redecide(self.config, old, {"status": "missing"})
 
+    def approve(self, tree: list[ItemResult], hints: list[str], path: Path | None) -> list[ItemResult]:
+        """Decide again with the approval status of the file's bytes (only the parent holds the book).
 
-def redecide(config: Config, result: ItemResult, approval: dict) -> ItemResult:
-    """The same detection decided again under another approval status."""
+        A valid approval covers the exact bytes of the file, and so everything inside it.
+        """
+        own = tree[0]
+        if self.book is None or own.sha256 is None:
+            return tree
+        approval = self.book.status(own.sha256, hints, path)
+        if approval["status"] != "valid" or len(tree) == 1:
+            return [redecide(self.config, own, approval)] + tree[1:]
+        members = [redecide(self.config, m, approval, keep_rollup=False) for m in tree[1:]]
+        return [rollup(redecide(self.config, own, approval, keep_rollup=False), members)] + members
+
+
+def redecide(config: Config, result: ItemResult, approval: dict, keep_rollup: bool = True) -> ItemResult:
+    """The same detection decided again under another approval status.
+
+    With `keep_rollup`, what the item's members contributed (archive.member_*) is kept.
+    """
     problem = Problem(result.problem["code"], result.problem.get("detail", "")) if result.problem else None
-    return build_result(
+    new = build_result(
         config, path=result.path, member=result.member, sha256=result.sha256, size=result.size,
         kind=result.type, detection=result.detection, protection=result.protection, approval=approval,
         problem=problem, cached=result.cached,
     )
+    kept = [r for r in result.reasons if r.code in ROLLUP_CODES] if keep_rollup else []
+    if kept:
+        new.reasons = sorted(new.reasons + kept, key=lambda r: -VERDICTS.index(r.verdict))
+        new.verdict = worst([new.verdict] + [r.verdict for r in kept])
+    return new
 
 
 def make_book(config: Config, store: Store | None) -> ApprovalBook | None:
@@ -170,11 +196,11 @@ def _init_worker(config: Config) -> None:
     _WORKER = Scanner(config)
 
 
-def _work(data: bytes, display: str) -> ItemResult:
+def _work(data: bytes, display: str) -> list[ItemResult]:
     return _WORKER.scan_data(data, display)
 
 
-def _parallel(scanner: Scanner, entries: list[Entry], jobs: int) -> Iterator[ItemResult]:
+def _parallel(scanner: Scanner, entries: list[Entry], jobs: int) -> Iterator[list[ItemResult]]:
     """Decide entries on `jobs` processes, yielding results in the walk's order.
 
     The parent reads, hashes and answers from the store; only new bytes go to a worker,
@@ -183,7 +209,7 @@ def _parallel(scanner: Scanner, entries: list[Entry], jobs: int) -> Iterator[Ite
     window = jobs * 4
     with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_init_worker,
                              initargs=(scanner.config,)) as pool:
-        pending: deque[tuple[str, Future | ItemResult, list[str], Path]] = deque()
+        pending: deque[tuple[str, Future | list[ItemResult], list[str], Path]] = deque()
         for entry in entries:
             data, result = scanner.read_entry(entry)
             if result is None:
@@ -193,6 +219,8 @@ def _parallel(scanner: Scanner, entries: list[Entry], jobs: int) -> Iterator[Ite
                     result = pool.submit(_work, data, entry.display)
                 except Exception as exc:  # the pool itself broke (a worker was killed)
                     result = scanner.unreadable(entry.display, f"扫描进程失败 (worker pool failed): {exc}")
+            if isinstance(result, ItemResult):
+                result = [result]
             pending.append((entry.display, result, package_hints(data), entry.path))
             while pending and (len(pending) > window or _ready(pending[0][1])):
                 yield _resolve(*pending.popleft(), scanner)
@@ -200,16 +228,17 @@ def _parallel(scanner: Scanner, entries: list[Entry], jobs: int) -> Iterator[Ite
             yield _resolve(*pending.popleft(), scanner)
 
 
-def _ready(item: Future | ItemResult) -> bool:
+def _ready(item: Future | list[ItemResult]) -> bool:
     return not isinstance(item, Future) or item.done()
 
 
-def _resolve(display: str, item: Future | ItemResult, hints: list[str], path: Path, scanner: Scanner) -> ItemResult:
+def _resolve(display: str, item: Future | list[ItemResult], hints: list[str], path: Path,
+             scanner: Scanner) -> list[ItemResult]:
     if isinstance(item, Future):
         try:
             item = item.result()
         except Exception as exc:  # a crashed worker must fail closed, never lose the file
-            return scanner.unreadable(display, f"扫描进程失败 (worker failed): {type(exc).__name__}: {exc}")
+            return [scanner.unreadable(display, f"扫描进程失败 (worker failed): {type(exc).__name__}: {exc}")]
     return scanner.approve(item, hints, path)
 
 
@@ -238,15 +267,15 @@ def scan_paths(
     if on_start:
         on_start(len(entries))
     if jobs > 1 and len(entries) > 1:
-        results = _parallel(scanner, entries, jobs)
+        trees = _parallel(scanner, entries, jobs)
     else:
-        results = (scanner.scan_entry(entry) for entry in entries)
-    for result in results:
+        trees = (scanner.scan_entry_tree(entry) for entry in entries)
+    for tree in trees:
         if store is not None:
-            store.record_item(run_id, result, scanner.fingerprint)
-        run.results.append(result)
+            store.record_tree(run_id, tree, scanner.fingerprint)
+        run.results.extend(tree)
         if on_item:
-            on_item(result)
+            on_item(tree[0])
     if store is not None:
         store.finish_run(run_id, run.counts)
     return run

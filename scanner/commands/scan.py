@@ -97,5 +97,5 @@ def run(args: argparse.Namespace, lang: str) -> int:
         err.print(t("written", lang, path=args.html))
     if args.format != "table" or args.output:
         counts = run.counts
-        err.print(t("summary", lang, total=len(results), **counts))
+        err.print(t("summary", lang, total=len(run.files), **counts))
     return _exit_code(run.counts, args.fail_on)

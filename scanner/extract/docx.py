@@ -1,4 +1,5 @@
-"""Word documents (DOCX) with python-docx: body, tables, headers and footers, in reading order."""
+"""Word documents (DOCX) with python-docx: body, tables, headers and footers in reading order; then
+comments, footnotes, endnotes, text boxes, tracked changes, properties and embedded files."""
 
 from __future__ import annotations
 
@@ -11,8 +12,14 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from scanner.errors import ExtractionError
+from scanner.extract.members import ContainerExtraction, Place
+from scanner.extract.ooxml import embedded_members, open_package, property_segments, read_xml
 from scanner.extract.registry import register
-from scanner.model import Extraction, Location, Segment
+from scanner.model import Location, Segment
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# Parts whose paragraphs python-docx does not read, and the label each gets.
+_NOTE_PARTS = (("word/comments.xml", "comment"), ("word/footnotes.xml", "footnote"), ("word/endnotes.xml", "endnote"))
 
 
 def _table_segments(table: Table, number: int, part: str, section: int | None) -> Iterator[Segment]:
@@ -41,8 +48,37 @@ def _blocks(container, part: str, section: int | None, counters: dict) -> Iterat
             yield from _table_segments(block, counters["table"], part, section)
 
 
+def _paragraph_text(p) -> str:
+    return "".join(t.text or "" for t in p.iter(f"{_W}t", f"{_W}delText"))
+
+
+def _extra_segments(archive) -> list[Segment]:
+    """What python-docx's reading order leaves out but the file still carries to its recipient."""
+    segments: list[Segment] = []
+    for name, label in _NOTE_PARTS:
+        root = read_xml(archive, name)
+        if root is None:
+            continue
+        for number, note in enumerate(root, start=1):
+            text = "\n".join(t for t in (_paragraph_text(p) for p in note.iter(f"{_W}p")) if t.strip())
+            if text.strip():
+                segments.append(Segment(text, Place(label=f"{label} {number}")))
+    body = read_xml(archive, "word/document.xml")
+    if body is not None:
+        for number, box in enumerate(body.iter(f"{_W}txbxContent"), start=1):
+            text = "\n".join(t for t in (_paragraph_text(p) for p in box.iter(f"{_W}p")) if t.strip())
+            if text.strip():
+                segments.append(Segment(text, Place(label=f"text box {number}")))
+        for kind, label in ((f"{_W}ins", "tracked insertion"), (f"{_W}del", "tracked deletion")):
+            for number, change in enumerate(body.iter(kind), start=1):
+                text = "".join(t.text or "" for t in change.iter(f"{_W}t", f"{_W}delText"))
+                if text.strip():
+                    segments.append(Segment(text, Place(label=f"{label} {number}")))
+    return segments
+
+
 @register("docx")
-def extract_docx(data: bytes) -> Extraction:
+def extract_docx(data: bytes) -> ContainerExtraction:
     try:
         document = docx.Document(io.BytesIO(data))
     except PackageNotFoundError as exc:
@@ -59,4 +95,7 @@ def extract_docx(data: bytes) -> Extraction:
             if hf.is_linked_to_previous:
                 continue
             segments.extend(_blocks(hf, part, number, {"paragraph": 0, "table": 0}))
-    return Extraction(type="docx", segments=segments)
+    archive = open_package(data)
+    segments.extend(_extra_segments(archive))
+    segments.extend(property_segments(archive))
+    return ContainerExtraction(type="docx", segments=segments, members=embedded_members(archive))

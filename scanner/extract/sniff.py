@@ -7,6 +7,8 @@ import zipfile
 
 from charset_normalizer import from_bytes
 
+from scanner.extract.eml import looks_like_mail
+
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole"),
     (b"\x89PNG\r\n\x1a\n", "png"),
@@ -79,5 +81,5 @@ def sniff(data: bytes) -> str:
     if len(data) > 262 and data[257:262] == b"ustar":
         return "tar"
     if _looks_like_text(data[:65536]):
-        return "text"
+        return "eml" if looks_like_mail(data[:8192]) else "text"
     return "binary"

@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scanner.config import PolicySettings
-from scanner.model import VERDICTS, Detection, Protection, Reason, worst
+from scanner.model import VERDICTS, WEAK_METHODS, Detection, Protection, Reason, worst
 from scanner.policy.reasons import make_reason
 
-# Encryption that a password cracker defeats in minutes: not protection unless the policy says so.
-WEAK_METHODS = frozenset({"zipcrypto", "pdf-rc4"})
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "scan.no_text": ("未能提取到文字（可能为扫描件），按规定拦截",
                      "no text could be extracted (scanned pages?), blocked (fail closed)"),
     "scan.limit": ("超出扫描限制：{detail}", "over a scanning limit: {detail}"),
+    "scan.unsafe": ("压缩包成员不安全，按规定拦截：{detail}", "unsafe archive member, blocked (fail closed): {detail}"),
     "scan.empty": ("空文件，无内容", "empty file, nothing to inspect"),
+    "archive.member_blocked": ("包含 {count} 个被阻断的成员：{members}", "{count} member(s) inside are blocked: {members}"),
+    "archive.member_flagged": ("包含 {count} 个待审的成员：{members}", "{count} member(s) inside are flagged: {members}"),
 }
 
 

@@ -48,13 +48,16 @@ _TEXT = {
 
 def render_html(results: list[ItemResult], lang: str = "zh", generated_at: datetime | None = None) -> str:
     generated_at = generated_at or datetime.now(timezone.utc)
-    counts = Counter(r.verdict for r in results)
+    files = {r.path: r.verdict for r in results if r.member is None}
+    counts = Counter(files.values())
     order = {"block": 0, "flag": 1, "allow": 2}
-    items = sorted(results, key=lambda r: (order[r.verdict], r.path, r.member or ""))
+    # Worst files first; a file's members right below it.
+    items = sorted(results, key=lambda r: (order[files.get(r.path, r.verdict)], r.path,
+                                           r.member is not None, r.member or ""))
     category_names = {c: (CATEGORY_NAMES_ZH[c] if lang == "zh" else c) for c in CATEGORIES}
     return _ENV.get_template("report.html.j2").render(
         where=lambda location: location_text(location, lang),
-        items=items, counts=counts, total=len(results), lang=lang, text=_TEXT[lang],
+        items=items, counts=counts, total=len(files), lang=lang, text=_TEXT[lang],
         generated_at=generated_at.isoformat(timespec="seconds"), version=__version__,
         categories=CATEGORIES, category_names=category_names,
     )

@@ -29,8 +29,9 @@ def render_table(results: list[ItemResult], console: Console, lang: str) -> None
         ) or t("no_reason", lang)
         table.add_row(verdict, path, r.type, reasons)
     console.print(table)
-    counts = {v: sum(1 for r in results if r.verdict == v) for v in ("allow", "flag", "block")}
-    console.print(t("summary", lang, total=len(results), **counts))
+    files = [r for r in results if r.member is None]  # members are reported, files are counted
+    counts = {v: sum(1 for r in files if r.verdict == v) for v in ("allow", "flag", "block")}
+    console.print(t("summary", lang, total=len(files), **counts))
 
 
 @register("table")

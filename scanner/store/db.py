@@ -49,7 +49,7 @@ class Store:
             db["items"].create({
                 "id": int, "run_id": int, "path": str, "member": str, "sha256": str, "size": int,
                 "type": str, "verdict": str, "reason_codes": str, "labels": str, "problem_code": str,
-                "fingerprint": str, "cached": int, "scanned_at": str, "result": str,
+                "fingerprint": str, "cached": int, "members": int, "scanned_at": str, "result": str,
             }, pk="id", foreign_keys=[("run_id", "runs", "id")])
             db["items"].create_index(["sha256", "fingerprint"])
             db["items"].create_index(["run_id"])
@@ -87,14 +87,28 @@ class Store:
             raise StoreError(f"无法记录扫描任务：{exc} (cannot record the run)") from exc
 
     def cached_result(self, sha256: str, fingerprint: str) -> dict | None:
-        """The latest stored result for these exact bytes under the same rules, if any."""
+        """The latest stored result for these exact bytes under the same rules, if any.
+
+        Only a scanned file without members qualifies: a container's members must be read again.
+        """
         rows = list(self.db.query(
-            "select result from items where sha256 = ? and fingerprint = ? order by id desc limit 1",
+            "select result from items where sha256 = ? and fingerprint = ? and member is null "
+            "and members = 0 order by id desc limit 1",
             [sha256, fingerprint],
         ))
         return json.loads(rows[0]["result"]) if rows else None
 
-    def record_item(self, run_id: int, result: ItemResult, fingerprint: str) -> int:
+    def record_tree(self, run_id: int, tree: list[ItemResult], fingerprint: str) -> None:
+        """A file's result and its members', in one transaction."""
+        try:
+            with self.db.atomic():
+                self.record_item(run_id, tree[0], fingerprint, members=len(tree) - 1)
+                for result in tree[1:]:
+                    self.record_item(run_id, result, fingerprint)
+        except sqlite3.Error as exc:
+            raise StoreError(f"无法写入扫描结果：{exc} (cannot record the item {tree[0].path})") from exc
+
+    def record_item(self, run_id: int, result: ItemResult, fingerprint: str, members: int = 0) -> int:
         data = result.to_dict()
         try:
             with self.db.atomic():
@@ -104,7 +118,8 @@ class Store:
                     "reason_codes": ",".join(r.code for r in result.reasons),
                     "labels": ",".join(result.detection.labels),
                     "problem_code": result.problem["code"] if result.problem else None,
-                    "fingerprint": fingerprint, "cached": int(result.cached), "scanned_at": utcnow(),
+                    "fingerprint": fingerprint, "cached": int(result.cached), "members": members,
+                    "scanned_at": utcnow(),
                     "result": json.dumps(data, ensure_ascii=False),
                 }).last_pk
                 self.db["findings"].insert_all(
