@@ -6,8 +6,6 @@ import re
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import HashingVectorizer
 
 
 @dataclass(frozen=True)
@@ -48,6 +46,10 @@ class Featurizer:
     """Hashed character n-grams (and optionally words), sublinear tf, idf, L2-normalised rows."""
 
     def __init__(self, settings: FeatureSettings, idf: np.ndarray | None = None):
+        # Imported here, not at module level: `mijian` starts (and the watch daemon forks) faster
+        # when scikit-learn is loaded only by a process that classifies.
+        from sklearn.feature_extraction.text import HashingVectorizer
+
         self.settings = settings
         self.idf = idf
         self._chars = HashingVectorizer(
@@ -62,7 +64,9 @@ class Featurizer:
                 norm=None, dtype=np.float32,
             )
 
-    def counts(self, texts: list[str]) -> sparse.csr_matrix:
+    def counts(self, texts: list[str]) -> "sparse.csr_matrix":
+        from scipy import sparse
+
         x = self._chars.transform(texts)
         if self._words is not None:
             x = sparse.hstack([x, self._words.transform(texts)], format="csr")
@@ -80,7 +84,7 @@ class Featurizer:
         self.idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
         return self
 
-    def transform(self, texts: list[str]) -> sparse.csr_matrix:
+    def transform(self, texts: list[str]) -> "sparse.csr_matrix":
         if self.idf is None:
             raise RuntimeError("featurizer is not fitted")
         x = self.counts(texts)

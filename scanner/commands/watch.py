@@ -1,0 +1,59 @@
+"""`mijian watch`: run the gateway daemon over the inboxes of the config's [watch] table."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import replace
+
+from scanner.commands import EXIT_OK, add_common_options
+from scanner.config import ENV_VAR, load_config
+from scanner.errors import ConfigError
+from scanner.store.db import default_db_path
+
+
+def add_parser(subparsers) -> None:
+    watch = subparsers.add_parser("watch", help="网关守护进程：判定收件目录中的每个文件 / gateway daemon over inbox folders")
+    add_common_options(watch)
+    watch.add_argument("--db", metavar="FILE",
+                       help=f"SQLite 数据库（默认取 watch.db，再用 {default_db_path()}）/ database")
+    watch.add_argument("--workers", type=int, metavar="N", help="检测进程数（覆盖 watch.workers）/ worker processes")
+    watch.add_argument("--health-file", metavar="FILE",
+                       help="健康状态文件，每秒更新（覆盖 watch.health_file）/ health file, rewritten every second")
+    watch.add_argument("--metrics-port", type=int, metavar="PORT",
+                       help="在本机回环端口提供 /metrics 和 /health（覆盖 watch.metrics_port）/ loopback port for metrics")
+    watch.add_argument("--log-file", metavar="FILE", help="JSON 日志写入文件，默认标准错误 / JSON log file (default: stderr)")
+    watch.add_argument("--once", action="store_true",
+                       help="处理完收件目录中现有的文件后退出 / exit once the inboxes are empty")
+    watch.add_argument("--check", action="store_true", help="只检查配置并退出 / check the config and exit")
+    watch.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, lang: str) -> int:
+    from scanner.ingest.metrics import setup_logging
+    from scanner.ingest.watch import run_watch
+    from scanner.ingest.watch_config import parse_watch
+
+    config_path = getattr(args, "config", None) or os.environ.get(ENV_VAR) or None
+    if config_path is None:
+        raise ConfigError("mijian watch 需要配置文件（--config 或 $MIJIAN_CONFIG）"
+                          "(mijian watch needs a config file: --config or $MIJIAN_CONFIG)")
+    config = load_config(config_path)
+    settings = parse_watch(config)
+    overrides = {key: value for key, value in (("workers", args.workers), ("health_file", args.health_file),
+                                               ("metrics_port", args.metrics_port), ("log_file", args.log_file))
+                 if value is not None}
+    if "workers" in overrides and overrides["workers"] < 1:
+        raise ConfigError("选项 --workers 必须至少为 1 (--workers must be at least 1)")
+    if "metrics_port" in overrides and not 0 <= overrides["metrics_port"] <= 65535:
+        raise ConfigError("选项 --metrics-port 应在 0–65535 之间 (--metrics-port must be 0-65535)")
+    settings = replace(settings, **overrides)
+    db_path = args.db or settings.db or str(default_db_path())
+    if args.check:
+        msg = (f"配置有效：{len(settings.inboxes)} 个收件目录，暂存目录 {settings.spool}" if lang == "zh" else
+               f"config is valid: {len(settings.inboxes)} inboxes, spool {settings.spool}")
+        print(msg, file=sys.stderr)
+        return EXIT_OK
+    setup_logging(settings.log_file, settings.log_level)
+    return run_watch(config, settings, config_path=config_path, db_path=db_path, once=args.once)
