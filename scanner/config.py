@@ -17,6 +17,8 @@ ENV_VAR = "MIJIAN_CONFIG"
 
 DEFAULT_RULES: dict[str, str] = {
     "marking.national_secret": "block",
+    "marking.expired": "block",
+    "marking.commercial_star": "flag",
     "marking.work_secret": "block",
     "marking.commercial_secret": "block",
     "content.sensitive": "flag",

@@ -194,3 +194,14 @@ def test_parallel_jobs_give_the_same_results(workdir, capsys):
     assert capsys.readouterr().out == serial
     db = sqlite3.connect("m.db")
     assert db.execute("select count(*) from items").fetchone() == (10,)
+
+
+def test_lexicon_check_reports_problems_with_file_and_line(tmp_path, capsys):
+    folder = tmp_path / "lex"
+    folder.mkdir()
+    (folder / "defense.txt").write_text("作战部署\t2.0\n兵力部署\t1.0\n作战部署\t1.5\n", encoding="utf-8")
+    assert main(["lexicon", "check", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "lexicon.duplicate" in out and "defense.txt:3" in out
+    (folder / "defense.txt").write_text("作战部署\t2.0\n兵力部署\t1.0\n", encoding="utf-8")
+    assert main(["lexicon", "check", str(folder)]) == 0

@@ -1,18 +1,29 @@
-"""Secrecy markings (密级标志): parse them and tell a mark from a mention."""
+"""Secrecy markings (密级标志): parse them, tell a mark from a mention, and date their expiry."""
 
 from __future__ import annotations
 
+import bisect
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from scanner.config import Config
+from scanner.detect.allowlist import Spans
+from scanner.detect.expiry import canonical_period, find_document_date, period_end
 from scanner.detect.normalize import STAR, NormalizedText
 from scanner.detect.registry import DetectContext, DetectorOutput, lexicon_folder, register
 from scanner.errors import ConfigError
+from scanner.model import Finding, Marking
 from scanner.resources import data_path
-from scanner.model import Marking
+
+# Words right after a starred level that show it is talked about, not applied (绝密★启用前的试卷).
+_PROSE_AFTER = ("的", "文件", "标志", "标识", "字样", "级", "等", "和", "或", "、", "，", ",", "。", "”", "\"", "」")
+
+
+# No candidate is longer than this (a level, a star, a period, a caveat): bounds the line search.
+_LONGEST = 80
 
 
 @dataclass(frozen=True)
@@ -26,33 +37,80 @@ class ParsedMarking:
     start: int
     end: int
     is_mark: bool
+    position: str | None = None
+    owner: str | None = None
+    star: bool = False
+    expires: date | None = None
+    expired: bool | None = None
+
+
+@dataclass
+class _Candidate:
+    start: int
+    end: int
+    kind: str
+    level: str
+    period: str | None
+    star: bool
+    spaced: bool = False  # the level's characters were split by punctuation (机·密)
+    owner: str | None = None
+    owner_start: int | None = None
+
+
+def _expand(template: str, pieces: dict[str, str]) -> str:
+    for _ in range(5):  # pieces may refer to pieces
+        for name, value in pieces.items():
+            template = template.replace("{" + name + "}", value)
+    return template
 
 
 class MarkingParser:
-    """Finds national-secret, work-secret and commercial-secret markings in normalised text."""
+    """Finds national-secret, work-secret, commercial-secret and foreign markings in normalised text."""
 
     def __init__(self, spec: dict):
         try:
-            national = spec["national_secret"]
+            pieces = dict(spec["pieces"])
+            national, work, commercial = spec["national_secret"], spec["work_secret"], spec["commercial_secret"]
+            foreign, layout, dated = spec["foreign"], spec["layout"], spec["document_date"]
             self.levels: list[str] = list(national["levels"])
             self.default_periods: dict[str, str] = dict(national["default_periods"])
-            not_after = "|".join(map(re.escape, national["not_after"]))
-            periods = "|".join(f"(?:{p})" for p in national["periods"])
-            work_marks = sorted(spec["work_secret"]["marks"], key=len, reverse=True)
-            commercial = spec["commercial_secret"]["levels"]
-            header = "|".join(f"(?:{t})" for t in spec["layout"]["header_tokens"])
-        except (KeyError, TypeError) as exc:
-            raise ConfigError(f"密级标志定义缺少字段：{exc} (marking spec is missing {exc})") from exc
-        levels = "|".join(map(re.escape, self.levels))
-        try:
-            self._national = re.compile(
-                rf"(?<!{not_after})(?P<level>{levels})(?:\s*{STAR}\s*(?P<period>{periods})?)?"
+            self.not_after: list[str] = list(national["not_after"])
+            self.work_mentions = set(work["mention"])
+            self.head_lines = int(layout["head_lines"])
+            p = {k: _expand(v, pieces) for k, v in pieces.items()}
+            sep, period = p["sep"], p["period"]
+            short_period = _expand(r"(?:{number}[ \t]*年|{number}[ \t]*个?月|长期)", p)
+            level_alt = "|".join(
+                re.escape(lv[0]) + "".join(f"(?:{sep})?" + re.escape(ch) for ch in lv[1:]) for lv in self.levels
             )
-            self._commercial = re.compile(
-                rf"(?P<level>{'|'.join(map(re.escape, commercial))})(?:\s*(?P<star>{STAR})?\s*(?P<period>{periods}))?"
+            compile_ = re.compile
+            self._national = compile_(
+                rf"(?P<level>{level_alt})(?:[ \t]*(?P<star>{STAR})[ \t]*(?P<period>{period})?"
+                rf"|[ \t]*(?P<bare>{short_period})(?![\u4e00-\u9fff]))?"
             )
-            self._work = re.compile("|".join(map(re.escape, work_marks)))
-            self._residue = re.compile(rf"(?:{header})+")
+            self._work = compile_(rf"(?P<level>{'|'.join(work['marks'])})(?:[ \t]*(?P<period>{short_period}))?")
+            self._commercial = compile_(
+                rf"(?P<level>{'|'.join(map(re.escape, commercial['levels']))})"
+                rf"(?:[ \t]*(?P<star>{STAR}))?[ \t]*(?P<period>{period})?"
+            )
+            self._owner = compile_(rf"[ \t]*(?P<owner>{commercial['owner']})[ \t]*$")
+            levels_en = "|".join(re.escape(lv).replace(r"\ ", r"[ \t]+") for lv in foreign["levels"])
+            prefixes = "|".join(re.escape(x).replace(r"\ ", r"[ \t]+") for x in foreign["prefixes"])
+            # The regex is slow to scan with (a look-behind at every offset): look for a word first.
+            self._foreign_keys = sorted({lv.split()[-1] for lv in foreign["levels"]})
+            self._foreign = compile_(
+                rf"(?<![A-Za-z])(?:(?:{prefixes})[ \t]+)?(?P<level>{levels_en}){foreign['caveat']}(?![A-Za-z])"
+            )
+            self._residue = compile_(rf"(?:{'|'.join(_expand(t, p) for t in layout['header_tokens'])})+")
+            self._period_label = compile_(rf"{layout['period_label']}(?P<period>{period})")
+            self._quotes = compile_(layout["quotes"])
+            self._open = compile_(layout["paragraph_open"])
+            self._close = compile_(layout["paragraph_close"])
+            self._date_line = compile_(
+                rf"^[ \t]*{dated['label']}(?P<date>{p['date']}){dated['trailer']}[ \t]*$", re.M
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ConfigError(f"密级标志定义缺少字段或格式错误：{exc} (marking spec is missing or malformed: {exc})") from exc
         except re.error as exc:
             raise ConfigError(f"密级标志正则表达式无效：{exc} (invalid marking pattern: {exc})") from exc
 
@@ -64,79 +122,231 @@ class MarkingParser:
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"无法读取密级标志定义 {path}：{exc} (cannot load marking spec {path})") from exc
 
-    def _stands_alone(self, text: str, start: int, end: int, others: list[tuple[int, int]]) -> bool:
-        """True when the line holding text[start:end] has nothing else but header tokens and marks."""
-        line_start = text.rfind("\n", 0, start) + 1
-        line_end = text.find("\n", end)
-        if line_end == -1:
-            line_end = len(text)
-        pieces = []
-        pos = line_start
-        for s, e in sorted(others + [(start, end)]):
-            if e <= line_start or s >= line_end:
-                continue
+    # -- candidates -------------------------------------------------------------------------
+
+    def _candidates(self, text: str) -> list[_Candidate]:
+        found: list[_Candidate] = []
+        for m in self._work.finditer(text):
+            level = re.sub(r"[\s,，、]", "", m.group("level"))
+            found.append(_Candidate(m.start(), m.end(), "work_secret", level, m.group("period"), False))
+        for m in self._commercial.finditer(text):
+            found.append(_Candidate(m.start(), m.end(), "commercial_secret", m.group("level"),
+                                    m.group("period"), bool(m.group("star"))))
+        taken = Spans([(c.start, c.end) for c in found])
+        for m in self._national.finditer(text):
+            start = m.start()
+            if taken and taken.covers(start, start + 1):
+                continue  # 秘密 inside 工作秘密 is not a national level
+            if any(text.startswith(w, start - len(w)) for w in self.not_after):
+                continue  # 国家秘密, 商业秘密: a term of its own
+            raw = m.group("level")
+            level = raw[0] + raw[-1]
+            period = m.group("period") or m.group("bare")
+            found.append(_Candidate(start, m.end(), "national_secret", level, period, bool(m.group("star")),
+                                    spaced=len(raw) > 2))
+        foreign = self._foreign.finditer(text) if any(k in text for k in self._foreign_keys) else ()
+        for m in foreign:
+            found.append(_Candidate(m.start(), m.end(), "foreign", re.sub(r"\s+", " ", m.group("level")), None, False))
+        found.sort(key=lambda c: (c.start, -c.end))
+        return found
+
+    # -- mark or mention --------------------------------------------------------------------
+
+    @staticmethod
+    def _line(text: str, start: int, end: int, newlines: list[int] | None = None) -> tuple[int, int]:
+        """The line holding text[start:end]; `newlines` (offsets of every line break) makes it O(log n)."""
+        if newlines is None:
+            newlines = [m.start() for m in re.finditer("\n", text)]
+        k = bisect.bisect_left(newlines, start)
+        line_start = newlines[k - 1] + 1 if k > 0 else 0
+        j = bisect.bisect_left(newlines, end)
+        return line_start, newlines[j] if j < len(newlines) else len(text)
+
+    def _alone(self, text: str, cand: _Candidate, line: tuple[int, int], others: list[_Candidate]) -> bool:
+        """True when the mark's line holds nothing else but header tokens and other marks."""
+        ls, le = line
+        if le - ls > 200:
+            return False  # a mark's line is short; a long one is prose (and costly to inspect)
+        pieces, pos = [], ls
+        cut = sorted([(c.start, c.end) for c in others if c.start < le and c.end > ls] + [(cand.start, cand.end)])
+        if cand.owner_start is not None:
+            cut.append((cand.owner_start, cand.start))
+            cut.sort()
+        for s, e in cut:
             pieces.append(text[pos:max(pos, s)])
             pos = max(pos, e)
-        pieces.append(text[pos:line_end])
-        residue = self._residue.sub("", "".join(pieces))
-        return residue == ""
+        pieces.append(text[pos:le])
+        rest = self._period_label.sub("", "".join(pieces))
+        return self._residue.sub("", rest) == ""
 
-    def _leads_paragraph(self, text: str, start: int, end: int) -> bool:
+    def _quoted(self, text: str, cand: _Candidate) -> bool:
+        before = text[cand.start - 1:cand.start]
+        return bool(before) and self._quotes.fullmatch(before) is not None
+
+    def _paragraph_level(self, text: str, cand: _Candidate, line_start: int) -> bool:
         """A bracketed level opening a paragraph, as in （秘密）本段……"""
-        line_start = text.rfind("\n", 0, start) + 1
-        before = text[line_start:start].strip()
-        after = text[end:end + 1]
-        return before in ("(", "[", "【", "〔") and after in (")", "]", "】", "〕")
+        if cand.start - line_start > 8:
+            return False
+        before = text[line_start:cand.start].strip()
+        after = text[cand.end:cand.end + 1]
+        return (len(before) == 1 and self._open.fullmatch(before) is not None
+                and after != "" and self._close.fullmatch(after) is not None)
 
-    def parse(self, text: str) -> list[ParsedMarking]:
+    def _opens_line(self, text: str, cand: _Candidate, line_start: int) -> bool:
+        """A starred mark opening a line followed by a title (机密★10年 关于……的报告)."""
+        if cand.start - line_start > 8 or text[line_start:cand.start].strip() != "":
+            return False
+        after = text[cand.end:cand.end + 3].lstrip(" ")
+        return not after.startswith(_PROSE_AFTER)
+
+    def _level_list(self, text: str, cand: _Candidate, line: tuple[int, int], on_line: list[_Candidate]) -> bool:
+        """Several different levels on a line, or on neighbouring lines of their own: a list, not a mark."""
+        levels = {c.level for c in on_line if c.kind == cand.kind}
+        if len(levels) > 1:
+            return True
+        for neighbour in (self._previous_line(text, line[0]), self._next_line(text, line[1])):
+            stripped = neighbour.strip(" ()（）[]【】:：、,，.。;；0123456789")
+            if stripped in self.levels and stripped != cand.level or stripped in ("TOP SECRET", "SECRET",
+                                                                                  "CONFIDENTIAL", "RESTRICTED"):
+                if stripped != cand.level:
+                    return True
+        return False
+
+    @staticmethod
+    def _previous_line(text: str, line_start: int) -> str:
+        end = line_start - 1
+        while end > 0 and text[end - 1] == "\n":
+            end -= 1
+        if end <= 0:
+            return ""
+        return text[text.rfind("\n", 0, end) + 1:end]
+
+    @staticmethod
+    def _next_line(text: str, line_end: int) -> str:
+        start = line_end + 1
+        while start < len(text) and text[start] == "\n":
+            start += 1
+        end = text.find("\n", start)
+        return text[start:len(text) if end == -1 else end]
+
+    def _head_end(self, text: str) -> int:
+        """Offset where the head of the first page (its first few non-empty lines) ends."""
+        seen, pos = 0, 0
+        while pos < len(text):
+            end = text.find("\n", pos)
+            end = len(text) if end == -1 else end
+            if text[pos:end].strip():
+                seen += 1
+                if seen >= self.head_lines:
+                    return end
+            pos = end + 1
+        return len(text)
+
+    def _decide(self, text: str, cand: _Candidate, all_cands: list[_Candidate],
+                starts: list[int], newlines: list[int]) -> tuple[bool, str | None]:
+        """(is_mark, position) for one candidate."""
+        line = self._line(text, cand.start, cand.end, newlines)
+        on_line: list[_Candidate] = []
+        if line[1] - line[0] <= 200:  # longer lines are prose: never alone, and costly to list
+            lo = bisect.bisect_left(starts, line[0] - _LONGEST)
+            hi = bisect.bisect_right(starts, line[1])
+            on_line = [c for c in all_cands[lo:hi] if c is not cand and c.start < line[1] and c.end > line[0]]
+        if cand.kind == "commercial_secret":
+            m = self._owner.search(text, line[0], cand.start)
+            if m and m.start() == line[0] + (len(text[line[0]:cand.start]) - len(text[line[0]:cand.start].lstrip())):
+                cand.owner, cand.owner_start = m.group("owner"), m.start("owner")
+        if self._quoted(text, cand):
+            return False, None
+        if cand.kind == "national_secret" and self._paragraph_level(text, cand, line[0]):
+            return True, "paragraph"
+        alone = self._alone(text, cand, line, on_line)
+        if alone and self._level_list(text, cand, line, on_line):
+            return False, None
+        if alone:
+            return True, "body"
+        if cand.kind in ("national_secret", "commercial_secret") and cand.star and self._opens_line(text, cand, line[0]):
+            return True, "body"
+        return False, None
+
+    # -- the parse --------------------------------------------------------------------------
+
+    def parse(self, text: str, today: date | None = None) -> list[ParsedMarking]:
+        """Marks and mentions in normalised `text`; expiry is judged against `today`."""
+        cands = self._candidates(text)
+        if not cands:
+            return []
+        today = today or date.today()
+        made = None
+        head_end = None
         found: list[ParsedMarking] = []
-        spans: list[tuple[int, int]] = []
-        candidates: list[tuple[int, int, str, str, str | None, bool]] = []
-        for m in self._work.finditer(text):
-            candidates.append((m.start(), m.end(), "work_secret", m.group().replace(" ", ""), None, False))
-        for m in self._commercial.finditer(text):
-            candidates.append((m.start(), m.end(), "commercial_secret", m.group("level"),
-                               m.group("period"), bool(m.group("star"))))
-        taken = [(s, e) for s, e, *_ in candidates]
-        for m in self._national.finditer(text):
-            if any(s <= m.start() < e for s, e in taken):
-                continue  # 秘密 inside 工作秘密 is not a national level
-            starred = STAR in m.group()
-            period = m.group("period")
-            candidates.append((m.start(), m.end(), "national_secret", m.group("level"), period, starred))
-        spans = [(s, e) for s, e, *_ in candidates]
-        for start, end, kind, level, period, starred in sorted(candidates):
-            others = [sp for sp in spans if sp != (start, end)]
-            alone = self._stands_alone(text, start, end, others)
-            is_mark = alone or (kind == "national_secret" and self._leads_paragraph(text, start, end))
-            if kind == "national_secret" and starred and not is_mark:
-                # A starred mark opening a line (机密★10年 关于……的报告) is a mark too.
-                line_start = text.rfind("\n", 0, start) + 1
-                is_mark = text[line_start:start].strip() == ""
-            if kind == "national_secret" and period is None:
-                period = self.default_periods.get(level)
+        starts = [c.start for c in cands]
+        newlines = [m.start() for m in re.finditer("\n", text)]
+        for cand in cands:
+            is_mark, position = self._decide(text, cand, cands, starts, newlines)
+            if not is_mark:
+                if cand.spaced or (cand.kind == "work_secret" and cand.level not in self.work_mentions):
+                    continue  # 机·密 in prose is noise; 内部 in prose is an everyday word
+                found.append(ParsedMarking(text[cand.start:cand.end], cand.level, cand.kind,
+                                           canonical_period(cand.period) if cand.period else None,
+                                           cand.start, cand.end, False))
+                continue
+            end = cand.end
+            period = cand.period
+            if period is None and cand.kind != "foreign":
+                line_end = self._line(text, cand.start, cand.end, newlines)[1]
+                labelled = self._period_label.search(text, cand.end, line_end)
+                if labelled:
+                    period = labelled.group("period")
             if period is not None:
-                period = re.sub(r"\s+", "", period)
-            found.append(ParsedMarking(text[start:end], level, kind, period, start, end, is_mark))
+                period = canonical_period(period)
+            elif cand.kind == "national_secret":
+                period = self.default_periods.get(cand.level)
+            if position == "body":
+                if head_end is None:
+                    head_end = self._head_end(text)
+                if cand.start < head_end:
+                    position = "head"
+            expires = expired = None
+            if cand.kind != "foreign":
+                if made is None:
+                    made = find_document_date(text, self._date_line) or False
+                ends = period_end(period, made or None)
+                if ends is not None:
+                    expires, expired = ends, ends < today
+                elif period == "长期":
+                    expired = False
+            found.append(ParsedMarking(text[cand.start:end], cand.level, cand.kind, period, cand.start, end, True,
+                                       position, cand.owner, cand.star and cand.kind == "commercial_secret",
+                                       expires, expired))
         return found
 
 
-def parse_markings(parser: MarkingParser, norm: NormalizedText, locate) -> tuple[list[Marking], list[Marking]]:
-    """Run the parser over normalised text; return (marks, mentions) with original offsets."""
+def parse_markings(parser: MarkingParser, norm: NormalizedText, locate, part_of=None,
+                   today: date | None = None) -> tuple[list[Marking], list[Marking]]:
+    """Run the parser over normalised text; return (marks, mentions) with original offsets.
+
+    `part_of(offset)` names the part of the file (header, footer, metadata) an offset is in.
+    """
     marks: list[Marking] = []
     mentions: list[Marking] = []
-    for p in parser.parse(norm.text):
+    for p in parser.parse(norm.text, today):
         start, end = norm.span_to_original(p.start, p.end)
+        position = p.position
+        if p.is_mark and part_of is not None and part_of(start) in ("header", "footer", "metadata"):
+            position = part_of(start)
         marking = Marking(
             text=norm.original[start:end], level=p.level, kind=p.kind, period=p.period,
-            start=start, end=end, location=locate(start), is_mark=p.is_mark,
+            start=start, end=end, location=locate(start), is_mark=p.is_mark, position=position,
+            owner=p.owner, star=p.star, expires=p.expires.isoformat() if p.expires else None, expired=p.expired,
         )
-        if p.is_mark:
-            marks.append(marking)
-        elif p.kind != "work_secret" or p.level == "工作秘密":
-            # 内部 in prose is an everyday word, not worth listing as a mention.
-            mentions.append(marking)
+        (marks if p.is_mark else mentions).append(marking)
     return marks, mentions
+
+
+def star_findings(marks: list[Marking]) -> list[Finding]:
+    """A ★ on a commercial-secret mark is itself a finding: the star belongs to national secrets."""
+    return [Finding(rule="marking.commercial_star", category=None, text=m.text, start=m.start, end=m.end,
+                    location=m.location) for m in marks if m.kind == "commercial_secret" and m.star]
 
 
 @register("marking")
@@ -150,5 +360,6 @@ class MarkingDetector:
         self.parser = MarkingParser.from_file(spec)
 
     def detect(self, ctx: DetectContext) -> DetectorOutput:
-        marks, mentions = parse_markings(self.parser, ctx.norm, ctx.locate)
-        return DetectorOutput(markings=marks, mentions=mentions)
+        marks, mentions = parse_markings(self.parser, ctx.norm, ctx.locate,
+                                         lambda offset: ctx.document.locate(offset).part)
+        return DetectorOutput(markings=marks, mentions=mentions, findings=star_findings(marks))

@@ -6,21 +6,62 @@ import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+
+from scanner.errors import ConfigError
 
 # Characters dropped outright: zero-width and format characters used to split words.
-_INVISIBLE = set("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f\u202a\u202b\u202c\u202d\u202e")
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e"
+                       "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u034f")
 
-# Look-alikes of the star in a secrecy mark (after NFKC, which already folds ＊ to *).
-_STARS = set("☆✱✲✳✴✵✶✷✸✹✺✻✼✽✾✿❀❁❂❃❄❅❆❇❈❉❊❋*⭐✩✪✫✬✭✮✯✰⋆")
+# Look-alikes of the star in a secrecy mark (after NFKC, which folds ＊ to *).
+_STARS = frozenset("☆✱✲✳✴✵✶✷✸✹✺✻✼✽✾✿❀❁❂❃❄❅❆❇❈❉❊❋*⭐✩✪✫✬✭✮✯✰⋆🌟✦✧⁎⁑∗")
 STAR = "★"
 
-# Runs of text that need no change: common CJK ideographs, ASCII letters, digits and
-# everyday punctuation. Everything else is looked at one character at a time.
-_PLAIN = re.compile(r"[\u4e00-\u9fff0-9A-Za-z\n.,;:!?()\[\]'\"/\-_%+=#@&<>|~`^$\u3001\u3002\u201c\u201d\u2018\u2019\u300a\u300b\u3008\u3009\u300c\u300d\u3010\u3011\u2014\u2026\u00b7★]+")
+# Runs of text that need no change: common CJK ideographs, ASCII letters and digits and the
+# everyday punctuation of Chinese text. Full-width Chinese punctuation (，；：（）) is kept as it
+# is: folding it would cost a map point per comma and changes nothing a detector looks at.
+_PLAIN_CLASS = (r"\u4e00-\u9fff0-9A-Za-z.,;:!?()\[\]'\"/\-_%+=#@&<>|~`^$"
+                r"\u3001\u3002\u201c\u201d\u2018\u2019\u300a\u300b\u3008\u3009\u300c\u300d\u3010\u3011"
+                r"\u3014\u3015\u2014\u2026\u00b7\u00d7\u00f7\uff0c\uff1b\uff1a\uff08\uff09\uff01\uff1f★")
+_SPECIAL = re.compile(rf"[^{_PLAIN_CLASS}]+")
 
 
 def _is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or ch == STAR
+
+
+@lru_cache(maxsize=1)
+def _traditional() -> tuple[re.Pattern, dict[int, int]]:
+    """Traditional → simplified, one character for one (so offsets survive), built once from OpenCC.
+
+    Only characters OpenCC converts on their own are mapped; characters that are also
+    simplified (著, 瞭) are left alone by OpenCC's t2s already.
+    """
+    try:
+        import opencc
+    except ImportError as exc:  # a missing dependency is a setup error, not a silent pass
+        raise ConfigError("缺少 opencc 依赖，无法进行繁简转换 (the opencc package is required: pip install opencc)") from exc
+    ranges = [(0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00)]
+    chars = "".join(chr(c) for lo, hi in ranges for c in range(lo, hi))
+    converted = opencc.OpenCC("t2s").convert(chars)
+    table: dict[int, int] = {}
+    if len(converted) == len(chars):
+        table = {ord(a): ord(b) for a, b in zip(chars, converted) if a != b}
+    else:  # a phrase rule changed the length: fall back to converting one character at a time
+        conv = opencc.OpenCC("t2s")
+        for a in chars:
+            b = conv.convert(a)
+            if b != a and len(b) == 1:
+                table[ord(a)] = ord(b)
+    pattern = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(table)) + "]")
+    return pattern, table
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters replaced by simplified ones, character for character."""
+    pattern, table = _traditional()
+    return text.translate(table) if pattern.search(text) else text
 
 
 @dataclass
@@ -36,86 +77,170 @@ class NormalizedText:
         """Original offset of the character at normalised offset `index`."""
         if index >= len(self.text):
             return len(self.original)
+        index = max(0, index)
         k = bisect.bisect_right(self._norm_points, index) - 1
         return self._orig_points[k] + (index - self._norm_points[k])
 
     def span_to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Original span covering the normalised span [start, end)."""
         if end <= start:
             s = self.to_original(start)
             return s, s
         return self.to_original(start), self.to_original(end - 1) + 1
 
 
+_FOLDED: dict[str, str] = {}
+
+
 def _fold(ch: str) -> str:
+    """One character's normal form: '' to drop it, ' ' for any space (memoised: it is hot)."""
+    out = _FOLDED.get(ch)
+    if out is None:
+        out = _fold_uncached(ch)
+        if len(_FOLDED) < 65536:  # bounded, whatever the input
+            _FOLDED[ch] = out
+    return out
+
+
+def _fold_uncached(ch: str) -> str:
     if ch in _INVISIBLE:
         return ""
     out = unicodedata.normalize("NFKC", ch)
     if len(out) == 1:
         if out in _STARS:
             return STAR
+        if out == "\n":
+            return "\n"
         cat = unicodedata.category(out)
-        if cat == "Cc" and out not in "\n\t":
-            return ""
-        if cat == "Cf":
-            return ""
-        if cat == "Zs" or out == "\t":
-            return " "
+        if cat in ("Cc", "Cf", "Cs", "Co", "Cn") and out != "\t":
+            return "\n" if out in "\r\x0b\x0c\x1c\x1d\x1e\x85" else ""
+        if cat in ("Zs", "Zl", "Zp") or out == "\t":
+            return "\n" if cat in ("Zl", "Zp") else " "
     return out
 
 
+class _Builder:
+    """Normalised output and the piecewise-linear map back to original offsets."""
+
+    def __init__(self):
+        self.parts: list[str] = []
+        self.n = 0
+        self.norm_points = [0]
+        self.orig_points = [0]
+
+    def emit(self, piece: str, orig: int) -> None:
+        """Append `piece`, whose first character comes from original offset `orig`."""
+        if self.n - self.norm_points[-1] != orig - self.orig_points[-1]:
+            if self.norm_points[-1] == self.n:
+                self.orig_points[-1] = orig
+            else:
+                self.norm_points.append(self.n)
+                self.orig_points.append(orig)
+        self.parts.append(piece)
+        self.n += len(piece)
+
+    def emit_expanded(self, piece: str, orig: int) -> None:
+        """Append several characters that all come from one original character."""
+        for k, ch in enumerate(piece):
+            if self.norm_points[-1] == self.n:
+                self.orig_points[-1] = orig
+            else:
+                self.norm_points.append(self.n)
+                self.orig_points.append(orig)
+            self.parts.append(ch)
+            self.n += 1
+        # the next character must start a new segment
+        self.norm_points.append(self.n)
+        self.orig_points.append(orig + 1)
+
+    def tail(self, k: int) -> str:
+        """The last `k` characters emitted so far."""
+        out = ""
+        for part in reversed(self.parts):
+            out = part + out
+            if len(out) >= k:
+                break
+        return out[-k:]
+
+
+_SHORT_LINE = re.compile(r"\s*(?:[\u3400-\u4dbf\u4e00-\u9fff★]|\d{1,3})\s*")
+
+
+def _short_line(work: str, start: int, end: int) -> bool:
+    line = "".join(ch for ch in work[start:end] if _fold(ch) not in ("", "\n"))
+    return _SHORT_LINE.fullmatch(line) is not None
+
+
+def _glue_line_break(work: str, i: int, j: int) -> bool:
+    """Whether the line break at `i` (next text at `j`) splits a mark written down the page.
+
+    Lines of one CJK character or a few digits come from vertical or spaced-out marks
+    (机\\n密\\n★\\n10年), never from prose. Such lines are joined to each other; the last of
+    a run is joined to a longer next line only when the run is a single line (机\\n密★10年).
+    """
+    start = work.rfind("\n", max(0, i - 12), i) + 1
+    if start == 0 and i > 12 or not _short_line(work, start, i):
+        return False
+    next_end = work.find("\n", j, j + 13)
+    if next_end == -1:
+        next_end = len(work) if len(work) - j <= 12 else j  # a long last line is not short
+    if next_end > j and _short_line(work, j, next_end):
+        return True
+    if start == 0:
+        return True
+    before = work.rfind("\n", max(0, start - 13), start - 1) + 1
+    return not (before > 0 or start - 1 <= 12) or not _short_line(work, before, start - 1)
+
+
 def normalize(text: str) -> NormalizedText:
-    """NFKC, star look-alikes to ★, invisible characters removed, spaces between CJK removed."""
-    out: list[str] = []
-    norm_points: list[int] = [0]
-    orig_points: list[int] = [0]
-    n = 0  # length of normalised text so far
-    i = 0
-    length = len(text)
+    """NFKC, 繁→简, ★ look-alikes, invisible characters removed, spaces between CJK removed.
 
-    def jump(orig: int) -> None:
-        # The next normalised character comes from original offset `orig`.
-        if norm_points[-1] == n:
-            orig_points[-1] = orig
-        else:
-            norm_points.append(n)
-            orig_points.append(orig)
-
-    while i < length:
-        m = _PLAIN.match(text, i)
-        if m:
-            chunk = m.group()
-            if n - norm_points[-1] != i - orig_points[-1]:
-                jump(i)
-            out.append(chunk)
-            n += len(chunk)
-            i = m.end()
-            continue
-        ch = text[i]
-        folded = _fold(ch)
-        if folded == " ":
-            # Whitespace between two CJK characters is an evasion (机 密): drop it.
-            j = i
-            while j < length and _fold(text[j]) in (" ", ""):
-                j += 1
-            prev = out[-1][-1] if out and out[-1] else ""
-            nxt = _fold(text[j])[:1] if j < length else ""
-            if _is_cjk(prev) and _is_cjk(nxt):
-                i = j
+    A line break is dropped only after a line of a single CJK character (机\\n密\\n★): joining
+    ordinary lines would glue the end of one paragraph to the start of the next.
+    """
+    work = to_simplified(text)
+    b = _Builder()
+    pos = 0
+    length = len(work)
+    for m in _SPECIAL.finditer(work):
+        if m.start() > pos:
+            b.emit(work[pos:m.start()], pos)
+        i = m.start()
+        end = m.end()
+        while i < end:
+            ch = work[i]
+            folded = _fold(ch)
+            if folded == " ":
+                j = i
+                while j < length and _fold(work[j]) in (" ", ""):
+                    j += 1
+                prev = b.tail(1)
+                nxt = _fold(work[j])[:1] if j < length else ""
+                if not (_is_cjk(prev) and _is_cjk(nxt)):
+                    b.emit(" ", i)
+                # whitespace between two CJK characters is an evasion (机 密): dropped
+                i = max(i + 1, min(j, end))
                 continue
-            jump(i)
-            out.append(" ")
-            n += 1
+            if ch == "\r" and i + 1 < length and work[i + 1] == "\n":
+                i += 1  # CRLF is one line break
+                continue
+            if folded == "\n":
+                start = work.rfind("\n", max(0, i - 12), i) + 1
+                if i - start <= 12 and _short_line(work, start, i):  # cheap test first: rarely true
+                    j, limit = i + 1, min(length, i + 64)
+                    while j < limit and _fold(work[j]) in (" ", "", "\n"):
+                        j += 1
+                    nxt = _fold(work[j])[:1] if j < length else ""
+                    if (_is_cjk(nxt) or nxt.isdigit()) and _glue_line_break(work, i, j):
+                        i = max(i + 1, min(j, end))
+                        continue
+                b.emit("\n", i)
+            elif len(folded) == 1:
+                b.emit(folded, i)
+            elif folded:
+                b.emit_expanded(folded, i)
             i += 1
-            continue
-        if folded == ch:
-            if n - norm_points[-1] != i - orig_points[-1]:
-                jump(i)
-            out.append(ch)
-            n += 1
-        else:
-            for k, piece in enumerate(folded):
-                jump(i)
-                out.append(piece)
-                n += 1
-        i += 1
-    return NormalizedText("".join(out), text, norm_points, orig_points)
+        pos = end
+    if pos < length:
+        b.emit(work[pos:], pos)
+    return NormalizedText("".join(b.parts), text, b.norm_points, b.orig_points)

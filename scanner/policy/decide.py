@@ -49,13 +49,17 @@ def decide(
         if key in seen:
             continue
         seen.add(key)
-        if mark.kind == "national_secret":
+        if mark.kind == "national_secret" and mark.expired:
+            add("marking.expired", text=mark.text, expires=mark.expires or "?")
+        elif mark.kind == "national_secret":
             # Secrets never leave through an ordinary gateway, approval or not.
             add("marking.national_secret", text=mark.text)
         elif mark.kind == "work_secret" and not approved:
             add("marking.work_secret", text=mark.text)
         elif mark.kind == "commercial_secret" and not approved:
             add("marking.commercial_secret", text=mark.text)
+        if mark.kind == "commercial_secret" and mark.star:
+            add("marking.commercial_star", text=mark.text)
     if not approved:
         for category in detection.labels:
             add("content.sensitive", category=category, score=detection.categories[category])

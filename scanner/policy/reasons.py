@@ -7,6 +7,11 @@ from scanner.model import CATEGORY_NAMES_ZH, Reason
 # code -> (Chinese template, English template)
 MESSAGES: dict[str, tuple[str, str]] = {
     "marking.national_secret": ("检测到国家秘密标志：{text}", "national-secret marking found: {text}"),
+    "marking.expired": ("检测到已过保密期限的国家秘密标志：{text}（{expires}到期），是否解密须由保密专员决定",
+                        "national-secret marking past its period: {text} (ended {expires}); declassification "
+                        "is an officer's decision"),
+    "marking.commercial_star": ("商业秘密标志使用了★：{text}（规定不得使用）",
+                                "a star on a commercial-secret marking: {text} (not allowed)"),
     "marking.work_secret": ("检测到工作秘密/内部标志：{text}，且无有效审批",
                             "work-secret or internal marking without a valid approval: {text}"),
     "marking.commercial_secret": ("检测到商业秘密标志：{text}，且无有效审批",

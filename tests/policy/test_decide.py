@@ -111,3 +111,20 @@ def test_approval_reasons_name_the_record():
     assert reasons[0].message == "审批记录 abc123 已于 2026-01-31 过期"
     _, reasons = decide(EXTERNAL, detection(), Protection(True, "pdf-rc4", True), "valid")
     assert reasons[0].message == "已审批但仅弱加密（pdf-rc4），对外传输时应添加密码保护"
+
+
+def test_expired_national_mark_has_its_own_row():
+    expired = Marking("机密★1年", "机密", "national_secret", "1年", 0, 6, expires="2021-03-05", expired=True)
+    verdict, reasons = decide(EXTERNAL, detection([expired]), Protection(), "missing")
+    assert verdict == "block" and [r.code for r in reasons] == ["marking.expired"]
+    assert "2021-03-05" in reasons[0].message
+    lenient = parse_config('[policy.rules]\n"marking.expired" = "flag"\n').policy
+    assert decide(lenient, detection([expired]), Protection(), "missing")[0] == "flag"
+
+
+def test_star_on_a_commercial_mark_is_a_reason_even_when_approved():
+    starred = Marking("核心商密★5年", "核心商密", "commercial_secret", "5年", 0, 8, star=True)
+    _, reasons = decide(EXTERNAL, detection([starred]), Protection(), "missing")
+    assert [r.code for r in reasons] == ["marking.commercial_secret", "marking.commercial_star"]
+    verdict, reasons = decide(EXTERNAL, detection([starred]), Protection(True, "zip-aes", True), "valid")
+    assert (verdict, [r.code for r in reasons]) == ("flag", ["marking.commercial_star"])
