@@ -66,6 +66,7 @@ class DetectSettings:
     context_chars: int = 30
     context_window: int = 20
     model: str = "default"
+    classifier_weight: float = 0.45
     thresholds: dict[str, float] = field(default_factory=_default_thresholds)
 
 
@@ -193,6 +194,8 @@ def _validate_values(sections: dict) -> None:
                 "ratio_min_bytes", "max_seconds"):
         if getattr(scan, key) <= 0:
             raise ConfigError(f"配置项 scan.{key} 必须大于 0 (scan.{key} must be positive)")
+    if not 0.0 <= detect.classifier_weight <= 1.0:
+        raise ConfigError("配置项 detect.classifier_weight 应在 [0, 1] 之间 (detect.classifier_weight must be in [0, 1])")
     if detect.context_window < 0:
         raise ConfigError("配置项 detect.context_window 不能为负 (detect.context_window must not be negative)")
     if detect.score_scale <= 0:

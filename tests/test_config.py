@@ -38,6 +38,8 @@ def test_partial_file_overrides_only_its_keys():
         ("[detect.thresholds]\ndefense = 1.5\n", "detect.thresholds.defense"),
         ("[detect.thresholds]\nweather = 0.5\n", "detect.thresholds.weather"),
         ("[report]\nlang = \"fr\"\n", "report.lang"),
+        ("[detect]\nclassifier_weight = 1.5\n", "detect.classifier_weight"),
+        ("[scan]\nmax_depth = 0\n", "scan.max_depth"),
         ("[scan\n", "TOML"),
     ],
 )
