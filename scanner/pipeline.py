@@ -65,18 +65,24 @@ def _read_item(data: bytes, kind: str, engine: DetectionEngine) -> tuple[Extract
         return None, detection, Problem("scan.empty")
     try:
         extraction = extract(kind, data)
-    except UnsupportedTypeError:
-        return None, detection, Problem("scan.unsupported", kind)
+    except UnsupportedTypeError as exc:
+        return None, detection, Problem("scan.unsupported", str(exc))
     except ExtractionError as exc:
         return None, detection, Problem(exc.code, str(exc))
     document = Document(extraction.segments)
     container = isinstance(extraction, ContainerExtraction)
+    unread = None
+    if extraction.unread:
+        unread = Problem("scan.unreadable", "部分内容无法读取 (part of the file could not be read): "
+                         + "; ".join(extraction.unread))
     if extraction.protection.needs_password:
         return extraction, detection, None  # nothing to read without the password; the policy decides
     if not document.text.strip():
         if container:
             # An archive's content is its members; with none at all it is an empty archive.
-            return extraction, detection, None if extraction.members else Problem("scan.empty")
+            return extraction, detection, unread or (None if extraction.members else Problem("scan.empty"))
+        if unread:
+            return extraction, detection, unread
         return extraction, detection, Problem("scan.empty") if kind in _PLAIN_TYPES else Problem("scan.no_text")
     problem = None
     try:
@@ -84,10 +90,7 @@ def _read_item(data: bytes, kind: str, engine: DetectionEngine) -> tuple[Extract
     except Exception as exc:  # a detector bug must fail closed, not pass the file
         problem = Problem("scan.unreadable", f"检测失败 (detection failed): {type(exc).__name__}: {exc}")
         detection = Detection()
-    if extraction.unread and problem is None:
-        problem = Problem("scan.unreadable", "部分内容无法读取 (part of the file could not be read): "
-                          + "; ".join(extraction.unread))
-    return extraction, detection, problem
+    return extraction, detection, problem or unread
 
 
 def _scan_one(data, kind, *, path, member, config, engine, approval, extra: Problem | None):

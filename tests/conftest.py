@@ -223,3 +223,375 @@ def make_eml():
         return message.as_bytes()
 
     return build
+
+
+@pytest.fixture(scope="session")
+def edit_pdf():
+    """Rewrite PDF bytes with pypdf: `setup(writer)` adds metadata, attachments, form values, annotations."""
+    from pypdf import PdfReader, PdfWriter
+
+    def build(data: bytes, setup) -> bytes:
+        writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+        setup(writer)
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def scan_items():
+    """Scan bytes as an item with the default config: the list of results (the item, then its members)."""
+    from scanner.config import Config
+    from scanner.detect.engine import DetectionEngine
+    from scanner.pipeline import scan_tree
+
+    config = Config()
+    engine = DetectionEngine(config)
+
+    def run(data: bytes, path: str = "item.bin"):
+        return scan_tree(data, path=path, config=config, engine=engine)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def make_ofd():
+    """Build an OFD (GB/T 33190) package with zipfile: one page per entry of `pages` (a list of text
+    objects, each a str or a list of TextCode pieces; None for a page with only an image), document
+    info, custom data (such as 密级), a template page, page annotations and attachments."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+
+    def text_objects(objects) -> str:
+        out = []
+        for number, obj in enumerate(objects, start=1):
+            pieces = [obj] if isinstance(obj, str) else obj
+            codes = "".join(f'<ofd:TextCode X="0" Y="{10 * number}">{escape(p)}</ofd:TextCode>' for p in pieces)
+            out.append(f'<ofd:TextObject ID="{100 + number}" Boundary="0 0 100 10" Font="3" Size="5">{codes}'
+                       "</ofd:TextObject>")
+        return "".join(out)
+
+    def content(objects) -> str:
+        body = ('<ofd:ImageObject ID="90" Boundary="0 0 210 297" ResourceID="9"/>' if objects is None
+                else text_objects(objects))
+        return f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page {ns}><ofd:Content><ofd:Layer ID="2">{body}' \
+               "</ofd:Layer></ofd:Content></ofd:Page>"
+
+    def build(pages, *, info=None, custom=None, template=None, annotations=None, attachments=None,
+              keywords=()) -> bytes:
+        info = info or {}
+        doc_info = "".join(f"<ofd:{k}>{escape(v)}</ofd:{k}>" for k, v in info.items())
+        if keywords:
+            doc_info += "<ofd:Keywords>" + "".join(f"<ofd:Keyword>{escape(k)}</ofd:Keyword>" for k in keywords) \
+                        + "</ofd:Keywords>"
+        if custom:
+            doc_info += "<ofd:CustomDatas>" + "".join(
+                f'<ofd:CustomData Name="{escape(k)}">{escape(v)}</ofd:CustomData>' for k, v in custom.items()) \
+                + "</ofd:CustomDatas>"
+        files = {"OFD.xml": f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD {ns} Version="1.0" DocType="OFD">'
+                            f"<ofd:DocBody><ofd:DocInfo><ofd:DocID>x</ofd:DocID>{doc_info}</ofd:DocInfo>"
+                            "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"}
+        page_list = "".join(f'<ofd:Page ID="{10 + n}" BaseLoc="Pages/Page_{n}/Content.xml"/>'
+                            for n in range(len(pages)))
+        common = '<ofd:CommonData><ofd:MaxUnitID>999</ofd:MaxUnitID><ofd:PageArea>' \
+                 '<ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea>'
+        if template is not None:
+            common += '<ofd:TemplatePage ID="5" BaseLoc="Tpls/Tpl_0/Content.xml"/>'
+            files["Doc_0/Tpls/Tpl_0/Content.xml"] = content(template)
+        common += "</ofd:CommonData>"
+        extra = ""
+        if annotations:
+            extra += "<ofd:Annotations>Annots/Annotations.xml</ofd:Annotations>"
+            listing = "".join(f'<ofd:Page PageID="{10 + n}"><ofd:FileLoc>Page_{n}/Annotation.xml</ofd:FileLoc>'
+                              "</ofd:Page>" for n in annotations)
+            files["Doc_0/Annots/Annotations.xml"] = f"<ofd:Annotations {ns}>{listing}</ofd:Annotations>"
+            for n, text in annotations.items():
+                files[f"Doc_0/Annots/Page_{n}/Annotation.xml"] = (
+                    f'<ofd:PageAnnot {ns}><ofd:Annot ID="70" Type="Stamp"><ofd:Appearance>'
+                    f"{text_objects([text])}</ofd:Appearance></ofd:Annot></ofd:PageAnnot>")
+        if attachments:
+            extra += "<ofd:Attachments>Attachs/Attachments.xml</ofd:Attachments>"
+            listing = "".join(f'<ofd:Attachment ID="{80 + i}" Name="{escape(name)}"><ofd:FileLoc>{escape(name)}'
+                              "</ofd:FileLoc></ofd:Attachment>" for i, name in enumerate(attachments))
+            files["Doc_0/Attachs/Attachments.xml"] = f"<ofd:Attachments {ns}>{listing}</ofd:Attachments>"
+            for name, data in attachments.items():
+                files[f"Doc_0/Attachs/{name}"] = data
+        files["Doc_0/Document.xml"] = (f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document {ns}>{common}'
+                                       f"<ofd:Pages>{page_list}</ofd:Pages>{extra}</ofd:Document>")
+        for n, objects in enumerate(pages):
+            files[f"Doc_0/Pages/Page_{n}/Content.xml"] = content(objects)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, data in files.items():
+                zf.writestr(name, data)
+        return out.getvalue()
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def make_7z():
+    """Build a 7z with py7zr: `members` maps a name to bytes; a password encrypts the data (and the
+    header with `header_encryption`); `plain` members are then appended unencrypted."""
+    import py7zr
+
+    def build(members: dict, *, password: str | None = None, header_encryption: bool = False,
+              plain: dict | None = None) -> bytes:
+        out = io.BytesIO()
+        with py7zr.SevenZipFile(out, "w", password=password, header_encryption=header_encryption) as archive:
+            for name, data in members.items():
+                archive.writestr(data, name)
+        if plain:
+            out = io.BytesIO(out.getvalue())
+            with py7zr.SevenZipFile(out, "a") as archive:
+                for name, data in plain.items():
+                    archive.writestr(data, name)
+        return out.getvalue()
+
+    return build
+
+
+def _cfb(streams: dict[str, bytes]) -> bytes:
+    """A Compound File (CFB v3, MS-CFB) holding `streams` (paths joined with "/"; storages made as
+    needed). No installed library writes one; olefile and extract-msg read what this writes."""
+    import struct
+
+    sector, mini, cutoff = 512, 64, 4096
+    free, end, fat_mark = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
+    # Directory tree: storage path -> children names.
+    entries = [{"name": "Root Entry", "type": 5, "children": [], "data": b""}]
+    index = {"": 0}
+    for path in sorted(streams):
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            key = "/".join(parts[:depth])
+            if key in index:
+                continue
+            kind = 2 if depth == len(parts) else 1
+            entries.append({"name": parts[depth - 1], "type": kind, "children": [],
+                            "data": streams[key] if kind == 2 else b""})
+            index[key] = len(entries) - 1
+            entries[index["/".join(parts[:depth - 1])]]["children"].append(index[key])
+    # Small streams go to the mini stream, large ones to their own sectors.
+    ministream, minifat = b"", []
+    for e in entries:
+        if e["type"] == 2 and len(e["data"]) < cutoff:
+            count = -(-len(e["data"]) // mini)
+            e["start"] = len(ministream) // mini if count else end
+            minifat += [len(minifat) + i + 1 for i in range(count - 1)] + ([end] if count else [])
+            ministream += e["data"].ljust(count * mini, b"\0")
+    big = [e for e in entries if e["type"] == 2 and len(e["data"]) >= cutoff]
+    dir_sectors = -(-len(entries) * 128 // sector)
+    minifat_sectors = -(-len(minifat) * 4 // sector)
+    ministream_sectors = -(-len(ministream) // sector)
+    big_sectors = sum(-(-len(e["data"]) // sector) for e in big)
+    fat_sectors = 1
+    while fat_sectors * (sector // 4) < fat_sectors + dir_sectors + minifat_sectors + ministream_sectors + big_sectors:
+        fat_sectors += 1
+    fat: list[int] = [fat_mark] * fat_sectors
+
+    def chain(count: int) -> int:
+        if not count:
+            return end
+        start = len(fat)
+        fat.extend(range(start + 1, start + count))
+        fat.append(end)
+        return start
+
+    dir_start = chain(dir_sectors)
+    minifat_start = chain(minifat_sectors)
+    entries[0]["start"] = chain(ministream_sectors)
+    entries[0]["size"] = len(ministream)
+    body = b""
+    for e in big:
+        e["start"] = chain(-(-len(e["data"]) // sector))
+    fat += [free] * (fat_sectors * (sector // 4) - len(fat))
+
+    def link(ids: list[int]) -> int:
+        """Siblings as a right-leaning chain in CFB order (length, then upper case)."""
+        ids = sorted(ids, key=lambda i: (len(entries[i]["name"]), entries[i]["name"].upper()))
+        for a, b in zip(ids, ids[1:]):
+            entries[a]["right"] = b
+        return ids[0] if ids else free
+
+    for e in entries:
+        e["child"] = link(e["children"])
+    directory = b""
+    for e in entries:
+        name = e["name"].encode("utf-16-le")
+        size = e.get("size", len(e["data"])) if e["type"] != 1 else 0
+        directory += struct.pack("<64sHBBIII16sIQQIQ", name.ljust(64, b"\0"), len(name) + 2, e["type"], 1,
+                                 e.get("left", free), e.get("right", free), e["child"], b"\0" * 16, 0, 0, 0,
+                                 e.get("start", end) if e["type"] != 1 else 0, size)
+    directory = directory.ljust(dir_sectors * sector, b"\0")
+    for e in big:
+        body += e["data"].ljust(-(-len(e["data"]) // sector) * sector, b"\0")
+    difat = list(range(fat_sectors)) + [free] * (109 - fat_sectors)
+    header = struct.pack("<8s16sHHHHH6sIIIIIIIII", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"\0" * 16, 0x3E, 3,
+                         0xFFFE, 9, 6, b"\0" * 6, 0, fat_sectors, dir_start, 0, cutoff,
+                         minifat_start if minifat_sectors else end, minifat_sectors, end, 0)
+    header += struct.pack("<109I", *difat)
+    return (header + struct.pack(f"<{len(fat)}I", *fat) + directory
+            + struct.pack(f"<{len(minifat)}I", *minifat).ljust(minifat_sectors * sector, b"\0")
+            + ministream.ljust(ministream_sectors * sector, b"\0") + body)
+
+
+def _msg_text(tag: int, value: str) -> tuple[str, bytes]:
+    return f"__substg1.0_{tag:04X}001F", value.encode("utf-16-le")
+
+
+def _msg_streams(subject: str, body: str, attachments=(), html: str | None = None, *, top: bool = True) -> dict:
+    """The streams of an Outlook message (MS-OXMSG): properties, attachments, embedded messages."""
+    import struct
+
+    streams = dict([_msg_text(0x001A, "IPM.Note"), _msg_text(0x0037, subject), _msg_text(0x1000, body),
+                    _msg_text(0x0C1A, "张三"), _msg_text(0x0E04, "partner@example.com")])
+    if html is not None:
+        streams["__substg1.0_10130102"] = html.encode("utf-8")
+    attachments = list(attachments)
+    for number, (name, data) in enumerate(attachments):
+        storage = f"__attach_version1.0_#{number:08X}/"
+        if isinstance(data, dict):  # an embedded message: its streams in a sub-storage
+            method = 5
+            for path, value in data.items():
+                streams[f"{storage}__substg1.0_3701000D/{path}"] = value
+        else:
+            method = 1
+            streams[storage + "__substg1.0_37010102"] = data
+        streams.update({storage + k: v for k, v in [_msg_text(0x3707, name), _msg_text(0x3001, name)]})
+        streams[storage + "__properties_version1.0"] = b"\0" * 8 + struct.pack("<IIQ", 0x37050003, 6, method)
+    count = len(attachments)
+    if top:  # the named-property map (empty) that readers require of a message file
+        for stream in ("00020102", "00030102", "00040102"):
+            streams[f"__nameid_version1.0/__substg1.0_{stream}"] = b""
+    head = struct.pack("<8sIIII", b"\0" * 8, 1, count, 0, count) + (b"\0" * 8 if top else b"")
+    streams["__properties_version1.0"] = head + struct.pack("<IIQ", 0x0E070003, 6, 0)
+    return streams
+
+
+def build_msg(subject: str, body: str, attachments=(), html: str | None = None, *, streams_only: bool = False):
+    """A .msg file; with `streams_only`, the streams to embed as an attachment of another message."""
+    streams = _msg_streams(subject, body, attachments, html, top=not streams_only)
+    return streams if streams_only else _cfb(streams)
+
+
+@pytest.fixture(scope="session")
+def make_msg():
+    """Build an Outlook .msg (MS-OXMSG) by hand: subject, sender, recipient, a plain body, an optional
+    HTML body, attachments by value (name, bytes) and embedded messages (name, streams_only=True result)."""
+    return build_msg
+
+
+CJK_FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"  # Debian's fonts-wqy-zenhei (installed by .ci/run)
+
+
+@pytest.fixture(scope="session")
+def render_text():
+    """Render lines of Chinese text with Pillow onto a white picture (a Pillow Image), as a scan would show them."""
+    import os
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    if not os.path.exists(CJK_FONT):
+        pytest.fail(f"CJK font missing: {CJK_FONT} (apt-get install fonts-wqy-zenhei)")
+    font = ImageFont.truetype(CJK_FONT, 40)
+
+    def build(lines, size=(760, 0)):
+        width, height = size
+        image = Image.new("RGB", (width, height or 60 + 70 * len(lines)), "white")
+        draw = ImageDraw.Draw(image)
+        for number, line in enumerate(lines):
+            draw.text((40, 30 + 70 * number), line, font=font, fill="black")
+        return image
+
+    return build
+
+
+def mutation_strategy():
+    """Hypothesis strategy for damaging a sample: byte overwrites, inserted junk, truncation."""
+    from hypothesis import strategies as st
+
+    return st.tuples(
+        st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), max_size=8),
+        st.one_of(st.none(), st.floats(0, 1)),
+        st.binary(max_size=16),
+    )
+
+
+def mutate(data: bytes, change) -> bytes:
+    overwrites, cut, junk = change
+    out = bytearray(data)
+    for where, value in overwrites:
+        out[min(int(where * len(out)), len(out) - 1)] = value
+    if junk:
+        mid = len(out) // 2
+        out[mid:mid] = junk
+    if cut is not None:
+        out = out[: int(cut * len(out))]
+    return bytes(out)
+
+
+def assert_fuzz_verdict(scan_items, data: bytes, seconds: float = 10.0) -> None:
+    """A damaged file ends with a verdict for it and every member, in bounded time, never a crash."""
+    import time
+
+    from scanner.model import VERDICTS
+
+    started = time.monotonic()
+    results = scan_items(data, "fuzz.bin")
+    assert time.monotonic() - started < seconds
+    assert results and all(r.verdict in VERDICTS for r in results) and results[0].member is None
+
+
+def _vint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        low, n = n & 0x7F, n >> 7
+        out.append(low | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _rar5_header(kind: int, body: bytes, extra: bytes = b"", data_size: int | None = None) -> bytes:
+    import struct
+    import zlib
+
+    flags = (0x1 if extra else 0) | (0x2 if data_size is not None else 0)
+    fields = _vint(kind) + _vint(flags) + (_vint(len(extra)) if extra else b"")
+    fields += (_vint(data_size) if data_size is not None else b"") + body + extra
+    sized = _vint(len(fields)) + fields
+    return struct.pack("<I", zlib.crc32(sized)) + sized
+
+
+@pytest.fixture(scope="session")
+def make_rar():
+    """Build a RAR5 archive by hand (no free tool writes RAR): members stored uncompressed; those named in
+    `encrypted` carry an AES-256 encryption record (their data is then noise); `compressed` members claim
+    method 3 with data only a real unpacker could judge; `header_encrypted` encrypts the headers."""
+    import struct
+    import zlib
+
+    def build(members: dict, *, encrypted=(), compressed=(), header_encrypted=False) -> bytes:
+        out = b"Rar!\x1a\x07\x01\x00"
+        if header_encrypted:
+            return out + _rar5_header(4, _vint(0) + _vint(1) + bytes([15]) + bytes(16) + bytes(12)) + bytes(64)
+        out += _rar5_header(1, _vint(0))
+        for name, data in members.items():
+            stored, method, extra = data, 0, b""
+            if name in encrypted:
+                stored = bytes(-(-len(data) // 16) * 16)
+                record = _vint(0x01) + _vint(0) + _vint(0x1) + bytes([15]) + bytes(16) + bytes(16) + bytes(12)
+                extra = _vint(len(record)) + record
+            if name in compressed:
+                stored, method = b"\x00not really compressed" * 3, 3
+            raw = name.encode()
+            body = (_vint(0x4) + _vint(len(data)) + _vint(0x20) + struct.pack("<I", zlib.crc32(data))
+                    + _vint(method << 7) + _vint(1) + _vint(len(raw)) + raw)
+            out += _rar5_header(2, body, extra, data_size=len(stored)) + stored
+        return out + _rar5_header(5, _vint(0))
+
+    return build

@@ -60,7 +60,7 @@ def bad_files(make_docx, make_pdf):
         "truncated-pdf": (pdf[: len(pdf) // 2], "report.pdf", "scan.unreadable"),
         "garbage-after-pdf-header": (b"%PDF-1.7\n" + bytes(range(256)) * 8, "x.pdf", "scan.unreadable"),
         "random-bytes": (random.Random(7).randbytes(8192), "notes.txt", "scan.unsupported"),
-        "png-named-docx": (b"\x89PNG\r\n\x1a\n" + bytes(64), "plan.docx", "scan.unsupported"),
+        "png-named-docx": (b"\x89PNG\r\n\x1a\n" + bytes(64), "plan.docx", "scan.unreadable"),
     }
 
 

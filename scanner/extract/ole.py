@@ -1,4 +1,4 @@
-"""OLE compound files: encrypted Office Open XML (a password is needed) told apart from legacy Office."""
+"""OLE compound files: encrypted Office Open XML (a password is needed), Outlook messages, legacy Office."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import io
 
 import olefile
 
-from scanner.errors import ExtractionError, UnsupportedTypeError
+from scanner.errors import ExtractionError
 from scanner.extract.registry import register
 from scanner.model import Extraction, Protection
 
@@ -38,6 +38,39 @@ def extract_ole(data: bytes) -> Extraction:
             return Extraction(type="ole", protection=Protection(True, _ooxml_method(ole), True),
                               properties={"format": "encrypted-ooxml"})
         streams = {"/".join(s) for s in ole.listdir()}
-    kind = ("doc" if "WordDocument" in streams else "xls" if {"Workbook", "Book"} & streams
-            else "ppt" if "PowerPoint Document" in streams else "ole")
-    raise UnsupportedTypeError(f"旧版 Office 文件（{kind}）暂不能读取文字 (legacy {kind} text not read yet)")
+    # Sniffing says "msg" or "xls" for these; this is for a caller who said "ole".
+    if _is_msg(streams):
+        from scanner.extract.msg import extract_msg_file
+
+        return extract_msg_file(data)
+    if {"Workbook", "Book"} & streams:
+        from scanner.extract.xls import extract_xls
+
+        return extract_xls(data)
+    kind = "doc" if "WordDocument" in streams else "ppt" if "PowerPoint Document" in streams else "ole"
+    name = _LEGACY_NAMES.get(kind, "OLE 复合文件 (OLE compound file)")
+    # An ExtractionError with the unsupported code (not UnsupportedTypeError), so that the pipeline keeps
+    # this message as the detail: the user learns which format and what to do.
+    raise ExtractionError(f"暂不能读取{name}的文字，请另存为新格式（docx/pptx）后再发送 "
+                          f"(legacy {kind} text cannot be read yet: save as docx/pptx)", code="scan.unsupported")
+
+
+_LEGACY_NAMES = {"doc": "旧版 Word 文档 (.doc)", "ppt": "旧版 PowerPoint 演示文稿 (.ppt)"}
+
+
+def _is_msg(streams: set[str]) -> bool:
+    return "__properties_version1.0" in streams and any(s.startswith("__substg1.0_") for s in streams)
+
+
+def ole_kind(data: bytes) -> str:
+    """What an OLE compound file holds, for sniffing: "msg" (Outlook), "xls" (legacy Excel), else "ole"."""
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            streams = {"/".join(s) for s in ole.listdir(streams=True, storages=False)}
+    except Exception:  # damaged: let the OLE extractor report it
+        return "ole"
+    if _is_msg(streams):
+        return "msg"
+    if {"Workbook", "Book"} & streams and "EncryptedPackage" not in streams:
+        return "xls"
+    return "ole"

@@ -1,14 +1,18 @@
-"""PDF with pypdf: the text of every page, and whether a password is needed to read it."""
+"""PDF with pypdf: the text of every page, what else it carries, and whether a password is needed to read it."""
 
 from __future__ import annotations
 
 import io
 import logging
+import re
 
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError
 
 from scanner.errors import ExtractionError
+from scanner.extract import ocr
+from scanner.extract.members import ContainerExtraction, Place
+from scanner.extract.pdf_parts import annotation_segments, attached_files, form_segments, info_segments, xmp_segments
 from scanner.extract.registry import register
 from scanner.model import Extraction, Location, Protection, Segment
 
@@ -41,6 +45,74 @@ def _protection(reader: PdfReader) -> Protection:
     return Protection(encrypted=True, method=method, needs_password=not opened)
 
 
+# Content-stream operators that paint: XObjects and inline images, filled or stroked paths
+# (text drawn as outlines), shadings, and text. Setting a font or a matrix paints nothing.
+_PAINT_OPERATOR = re.compile(rb"(?:^|[\s\])>])(?:Do|BI|sh|f\*?|F|B\*?|b\*?|S|s|Tj|TJ|'|\")(?=[\s\[(/<]|$)")
+
+
+def _draws_something(page) -> bool:
+    """Whether a page paints anything (an image, outlined text, shapes): blank pages hold nothing to read."""
+    try:
+        contents = page.get_contents()
+        return contents is not None and _PAINT_OPERATOR.search(contents.get_data()) is not None
+    except Exception:  # cannot tell: treat it as a page that may hold something
+        return True
+
+
+def page_ranges(numbers: list[int]) -> str:
+    """1, 2, 3, 5 -> "1-3, 5": a scanned book names its pages briefly."""
+    spans: list[list[int]] = []
+    for n in numbers:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+
+
+def _extras(reader: PdfReader) -> tuple[list[Segment], list[str]]:
+    """Document info, XMP and form fields; a part that fails is reported, not skipped silently."""
+    segments: list[Segment] = []
+    unread: list[str] = []
+    for name, read in (("info", info_segments), ("XMP", xmp_segments), ("form fields", form_segments)):
+        try:
+            segments.extend(read(reader))
+        except Exception as exc:
+            unread.append(f"{name}: {type(exc).__name__}: {exc}")
+    return segments, unread
+
+
+def read_pages(reader: PdfReader, pages) -> tuple[list[Segment], list[str], list[int]]:
+    """Text and annotations per page; pages that paint something but hold no text are returned apart."""
+    segments: list[Segment] = []
+    unread: list[str] = []
+    textless: list[int] = []
+    read_any = False
+    for number, page in enumerate(pages, start=1):
+        try:
+            text = page.extract_text() or ""
+        except Exception as exc:  # one bad page is reported, the others still read
+            unread.append(f"page {number}: {type(exc).__name__}: {exc}")
+            continue
+        read_any = True
+        if text.strip():
+            segments.append(Segment(text, Location(page=number)))
+        elif _draws_something(page):
+            textless.append(number)
+        try:
+            segments.extend(annotation_segments(page, number))
+        except Exception as exc:
+            unread.append(f"page {number} annotations: {type(exc).__name__}: {exc}")
+    if unread and not read_any:
+        raise ExtractionError(f"PDF 页面无法读取 (no page could be read): {unread[0]}")
+    return segments, unread, textless
+
+
+def textless_reason(pages: list[int]) -> str:
+    return (f"第 {page_ranges(pages)} 页没有文字层，未经文字识别 "
+            f"(page {page_ranges(pages)}: no text layer, not OCR'd)")
+
+
 @register("pdf")
 def extract_pdf(data: bytes) -> Extraction:
     try:
@@ -54,17 +126,28 @@ def extract_pdf(data: bytes) -> Extraction:
         raise ExtractionError(f"PDF 文件已损坏或无法解析：{exc} (damaged or unparsable PDF)") from exc
     if count == 0:
         raise ExtractionError("PDF 文件没有页面 (PDF has no pages)")
-    segments: list[Segment] = []
-    unread: list[str] = []
-    for number, page in enumerate(pages, start=1):
-        try:
-            text = page.extract_text() or ""
-        except Exception as exc:  # one bad page is reported, the others still read
-            unread.append(f"page {number}: {type(exc).__name__}: {exc}")
-            continue
-        if text.strip():
-            segments.append(Segment(text, Location(page=number)))
-    if unread and not segments:
-        raise ExtractionError(f"PDF 页面无法读取 (no page could be read): {unread[0]}")
-    return Extraction(type="pdf", segments=segments, protection=protection, unread=unread,
-                      properties={"pages": count})
+    segments, unread, textless = read_pages(reader, pages)
+    if textless:
+        if ocr.available():
+            found, not_read = ocr.ocr_pdf_pages(data, textless)
+            # Pages in order, OCR'd ones among the others: a mark heads the page it stands on.
+            segments = sorted(segments + found, key=lambda s: s.location.page or 0)
+            unread.extend(not_read)
+        else:
+            unread.append(textless_reason(textless))
+    extra, extra_unread = _extras(reader)
+    segments.extend(extra)
+    unread.extend(extra_unread)
+    properties = {"pages": count}
+    if textless:
+        properties["textless_pages"] = textless
+        properties["ocr"] = ocr.available()
+    members = attached_files(reader)
+    if not members:
+        return Extraction(type="pdf", segments=segments, protection=protection, unread=unread, properties=properties)
+    # The names of attached files are text too, and keep a PDF with attachments from looking empty.
+    segments.extend(Segment(m.name, Place(part="metadata", label="attached files", line=n))
+                    for n, m in enumerate(members, start=1))
+    properties["attachments"] = len(members)
+    return ContainerExtraction(type="pdf", segments=segments, protection=protection, unread=unread,
+                               properties=properties, members=members)

@@ -8,6 +8,8 @@ import zipfile
 from charset_normalizer import from_bytes
 
 from scanner.extract.eml import looks_like_mail
+from scanner.extract.html import looks_like_html
+from scanner.extract.ole import ole_kind
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole"),
@@ -75,11 +77,17 @@ def sniff(data: bytes) -> str:
         return _sniff_zip(data)
     for magic, kind in _MAGIC:
         if head.startswith(magic):
-            return kind
+            return ole_kind(data) if kind == "ole" else kind
+    if head.startswith(b"BM") and len(data) > 26 and data[6:10] == b"\0\0\0\0":
+        return "bmp"  # "BM", the file size, then four reserved zero bytes: text rarely looks like that
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
     if b"%PDF-" in data[:1024]:
         return "pdf"
     if len(data) > 262 and data[257:262] == b"ustar":
         return "tar"
     if _looks_like_text(data[:65536]):
-        return "eml" if looks_like_mail(data[:8192]) else "text"
+        if looks_like_mail(data[:8192]):
+            return "eml"
+        return "html" if looks_like_html(data[:8192]) else "text"
     return "binary"

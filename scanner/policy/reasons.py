@@ -30,7 +30,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "protection.unapproved": ("文件已加密（{method}）且无审批，无法检查内容",
                               "password-protected ({method}) without approval: content cannot be inspected"),
     "scan.unreadable": ("文件无法读取，按规定拦截：{detail}", "file cannot be read, blocked (fail closed): {detail}"),
-    "scan.unsupported": ("不支持的文件类型：{detail}，按规定拦截", "unsupported file type, blocked (fail closed): {detail}"),
+    "scan.unsupported": ("无法检查此类文件，按规定拦截：{detail}", "cannot inspect this kind of file, blocked (fail closed): {detail}"),
     "scan.no_text": ("未能提取到文字（可能为扫描件），按规定拦截",
                      "no text could be extracted (scanned pages?), blocked (fail closed)"),
     "scan.limit": ("超出扫描限制：{detail}", "over a scanning limit: {detail}"),

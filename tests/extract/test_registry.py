@@ -27,7 +27,7 @@ def test_duplicate_key_is_refused():
     assert get_extractor("pdf").__module__ == "scanner.extract.pdf"
 
 
-@pytest.mark.parametrize("kind", ["binary", "elf", "png", "no-such-type"])
+@pytest.mark.parametrize("kind", ["binary", "elf", "exe", "no-such-type"])
 def test_unknown_type_is_unsupported(kind):
     with pytest.raises(UnsupportedTypeError) as info:
         extract(kind, b"data")

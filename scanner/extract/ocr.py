@@ -1,0 +1,216 @@
+"""Text in pictures: images and scanned PDF pages read by RapidOCR (Chinese models shipped in its wheel, offline).
+
+OCR is slow (seconds per page on two cores), so every page runs under a time limit and images are
+bounded in size; whatever is not read in time is reported as unread, and the item fails closed.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+
+from scanner.errors import ExtractionError, LimitExceededError
+from scanner.extract.members import Place
+from scanner.extract.registry import register
+from scanner.model import Extraction, Segment
+
+# Defaults; a gateway that must answer quickly can lower them (see `OcrLimits`).
+PAGE_SECONDS = 60.0  # one page or image
+MAX_PIXELS = 40_000_000  # a 600 dpi A4 scan is ~35 million pixels
+MAX_PAGES = 30  # pages or frames read by OCR in one item
+MIN_SCORE = 0.5  # RapidOCR's own default for keeping a line
+
+
+@dataclass(frozen=True)
+class OcrLimits:
+    page_seconds: float = PAGE_SECONDS
+    max_pixels: int = MAX_PIXELS
+    max_pages: int = MAX_PAGES
+
+
+LIMITS = OcrLimits()
+
+_lock = threading.Lock()
+_engine = None
+_executor: ThreadPoolExecutor | None = None
+_unavailable: str | None = None
+_pid = 0
+
+
+def _load():
+    """The RapidOCR engine, loaded once per process (about a second), or None with the reason kept."""
+    global _engine, _executor, _unavailable, _pid
+    with _lock:
+        if _pid != os.getpid():
+            # A forked worker (scan --jobs) inherits the engine but not the executor's thread: start afresh.
+            _engine, _executor, _pid = None, None, os.getpid()
+        if _engine is None and _unavailable is None:
+            try:
+                from rapidocr_onnxruntime import RapidOCR
+
+                logging.getLogger("RapidOCR").setLevel(logging.ERROR)
+                _engine = RapidOCR()
+                # One worker: a page that runs past its time is abandoned to it, never run twice at once.
+                _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mijian-ocr")
+            except Exception as exc:  # not installed, or its models or runtime missing
+                _unavailable = f"{type(exc).__name__}: {exc}"
+    return _engine
+
+
+def available() -> bool:
+    return _load() is not None
+
+
+def unavailable_reason() -> str:
+    _load()
+    return _unavailable or ""
+
+
+def _image_frames(data: bytes, limits: OcrLimits):
+    """RGB arrays of an image's frames (TIFF pages, GIF frames), refusing pixel bombs before decoding."""
+    import numpy as np
+    from PIL import Image, ImageSequence
+
+    try:
+        image = Image.open(io.BytesIO(data))
+    except Exception as exc:
+        raise ExtractionError(f"图片无法解析：{type(exc).__name__}: {exc} (cannot parse image)") from exc
+    frames = []
+    for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
+        if number > limits.max_pages:
+            break
+        width, height = frame.size
+        if width * height > limits.max_pixels:
+            raise LimitExceededError(
+                f"图片 {width}×{height} 像素超过文字识别上限 {limits.max_pixels} (image over OCR max_pixels)")
+        try:
+            frames.append(np.array(frame.convert("RGB")))
+        except Exception as exc:
+            raise ExtractionError(f"图片无法解码：{type(exc).__name__}: {exc} (cannot decode image)") from exc
+    return frames, getattr(image, "n_frames", 1)
+
+
+def recognise(array, limits: OcrLimits = LIMITS) -> list[tuple[str, float, float]]:
+    """OCR one picture: (text, top, left) per line in reading order. Raises LimitExceededError on timeout."""
+    engine = _load()
+    if engine is None:
+        raise ExtractionError(f"文字识别不可用 (OCR unavailable): {_unavailable}", code="scan.no_text")
+    future = _executor.submit(engine, array)
+    try:
+        result, _ = future.result(timeout=limits.page_seconds)
+    except FutureTimeout:
+        raise LimitExceededError(
+            f"文字识别超过每页 {limits.page_seconds:g} 秒上限 (OCR over page_seconds)") from None
+    lines = []
+    for box, text, score in result or []:
+        if text.strip() and float(score) >= MIN_SCORE:
+            top = min(p[1] for p in box)
+            left = min(p[0] for p in box)
+            lines.append((text, top, left))
+    # Rows top to bottom (within half a line height), then left to right.
+    lines.sort(key=lambda line: (round(line[1] / 16), line[2]))
+    return lines
+
+
+def page_segments(array, page: int | None, limits: OcrLimits = LIMITS) -> list[Segment]:
+    return [Segment(text, Place(page=page, line=number, label="OCR"))
+            for number, (text, _, _) in enumerate(recognise(array, limits), start=1)]
+
+
+@register("png", "jpeg", "gif", "tiff", "bmp", "webp")
+def extract_image(data: bytes, limits: OcrLimits = LIMITS) -> Extraction:
+    if not available():
+        raise ExtractionError(f"图片中的文字需要文字识别，但文字识别不可用 (image needs OCR, which is unavailable): "
+                              f"{_unavailable}", code="scan.no_text")
+    frames, total = _image_frames(data, limits)
+    segments: list[Segment] = []
+    many = total > 1
+    for number, frame in enumerate(frames, start=1):
+        segments.extend(page_segments(frame, number if many else None, limits))
+    unread = []
+    if total > len(frames):
+        unread.append(f"第 {len(frames) + 1}-{total} 帧超过文字识别页数上限，未识别 "
+                      f"(frames {len(frames) + 1}-{total} over OCR max_pages)")
+    return Extraction(type="image", segments=segments, unread=unread,
+                      properties={"ocr": True, "frames": total})
+
+
+RENDER_DPI = 200  # enough for body text; the pixel limit lowers it for large pages
+
+
+def _rendered_pages(data: bytes, numbers: list[int], limits: OcrLimits):
+    """Yield (page number, RGB array or an error) for each page, rendered by PDFium when installed."""
+    import numpy as np
+
+    try:
+        import pypdfium2 as pdfium
+    except ImportError:
+        pdfium = None
+    if pdfium is not None:
+        document = pdfium.PdfDocument(data)
+        try:
+            for number in numbers:
+                try:
+                    page = document[number - 1]
+                    width, height = page.get_size()
+                    scale = min(RENDER_DPI / 72, (limits.max_pixels / max(width * height, 1)) ** 0.5)
+                    yield number, np.array(page.render(scale=scale).to_pil().convert("RGB"))
+                except Exception as exc:  # one page PDFium cannot draw: reported, the others still read
+                    yield number, exc
+        finally:
+            document.close()
+        return
+    # Without PDFium: the pictures placed on the page (a scan is one picture per page).
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted:
+        reader.decrypt("")
+    for number in numbers:
+        try:
+            images = list(reader.pages[number - 1].images)
+            if not images:
+                raise ExtractionError("页面没有可识别的图片（矢量内容需 pypdfium2 渲染）(no picture on the page)")
+            for image in images:
+                frame = image.image
+                if frame.width * frame.height > limits.max_pixels:
+                    raise LimitExceededError("页面图片超过文字识别像素上限 (page picture over OCR max_pixels)")
+                yield number, np.array(frame.convert("RGB"))
+        except Exception as exc:
+            yield number, exc
+
+
+def ocr_pdf_pages(data: bytes, numbers: list[int], limits: OcrLimits = LIMITS) -> tuple[list[Segment], list[str]]:
+    """OCR the given pages of a PDF: segments found, and what could not be read (with the reason)."""
+    segments: list[Segment] = []
+    unread: list[str] = []
+    todo, over = numbers[:limits.max_pages], numbers[limits.max_pages:]
+    failed: set[int] = set()
+    for number, picture in _rendered_pages(data, todo, limits):
+        if number in failed:
+            continue
+        try:
+            if isinstance(picture, Exception):
+                raise picture
+            segments.extend(page_segments(picture, number, limits))
+        except LimitExceededError as exc:
+            # The engine is still busy with this page: the rest waits no longer, and is reported.
+            failed.add(number)
+            unread.append(f"page {number}: {exc}")
+            if "page_seconds" in str(exc):
+                rest = [n for n in todo if n > number]
+                if rest:
+                    unread.append(f"page {rest[0]}-{rest[-1]}: 前一页文字识别超时，未识别 (not OCR'd after a timeout)")
+                break
+        except Exception as exc:
+            failed.add(number)
+            unread.append(f"page {number}: 文字识别失败 (OCR failed): {type(exc).__name__}: {exc}")
+    if over:
+        unread.append(f"第 {over[0]}-{over[-1]} 页超过文字识别页数上限 {limits.max_pages}，未识别 "
+                      f"(pages over OCR max_pages)")
+    return segments, unread

@@ -1,0 +1,93 @@
+"""HTML: visible text by block, title and meta tags, comments and alt text; scripts and styles dropped."""
+
+import codecs
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from conftest import assert_fuzz_verdict, mutate, mutation_strategy
+
+from scanner.errors import LimitExceededError
+from scanner.extract import extract, sniff
+
+PAGE = """<!DOCTYPE html>
+<html><head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width">
+<meta name="keywords" content="外事，谈判">
+<meta name="密级" content="机密★10年">
+<title>对外合作方案</title>
+<style>p { color: red } /* 绝密 */</style>
+<script>var note = "秘密★5年";</script>
+</head>
+<body>
+<h1>会议纪要</h1>
+<p>第一段<b>加粗</b>继续<script>alert("核心商密")</script>脚本之后</p>
+<!-- 内部资料 注意保存 -->
+<div>第二段<br>换行之后</div>
+<img src="x.png" alt="作战部署图">
+<noscript>请启用脚本</noscript>
+</body></html>"""
+
+
+def texts(ex) -> list[tuple[str, str]]:
+    return [(s.location.describe(), s.text) for s in ex.segments]
+
+
+def test_visible_text_title_and_meta():
+    data = PAGE.encode()
+    assert sniff(data) == "html"
+    got = texts(extract("html", data))
+    assert ("title, metadata", "对外合作方案") in got
+    assert ("meta keywords, metadata", "外事，谈判") in got
+    assert ("meta 密级, metadata", "机密★10年") in got
+    assert ("comment, metadata", "内部资料 注意保存") in got
+    assert ("img alt, metadata", "作战部署图") in got
+    body = [text for where, text in got if where.startswith("paragraph")]
+    assert body == ["会议纪要", "第一段加粗继续脚本之后", "第二段", "换行之后", "请启用脚本"]
+
+
+def test_scripts_styles_and_tool_meta_are_dropped():
+    joined = "\n".join(text for _, text in texts(extract("html", PAGE.encode())))
+    for hidden in ("秘密★5年", "核心商密", "color", "绝密", "width=device-width"):
+        assert hidden not in joined
+
+
+@pytest.mark.parametrize("data", [
+    '<html><head><meta charset="gbk"><title>标题</title></head><body><p>涉外合作项目</p></body></html>'.encode("gbk"),
+    '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head>'
+    '<body><p>涉外合作项目</p></body></html>'.encode("gb2312"),
+    codecs.BOM_UTF16_LE + "<html><body><p>涉外合作项目</p></body></html>".encode("utf-16-le"),
+    "<?xml version='1.0' encoding='utf-8'?>\n<html xmlns='http://www.w3.org/1999/xhtml'><body><p>涉外合作项目</p>"
+    "</body></html>".encode(),
+], ids=["meta-gbk", "http-equiv-gb2312", "utf16", "xhtml"])
+def test_encodings(data):
+    assert sniff(data) == "html"
+    assert "涉外合作项目" in [s.text for s in extract("html", data).segments]
+
+
+@pytest.mark.parametrize("data", [b"<p>just a fragment</p>", "一段普通文字 <b>不是网页</b>".encode(),
+                                  b'<?xml version="1.0"?><root><a>1</a></root>', b"a,b\n1,2\n", b"# Title\n\ntext"])
+def test_other_text_stays_text(data):
+    assert sniff(data) == "text"
+
+
+def test_nesting_past_the_parser_limit_fails_closed(scan_items):
+    # libxml2 stops at 256 levels and keeps only what came before: that must not pass as the whole page.
+    data = ("<html><body><p>普通</p>" + "<div>" * 50000 + "机密★10年" + "</div>" * 50000 + "</body></html>").encode()
+    with pytest.raises(LimitExceededError):
+        extract("html", data)
+    [result] = scan_items(data, "deep.html")
+    assert result.verdict == "block" and result.problem["code"] == "scan.limit"
+
+
+def test_marking_in_html_blocks(scan_items):
+    [result] = scan_items(PAGE.encode(), "page.html")
+    assert result.type == "html" and result.verdict == "block"
+    assert "marking.national_secret" in [r.code for r in result.reasons]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(mutation_strategy())
+def test_mutated_html_ends_with_a_verdict(scan_items, change):
+    assert_fuzz_verdict(scan_items, mutate(PAGE.encode(), change))

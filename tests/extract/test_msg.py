@@ -1,0 +1,78 @@
+"""Outlook .msg: headers, plain and HTML body, attachments and attached messages as members; legacy Office."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from conftest import _cfb, assert_fuzz_verdict, mutate, mutation_strategy
+
+from scanner.errors import ExtractionError
+from scanner.extract import extract, sniff
+from scanner.extract.members import ContainerExtraction
+
+
+def texts(ex) -> list[tuple[str, str]]:
+    return [(s.location.describe(), s.text) for s in ex.segments]
+
+
+def test_headers_body_and_html(make_msg):
+    data = make_msg("关于机密★10年文件的转交", "请查收附件。\n会议纪要见下。", html="<p>网页<b>正文</b>：作战部署</p>")
+    assert sniff(data) == "msg"
+    ex = extract("msg", data)
+    assert isinstance(ex, ContainerExtraction) and ex.members == []
+    got = texts(ex)
+    assert ("header subject, metadata", "关于机密★10年文件的转交") in got
+    assert ("header from, metadata", "张三") in got
+    assert ("body, line 2", "会议纪要见下。") in got
+    assert ("html body, paragraph 1", "网页正文：作战部署") in got
+
+
+def test_attachments_are_members(make_msg, make_docx):
+    doc = make_docx(["机密★10年"])
+    ex = extract("msg", make_msg("周报", "见附件", [("周报.docx", doc), ("数据.csv", b"a,b\n1,2\n")]))
+    assert [(m.name, m.data) for m in ex.members] == [("周报.docx", doc), ("数据.csv", b"a,b\n1,2\n")]
+    assert ex.properties["attachments"] == 2
+
+
+def test_attached_message_with_zip_recurses(make_msg, make_zip, scan_items):
+    inner = make_msg("原始邮件", "正文", [("pack.zip", make_zip({"a/secret.txt": "秘密★5年".encode()}))],
+                     streams_only=True)
+    results = scan_items(make_msg("转发", "请看下面", [("原始邮件", inner)]), "mail.msg")
+    members = [r.member for r in results]
+    assert members == [None, "原始邮件.msg", "原始邮件.msg/pack.zip", "原始邮件.msg/pack.zip/a/secret.txt"]
+    assert results[1].type == "msg"
+    assert results[-1].verdict == "block"
+    assert results[0].verdict == "block" and results[0].reasons[0].code == "archive.member_blocked"
+
+
+def test_marking_in_subject_blocks(make_msg, scan_items):
+    [result] = scan_items(make_msg("机密★10年 会议纪要", "正文"), "m.msg")
+    assert result.type == "msg" and "marking.national_secret" in [r.code for r in result.reasons]
+
+
+def test_damaged_msg_fails_closed(make_msg, scan_items):
+    data = make_msg("主题", "正文" * 2000, [("a.txt", b"x" * 10000)])
+    [result] = scan_items(data[: len(data) // 2], "cut.msg")
+    assert result.verdict == "block" and result.problem["code"] in ("scan.unreadable", "scan.unsupported")
+
+
+def test_ole_extractor_hands_a_message_on(make_msg):
+    assert extract("ole", make_msg("主题", "正文")).type == "msg"
+
+
+@pytest.mark.parametrize("stream, kind", [("WordDocument", "doc"), ("PowerPoint Document", "ppt")])
+def test_legacy_office_fails_closed_with_a_clear_reason(scan_items, stream, kind):
+    data = _cfb({stream: b"\0" * 600, "\x05SummaryInformation": b"\0" * 100})
+    assert sniff(data) == "ole"
+    with pytest.raises(ExtractionError) as info:
+        extract("ole", data)
+    assert info.value.code == "scan.unsupported"
+    [result] = scan_items(data, f"old.{kind}")
+    assert result.verdict == "block" and result.problem["code"] == "scan.unsupported"
+    assert f"legacy {kind} text cannot be read yet" in result.problem["detail"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(mutation_strategy())
+def test_mutated_msg_ends_with_a_verdict(make_msg, scan_items, change):
+    sample = make_msg("机密★10年", "正文", [("a.txt", "秘密".encode())], html="<p>网页</p>")
+    assert_fuzz_verdict(scan_items, mutate(sample, change))

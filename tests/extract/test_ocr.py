@@ -1,0 +1,104 @@
+"""OCR: Chinese text in pictures and scanned PDF pages is read offline; what cannot be read fails closed."""
+
+import io
+
+import pytest
+
+from scanner.errors import ExtractionError, LimitExceededError
+from scanner.extract import extract, ocr, sniff
+from scanner.extract.ocr import OcrLimits, extract_image
+
+LINES = ["机密★5年", "关于对外合作项目的会议纪要"]
+
+
+def encode(image, fmt: str, **options) -> bytes:
+    out = io.BytesIO()
+    image.save(out, fmt, **options)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def picture(render_text):
+    return render_text(LINES)
+
+
+def test_ocr_engine_runs_offline_from_its_package():
+    assert ocr.available(), ocr.unavailable_reason()
+
+
+def test_marking_in_a_png_is_found_and_blocks(picture, scan_items):
+    data = encode(picture, "PNG")
+    assert sniff(data) == "png"
+    ex = extract("png", data)
+    assert [s.text for s in ex.segments] == LINES
+    assert ex.segments[0].location.describe() == "OCR, line 1"
+    assert ex.properties["ocr"] is True
+    [result] = scan_items(data, "photo.png")
+    assert result.verdict == "block"
+    assert [m.text for m in result.detection.markings] == ["机密★5年"]
+
+
+@pytest.mark.parametrize("fmt, kind, options", [("JPEG", "jpeg", {"quality": 90}), ("BMP", "bmp", {}),
+                                                ("GIF", "gif", {}), ("TIFF", "tiff", {"compression": "tiff_lzw"})])
+def test_other_image_formats(picture, fmt, kind, options):
+    data = encode(picture, fmt, **options)
+    assert sniff(data) == kind
+    assert "机密★5年" in [s.text for s in extract(kind, data).segments]
+
+
+def test_every_tiff_page_is_read(render_text):
+    first, second = render_text(["第一页"]), render_text(["秘密★10年"])
+    data = encode(first, "TIFF", save_all=True, append_images=[second])
+    ex = extract("tiff", data)
+    assert [(s.location.page, s.text) for s in ex.segments] == [(1, "第一页"), (2, "秘密★10年")]
+    limited = extract_image(data, OcrLimits(max_pages=1))
+    assert [s.text for s in limited.segments] == ["第一页"]
+    assert limited.unread and "over OCR max_pages" in limited.unread[0]
+
+
+def test_scanned_page_among_text_pages_is_read(picture, scan_items):
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, invariant=1)
+    pdf.setFont("STSong-Light", 14)
+    pdf.drawString(72, 750, "第一页：正文")
+    pdf.showPage()
+    pdf.drawImage(ImageReader(picture), 40, 500, width=picture.width * 0.7, height=picture.height * 0.7)
+    pdf.showPage()
+    pdf.save()
+    data = out.getvalue()
+    ex = extract("pdf", data)
+    assert ex.properties["textless_pages"] == [2] and ex.unread == []
+    assert [(s.location.page, s.text.strip()) for s in ex.segments] == [(1, "第一页：正文"), (2, LINES[0]), (2, LINES[1])]
+    [result] = scan_items(data, "scan.pdf")
+    assert result.verdict == "block" and "marking.national_secret" in [r.code for r in result.reasons]
+    assert result.problem is None
+
+
+def test_without_ocr_an_image_fails_closed(picture, scan_items, monkeypatch):
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    [result] = scan_items(encode(picture, "PNG"), "photo.png")
+    assert result.verdict == "block" and result.problem["code"] == "scan.no_text"
+
+
+def test_picture_over_the_pixel_limit_is_refused(picture):
+    with pytest.raises(LimitExceededError, match="max_pixels"):
+        extract_image(encode(picture, "PNG"), OcrLimits(max_pixels=10_000))
+
+
+def test_page_over_the_time_limit_is_refused(picture):
+    with pytest.raises(LimitExceededError, match="page_seconds"):
+        extract_image(encode(picture, "PNG"), OcrLimits(page_seconds=0.001))
+
+
+def test_damaged_image_is_unreadable(picture, scan_items):
+    data = encode(picture, "PNG")
+    with pytest.raises(ExtractionError):
+        extract("png", data[: len(data) // 3])
+    [result] = scan_items(b"\x89PNG\r\n\x1a\n" + bytes(64), "x.png")
+    assert result.verdict == "block" and result.problem["code"] == "scan.unreadable"
