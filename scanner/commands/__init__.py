@@ -30,6 +30,6 @@ def open_store(args: argparse.Namespace):
     return Store(Path(args.db) if getattr(args, "db", None) else default_db_path())
 
 
-from scanner.commands import approve, evaluate, keys, lexicon, package, scan, train, watch  # noqa: E402
+from scanner.commands import approve, audit, evaluate, keys, lexicon, package, report, review, scan, train, users, watch  # noqa: E402
 
-COMMANDS = [scan, watch, keys, approve, package, lexicon, train, evaluate]
+COMMANDS = [scan, watch, keys, approve, package, lexicon, train, evaluate, review, users, audit, report]

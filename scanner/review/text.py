@@ -1,0 +1,69 @@
+"""The console's words: Chinese first, English when asked (`?lang=en` or the lang cookie)."""
+
+from __future__ import annotations
+
+from scanner.model import CATEGORY_NAMES_ZH
+
+TEXT: dict[str, tuple[str, str]] = {
+    "app": ("密检 · 保密审查台", "Mijian · review console"),
+    "queue": ("待审队列", "Queue"), "dashboard": ("概览", "Dashboard"), "audit": ("审计日志", "Audit log"),
+    "users": ("用户管理", "Users"), "logout": ("退出", "Log out"), "login": ("登录", "Log in"),
+    "username": ("用户名", "User name"), "password": ("密码", "Password"),
+    "login_failed": ("用户名或密码错误", "wrong user name or password"),
+    "login_limited": ("登录失败次数过多，请稍后再试", "too many failed logins: try again later"),
+    "verdict": ("结论", "Verdict"), "category": ("类别", "Class"), "inbox": ("收件目录", "Inbox"),
+    "status": ("状态", "Status"), "since": ("起始日期", "From"), "until": ("截止日期", "To"),
+    "filter": ("筛选", "Filter"), "all": ("全部", "all"), "file": ("文件", "File"), "time": ("扫描时间", "Scanned"),
+    "reasons": ("原因", "Reasons"), "no_items": ("没有符合条件的条目", "no matching items"),
+    "page": ("第 {page} / {pages} 页，共 {total} 条", "page {page} of {pages}, {total} items"),
+    "prev": ("上一页", "previous"), "next": ("下一页", "next"), "sort": ("排序", "Sort"),
+    "asc": ("升序", "ascending"), "desc": ("降序", "descending"), "id": ("编号", "ID"), "path": ("文件", "File"),
+    "markings": ("密级标志", "Markings"), "mentions": ("提及（非标志）", "Mentions (not marks)"),
+    "scores": ("类别得分", "Class scores"), "evidence": ("证据（上下文）", "Evidence in context"),
+    "location": ("位置", "Location"), "rule": ("规则", "Rule"), "protection": ("加密保护", "Protection"),
+    "approval": ("审批", "Approval"), "encrypted": ("已加密", "encrypted"), "not_encrypted": ("未加密", "not encrypted"),
+    "needs_password": ("需密码才能打开", "password needed to open"), "none": ("无", "none"),
+    "problem": ("问题", "Problem"), "members": ("包内文件", "Members"), "sha256": ("SHA-256", "SHA-256"),
+    "job": ("网关任务", "Gateway job"), "quarantined_at": ("隔离位置", "Quarantined at"),
+    "decisions": ("决定记录", "Decisions"), "decide": ("作出决定", "Decide"), "reason": ("理由", "Reason"),
+    "submit": ("提交", "Submit"), "officer": ("保密专员", "Officer"), "at": ("时间", "Time"),
+    "action": ("决定", "Action"), "moved_to": ("移至", "Moved to"),
+    "not_officer": ("只有保密专员可以作出决定", "only an officer can decide"),
+    "decided": ("决定已记录", "decision recorded"),
+    "counts_by_day": ("每日结论数量", "Verdicts per day"), "counts_by_class": ("各类别数量（待审与阻断）", "Items by class (flagged and blocked)"),
+    "top_reasons": ("常见原因", "Top reasons"), "waiting": ("等待最久的条目", "Waiting longest"),
+    "count": ("数量", "Count"), "actor": ("操作人", "Actor"), "detail": ("内容", "Detail"),
+    "seq": ("序号", "Seq"), "chain_ok": ("审计链完整（共 {n} 条）", "audit chain intact ({n} entries)"),
+    "role": ("角色", "Role"), "disabled": ("已停用", "disabled"), "active": ("在用", "active"),
+    "add_user": ("添加用户", "Add user"), "disable": ("停用", "Disable"), "enable": ("启用", "Enable"),
+    "forbidden": ("无权执行此操作", "forbidden"), "bad_csrf": ("表单已失效，请刷新页面后重试", "form expired: reload the page and try again"),
+    "not_found": ("找不到该条目", "not found"), "error": ("错误", "Error"), "back": ("返回", "Back"),
+    "hello": ("当前用户", "Signed in as"), "status_summary": ("处理状态", "Status"),
+    "verdict.flag": ("待审", "flagged"), "verdict.block": ("阻断", "blocked"), "verdict.allow": ("放行", "allowed"),
+    "status.open": ("待处理", "open"), "status.released": ("已放行", "released"),
+    "status.kept_blocked": ("维持阻断", "kept blocked"), "status.approval_requested": ("已要求审批", "approval requested"),
+    "action.release": ("放行", "release"), "action.keep_blocked": ("维持阻断", "keep blocked"),
+    "action.request_approval": ("要求补办审批", "request approval"),
+    "role.officer": ("保密专员", "officer"), "role.admin": ("管理员", "administrator"),
+    "approval.valid": ("有效", "valid"), "approval.missing": ("无审批记录", "missing"),
+    "approval.expired": ("已过期", "expired"), "approval.revoked": ("已撤销", "revoked"),
+    "approval.hash-mismatch": ("文件与审批不符", "file does not match"), "approval.bad-signature": ("签名无效", "bad signature"),
+    "approval.wrong-recipient": ("接收方不符", "wrong recipient"),
+    "context": ("上下文（命中处高亮）", "Context (match highlighted)"),
+    "kind.national_secret": ("国家秘密", "national secret"), "kind.work_secret": ("工作秘密", "work secret"),
+    "kind.commercial_secret": ("商业秘密", "commercial secret"), "kind.foreign": ("外国密级", "foreign classification"),
+    "reason_hint": ("请写明理由（将记入审计日志）", "write the reason (it goes into the audit log)"),
+}
+
+
+def translator(lang: str):
+    def _(key: str, **values) -> str:
+        pair = TEXT.get(key)
+        if pair is None:
+            return key
+        return (pair[1] if lang == "en" else pair[0]).format(**values) if values else (pair[1] if lang == "en" else pair[0])
+    return _
+
+
+def category_name(category: str, lang: str) -> str:
+    return category if lang == "en" else CATEGORY_NAMES_ZH.get(category, category)

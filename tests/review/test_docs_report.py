@@ -1,0 +1,52 @@
+"""Every option of the review commands is documented; the period report lists decisions, escaped; PDF offline."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from review_helpers import XSS_NAME
+from scanner.cli import build_parser, main
+
+SECTION = Path(__file__).resolve().parents[2] / "scanner" / "review" / "README_SECTION.md"
+
+
+def _walk(parser, prefix):
+    for action in parser._actions:
+        if hasattr(action, "choices") and isinstance(action.choices, dict) and action.option_strings == []:
+            for name, sub in action.choices.items():
+                yield from _walk(sub, f"{prefix} {name}")
+    yield prefix, [f for a in parser._actions for f in a.option_strings if f.startswith("--") and f != "--help"]
+
+
+@pytest.mark.parametrize("command", ["review", "users", "audit", "report"])
+def test_every_option_of_the_review_commands_is_documented(command):
+    text = SECTION.read_text(encoding="utf-8")
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices[command]
+    for name, flags in _walk(sub, f"mijian {command}"):
+        assert name in text, f"{name} is not documented"
+        for flag in flags:
+            assert flag in text, f"{flag} of {name} is not documented"
+
+
+def test_period_report_lists_decisions_escaped(gateway, accounts, tmp_path, capsys):
+    item = gateway.item_id(XSS_NAME)
+    assert main(["review", "decide", str(item), "--action", "keep-blocked", "--reason", "<i>含国家秘密</i>，不得外发",
+                 "--officer", "alice", "--config", str(gateway.config)]) == 0
+    out = tmp_path / "period.html"
+    assert main(["report", "--since", "2000-01-01", "--html", str(out), "--db", str(gateway.db)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "<script>alert" not in html and "<img src=x" not in html and "<i>含" not in html
+    assert "&lt;i&gt;含国家秘密&lt;/i&gt;，不得外发" in html and "维持阻断" in html and "alice" in html
+    assert "审计链完整（共 3 条）" in html and "<mark>作战部署</mark>" in html
+    assert "http://" not in html and "https://" not in html
+    assert main(["report", "--since", "01/01/2000", "--html", str(out), "--db", str(gateway.db)]) == 2
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="chromium is not installed")
+def test_period_report_prints_to_pdf_offline(gateway, tmp_path):
+    pdf = tmp_path / "period.pdf"
+    assert main(["report", "--since", "2000-01-01", "--pdf", str(pdf), "--db", str(gateway.db)]) == 0
+    assert pdf.read_bytes().startswith(b"%PDF")
