@@ -81,8 +81,6 @@ def _read_item(data: bytes, kind: str, engine: DetectionEngine) -> tuple[Extract
         if container:
             # An archive's content is its members; with none at all it is an empty archive.
             return extraction, detection, unread or (None if extraction.members else Problem("scan.empty"))
-        if unread:
-            return extraction, detection, unread
         return extraction, detection, Problem("scan.empty") if kind in _PLAIN_TYPES else Problem("scan.no_text")
     problem = None
     try:

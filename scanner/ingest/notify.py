@@ -76,12 +76,18 @@ class Notifier:
         while not self.queue.empty() and time.monotonic() < deadline:
             time.sleep(0.05)
         self._stop.set()
-        self.queue.put(None)
+        try:
+            self.queue.put_nowait(None)  # wakes the sender; a full queue must not block shutdown
+        except queue.Full:
+            pass
         self._thread.join(max(0.0, deadline - time.monotonic()) + 0.5)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            event = self.queue.get()
+            try:
+                event = self.queue.get(timeout=0.2)
+            except queue.Empty:
+                continue
             if event is None:
                 break
             if self.settings.smtp_host:

@@ -98,7 +98,7 @@ def _worker_main(conn, config: Config, settings: WatchSettings, db_path: str) ->
             scanner = factory.get(inbox, recipient)
             p = Path(path)
             problem = "符号链接未跟随 (symbolic link not followed)" if p.is_symlink() else None
-            reply = ("done", job_id, scanner.scan_entry(Entry(p, display, problem)), scanner.fingerprint)
+            reply = ("done", job_id, scanner.scan_entry_tree(Entry(p, display, problem)), scanner.fingerprint)
         except Exception as exc:  # reported to the main process, which fails the file closed
             reply = ("error", job_id, f"{type(exc).__name__}: {exc}", "")
         try:
@@ -285,6 +285,7 @@ class Pending:
     job: Job
     ready_at: float
     result: ItemResult | None = None
+    members: list[ItemResult] = field(default_factory=list, repr=False)  # what was found inside the file
     fingerprint: str = ""
     forced: bool = False  # a crash, a timeout, a bad sidecar: quarantine whatever the policy says
     retry_at: float = 0.0
@@ -546,7 +547,7 @@ class Daemon:
                 if reply is not None and worker.job is not None:
                     pending, worker.job = worker.job, None
                     if reply[0] == "done":
-                        pending.result, pending.fingerprint = reply[2], reply[3]
+                        pending.result, pending.members, pending.fingerprint = reply[2][0], reply[2][1:], reply[3]
                         self.to_record.append(pending)
                     else:
                         self.metrics.error("worker")
@@ -607,7 +608,8 @@ class Daemon:
         for pending in batch:
             outcome = self.outcome(pending)
             target = pending.job.target if pending.job.target else str(self.spool.choose_target(pending.job, outcome))
-            decisions.append((pending.job, pending.result, pending.fingerprint, self.run_id, outcome, target))
+            decisions.append((pending.job, [pending.result] + pending.members, pending.fingerprint, self.run_id,
+                              outcome, target))
         try:
             self.journal.decide(decisions)
         except StoreError as exc:

@@ -94,17 +94,21 @@ class Journal:
             self._write("attempt", lambda: self.db.execute(
                 f"update spool_jobs set attempts = attempts + 1 where id in ({marks})", job_ids))
 
-    def decide(self, decisions: list[tuple[Job, ItemResult, str, int, str, str]]) -> list[int]:
-        """Record each result in the Store and its verdict and target in the journal, all in one transaction.
+    def decide(self, decisions: list[tuple[Job, list[ItemResult], str, int, str, str]]) -> list[int]:
+        """Record each file's results (its own, then its members') in the Store and its verdict and
+        target in the journal, all in one transaction.
 
-        Each decision is (job, result, fingerprint, run_id, outcome, target); returns the item ids.
+        Each decision is (job, results, fingerprint, run_id, outcome, target); returns the files' item ids.
         """
 
         def record() -> list[int]:
             ids = []
             now = utcnow()
-            for job, result, fingerprint, run_id, outcome, target in decisions:
-                item_id = self.store.record_item(run_id, result, fingerprint)
+            for job, tree, fingerprint, run_id, outcome, target in decisions:
+                result = tree[0]
+                item_id = self.store.record_item(run_id, result, fingerprint, members=len(tree) - 1)
+                for member in tree[1:]:
+                    self.store.record_item(run_id, member, fingerprint)
                 self.db["spool_jobs"].update(job.id, {
                     "state": DECIDED, "verdict": result.verdict, "item_id": item_id, "outcome": outcome,
                     "target": target, "sha256": result.sha256, "size": result.size, "decided_at": now,
@@ -114,7 +118,8 @@ class Journal:
 
         ids = self._write("decide", record)
         # The jobs in memory change only once the transaction stands.
-        for (job, result, _, _, outcome, target), item_id in zip(decisions, ids):
+        for (job, tree, _, _, outcome, target), item_id in zip(decisions, ids):
+            result = tree[0]
             job.state, job.verdict, job.item_id, job.outcome, job.target = DECIDED, result.verdict, item_id, outcome, target
         return ids
 

@@ -16,7 +16,7 @@ from scanner.errors import StoreError
 from scanner.ingest import watch as watch_module
 from scanner.ingest.watch_config import parse_watch
 from scanner.store.journal import Journal
-from watch_helpers import CLEAN, MARKED, journal, start, stop, wait_for, write_config
+from watch_helpers import CLEAN, MARKED, items, journal, outcomes, start, stop, wait_for, write_config
 
 
 def _free_port() -> int:
@@ -142,3 +142,21 @@ def test_nothing_is_released_while_the_database_is_unavailable(tmp_path, monkeyp
     assert code == 0 and len(failures) == 3
     assert [p.name for p in released.iterdir()] == ["clean.txt"]
     assert [r["state"] for r in journal(tmp_path)] == ["released"]
+
+
+def test_an_archive_is_quarantined_with_its_members_recorded(tmp_path, monkeypatch):
+    """In process: the gateway records what it found inside a zip, so an officer sees the member."""
+    import zipfile
+
+    cfg = write_config(tmp_path)
+    config = load_config(cfg)
+    with zipfile.ZipFile(tmp_path / "inbox" / "out" / "pack.zip", "w") as zf:
+        zf.writestr("notes/clean.txt", CLEAN.format(i=1))
+        zf.writestr("notes/plan.txt", "机密★10年\n关于年度计划的说明\n")
+    monkeypatch.setattr(watch_module.signal, "signal", lambda *args: None)
+    code = watch_module.run_watch(config, parse_watch(config), config_path=str(cfg),
+                                  db_path=str(tmp_path / "mijian.db"), once=True)
+    assert code == 0
+    assert outcomes(tmp_path) == {"pack.zip": ["quarantine"]}
+    rows = sorted((r["member"] or "", r["verdict"]) for r in items(tmp_path).values())
+    assert rows == [("", "block"), ("notes/clean.txt", "allow"), ("notes/plan.txt", "block")]

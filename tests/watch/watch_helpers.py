@@ -82,7 +82,7 @@ def items(root: Path) -> dict[int, dict]:
     con = sqlite3.connect(root / "mijian.db")
     con.row_factory = sqlite3.Row
     try:
-        return {r["id"]: dict(r) for r in con.execute("select id, path, verdict, sha256 from items")}
+        return {r["id"]: dict(r) for r in con.execute("select id, path, member, verdict, sha256 from items")}
     finally:
         con.close()
 
