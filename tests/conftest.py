@@ -241,14 +241,25 @@ def edit_pdf():
 
 
 @pytest.fixture(scope="session")
-def scan_items():
-    """Scan bytes as an item with the default config: the list of results (the item, then its members)."""
+def config():
+    """The built-in settings."""
     from scanner.config import Config
-    from scanner.detect.engine import DetectionEngine
-    from scanner.pipeline import scan_tree
 
-    config = Config()
-    engine = DetectionEngine(config)
+    return Config()
+
+
+@pytest.fixture(scope="session")
+def engine(config):
+    """The detection engine of the built-in settings, built once (lexicons and model load once)."""
+    from scanner.detect.engine import DetectionEngine
+
+    return DetectionEngine(config)
+
+
+@pytest.fixture(scope="session")
+def scan_items(config, engine):
+    """Scan bytes as an item with the default config: the list of results (the item, then its members)."""
+    from scanner.pipeline import scan_tree
 
     def run(data: bytes, path: str = "item.bin"):
         return scan_tree(data, path=path, config=config, engine=engine)

@@ -6,21 +6,9 @@ import zipfile
 
 import pytest
 
-from scanner.config import Config
-from scanner.detect.engine import DetectionEngine
 from scanner.extract import extract, sniff
 from scanner.model import Document
 from scanner.pipeline import scan_bytes
-
-
-@pytest.fixture(scope="module")
-def config():
-    return Config()
-
-
-@pytest.fixture(scope="module")
-def engine(config):
-    return DetectionEngine(config)
 
 
 @pytest.fixture

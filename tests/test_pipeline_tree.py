@@ -4,20 +4,8 @@ import pickle
 
 import pytest
 
-from scanner.config import Config
-from scanner.detect.engine import DetectionEngine
 from scanner.extract.limits import Budget, Limits
 from scanner.pipeline import redecide_stored, scan_bytes, scan_tree
-
-
-@pytest.fixture(scope="module")
-def config():
-    return Config()
-
-
-@pytest.fixture(scope="module")
-def engine(config):
-    return DetectionEngine(config)
 
 
 @pytest.fixture

@@ -5,7 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, fields
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 
 @dataclass(frozen=True)

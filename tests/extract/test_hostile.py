@@ -6,22 +6,10 @@ import zipfile
 
 import pytest
 
-from scanner.config import Config
-from scanner.detect.engine import DetectionEngine
 from scanner.extract.limits import Budget, Limits
 from scanner.pipeline import scan_tree
 
 MiB = 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def config():
-    return Config()
-
-
-@pytest.fixture(scope="module")
-def engine(config):
-    return DetectionEngine(config)
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ import socket
 import time
 import urllib.request
 
-import pytest
-
 from scanner.config import load_config
 from scanner.errors import StoreError
 from scanner.ingest import watch as watch_module
