@@ -213,6 +213,10 @@ class Console:
         lang = self.lang(request)
         return self.render(request, "dashboard.html.j2", current_user=user, data=data,
                            day_chart=charts.stacked_days(data["days"]),
+                           class_day_chart=charts.stacked_days(
+                               data["class_days"], order=tuple(CATEGORIES), colours=charts.CLASS_COLOURS,
+                               names={c: category_name(c, lang) for c in CATEGORIES}),
+                           class_legend=[(category_name(c, lang), charts.CLASS_COLOURS[c]) for c in CATEGORIES],
                            class_chart=charts.hbars([(category_name(c, lang), data["by_class"].get(c, 0))
                                                      for c in CATEGORIES]))
 

@@ -7,8 +7,14 @@ from collections import Counter
 VERDICT_COLOURS = {"allow": "#2da44e", "flag": "#d4a72c", "block": "#cf222e"}
 
 
-def stacked_days(days: list[tuple[str, Counter]], width: int = 640, height: int = 200) -> dict:
-    """One stacked bar per day (block at the bottom, then flag, then allow)."""
+CLASS_COLOURS = {"defense": "#8250df", "foreign_affairs": "#0969da", "economy": "#bf8700",
+                 "science_technology": "#1a7f37", "state_security": "#cf222e", "other": "#57606a"}
+
+
+def stacked_days(days: list[tuple[str, Counter]], width: int = 640, height: int = 200,
+                 order: tuple[str, ...] = ("block", "flag", "allow"),
+                 colours: dict[str, str] = VERDICT_COLOURS, names: dict[str, str] | None = None) -> dict:
+    """One stacked bar per day, the series in `order` from the bottom (verdicts by default)."""
     top = max((sum(c.values()) for _, c in days), default=0) or 1
     plot_h, left, bottom = height - 40, 36, height - 24
     step = min(48.0, (width - left - 8) / max(1, len(days)))
@@ -16,14 +22,15 @@ def stacked_days(days: list[tuple[str, Counter]], width: int = 640, height: int 
     for i, (day, counts) in enumerate(days):
         y = bottom
         x = left + i * step + step * 0.15
-        for verdict in ("block", "flag", "allow"):
-            n = counts.get(verdict, 0)
+        for series in order:
+            n = counts.get(series, 0)
             if not n:
                 continue
             h = n / top * plot_h
             y -= h
+            name = (names or {}).get(series, series)
             bars.append({"x": round(x, 1), "y": round(y, 1), "w": round(step * 0.7, 1), "h": round(h, 1),
-                         "fill": VERDICT_COLOURS[verdict], "title": f"{day} {verdict}: {n}"})
+                         "fill": colours[series], "title": f"{day} {name}: {n}"})
     labels = [{"x": round(left + i * step + step / 2, 1), "y": height - 8, "text": day[5:]}
               for i, (day, _) in enumerate(days)]
     return {"width": width, "height": height, "bars": bars, "labels": labels, "max": top,

@@ -130,7 +130,7 @@ def members_of(review: ReviewStore, row: dict) -> list[dict]:
 
 
 def dashboard(review: ReviewStore, days: int = 14) -> dict:
-    """Counts by verdict per day and by class, top reasons, and the open items waiting longest."""
+    """Counts by verdict and by class per day, by class overall, top reasons, and the open items waiting longest."""
     _ensure_tables(review)
     db = review.db
     per_day: dict[str, Counter] = {}
@@ -139,11 +139,17 @@ def dashboard(review: ReviewStore, days: int = 14) -> dict:
         per_day.setdefault(r["day"], Counter())[r["verdict"]] = r["n"]
     day_list = sorted(per_day)[-days:]
     by_class, reasons = Counter(), Counter()
-    for r in db.query("select labels, reason_codes from items where member is null and verdict != 'allow'"):
-        by_class.update(x for x in (r["labels"] or "").split(",") if x)
+    class_days: dict[str, Counter] = {day: Counter() for day in day_list}
+    for r in db.query("select substr(scanned_at, 1, 10) as day, labels, reason_codes from items "
+                      "where member is null and verdict != 'allow'"):
+        labels = [x for x in (r["labels"] or "").split(",") if x]
+        by_class.update(labels)
+        if r["day"] in class_days:
+            class_days[r["day"]].update(labels)
         reasons.update(x for x in (r["reason_codes"] or "").split(",") if x)
     status = Counter({r["status"]: r["n"] for r in db.query(_BASE + "select status, count(*) as n from queue group by status")})
     waiting = [dict(r) for r in db.query(_BASE + "select * from queue where status in ('open', 'approval_requested') "
                                                  "order by scanned_at asc, id asc limit 10")]
-    return {"days": [(d, per_day[d]) for d in day_list], "by_class": by_class, "reasons": reasons.most_common(10),
+    return {"days": [(d, per_day[d]) for d in day_list], "by_class": by_class,
+            "class_days": [(d, class_days[d]) for d in day_list], "reasons": reasons.most_common(10),
             "status": status, "waiting": waiting}

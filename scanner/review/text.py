@@ -30,7 +30,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "action": ("决定", "Action"), "moved_to": ("移至", "Moved to"),
     "not_officer": ("只有保密专员可以作出决定", "only an officer can decide"),
     "decided": ("决定已记录", "decision recorded"),
-    "counts_by_day": ("每日结论数量", "Verdicts per day"), "counts_by_class": ("各类别数量（待审与阻断）", "Items by class (flagged and blocked)"),
+    "counts_by_day": ("每日结论数量", "Verdicts per day"), "counts_by_class": ("各类别数量（待审与阻断）", "Items by class (flagged and blocked)"), "class_by_day": ("每日各类别数量（待审与阻断）", "Classes per day (flagged and blocked)"),
     "top_reasons": ("常见原因", "Top reasons"), "waiting": ("等待最久的条目", "Waiting longest"),
     "count": ("数量", "Count"), "actor": ("操作人", "Actor"), "detail": ("内容", "Detail"),
     "seq": ("序号", "Seq"), "chain_ok": ("审计链完整（共 {n} 条）", "audit chain intact ({n} entries)"),

@@ -125,6 +125,8 @@ def test_an_officer_releases_with_a_reason(client, gateway):
     assert "审计链完整（共 4 条）" in audit and "decision.release" in audit and "release.intent" in audit
     dash = client.get("/dashboard").text
     assert "<svg" in dash and 'id="chart-days"' in dash and "marking.national_secret" in dash
+    # Classes over time: one stacked bar per day, each class a titled segment.
+    assert 'id="chart-class-days"' in dash and "国防建设和武装力量活动: " in dash
     assert "已放行" in client.get("/", params={"status": "released"}).text
 
 

@@ -122,6 +122,12 @@ def test_officer_filters_opens_and_releases(server, browser, gateway):
     page.click("header nav a[href='/audit']")
     assert "审计链完整" in page.locator("#chain").inner_text()
     assert "decision.release" in page.locator("#audit").inner_text()
+
+    # The dashboard draws its charts inline; a screenshot of it is kept too.
+    page.click("header nav a[href='/dashboard']")
+    assert page.locator("#chart-days rect").count() >= 1
+    assert page.locator("#chart-class-days rect").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "review_dashboard.png"), full_page=True)
     con = sqlite3.connect(gateway.db)
     action, actor, detail = con.execute("select action, actor, detail from audit order by seq desc limit 1").fetchone()
     con.close()
