@@ -10,7 +10,7 @@ from scanner.errors import ExtractionError, LimitExceededError, UnsupportedTypeE
 from scanner.extract import extract, sniff
 from scanner.extract.limits import Budget, Limits
 from scanner.extract.members import ContainerExtraction, Member
-from scanner.model import Detection, Document, Extraction, ItemResult, Protection, worst
+from scanner.model import VERDICTS, Detection, Document, Extraction, ItemResult, Protection, worst
 from scanner.policy.decide import Problem, decide
 from scanner.policy.reasons import make_reason
 
@@ -91,13 +91,14 @@ def _read_item(data: bytes, kind: str, engine: DetectionEngine) -> tuple[Extract
     return extraction, detection, problem or unread
 
 
-def _scan_one(data, kind, *, path, member, config, engine, approval, extra: Problem | None):
+def _scan_one(data, kind, *, path, member, config, engine, approval, extra: Problem | None,
+              sha256: str | None = None):
     extraction, detection, problem = _read_item(data, kind, engine)
     if extra is not None and (problem is None or problem.code == "scan.empty"):
         problem = extra
     protection = extraction.protection if extraction is not None else Protection()
     result = build_result(
-        config, path=path, member=member, sha256=sha256_bytes(data), size=len(data), kind=kind,
+        config, path=path, member=member, sha256=sha256 or sha256_bytes(data), size=len(data), kind=kind,
         detection=detection, protection=protection, approval=approval or {"status": "missing"}, problem=problem,
     )
     return result, extraction
@@ -139,6 +140,7 @@ def scan_tree(
     budget: Budget | None = None,
     approval: dict | None = None,
     problem: Problem | None = None,
+    sha256: str | None = None,
 ) -> list[ItemResult]:
     """Decide an item and, recursively, everything inside it.
 
@@ -151,7 +153,7 @@ def scan_tree(
         budget = Budget(limits_from(config))
     kind = sniff(data)
     own, extraction = _scan_one(data, kind, path=path, member=member, config=config, engine=engine,
-                                approval=approval, extra=problem)
+                                approval=approval, extra=problem, sha256=sha256)
     if not isinstance(extraction, ContainerExtraction) or not extraction.members:
         return [own]
     results: list[ItemResult] = []
@@ -205,27 +207,33 @@ def rollup(own: ItemResult, members: list[ItemResult]) -> ItemResult:
         if names:
             shown = "、".join(names[:_ROLLUP_LIST]) + ("…" if len(names) > _ROLLUP_LIST else "")
             reasons.append(make_reason(code, verdict, count=len(names), members=shown))
-    reasons.sort(key=lambda r: -("allow", "flag", "block").index(r.verdict))
+    reasons.sort(key=lambda r: -VERDICTS.index(r.verdict))
     own.reasons = reasons
     own.verdict = worst([own.verdict] + [r.verdict for r in reasons])
     return own
 
 
-def redecide_stored(config: Config, stored: dict, *, path: str, member: str | None) -> ItemResult:
-    """Decide a stored result afresh (approvals may have changed), keeping its members' verdicts.
+def redecide(config: Config, result: ItemResult, approval: dict, keep_rollup: bool = True) -> ItemResult:
+    """The same detection decided again under another approval status.
 
-    For scan.py's store reuse: re-running the policy on a container's own detection alone
-    would drop what its members contributed, and pass a secret inside a zip.
+    With `keep_rollup`, what the item's members contributed (archive.member_*) is kept: re-running
+    the policy on a container's own detection alone would pass a secret inside a zip.
     """
-    old = ItemResult.from_dict(stored)
-    problem = Problem(old.problem["code"], old.problem.get("detail", "")) if old.problem else None
-    result = build_result(
-        config, path=path, member=member, sha256=old.sha256, size=old.size, kind=old.type,
-        detection=old.detection, protection=old.protection, approval={"status": "missing"},
-        problem=problem, cached=True,
+    problem = Problem(result.problem["code"], result.problem.get("detail", "")) if result.problem else None
+    new = build_result(
+        config, path=result.path, member=result.member, sha256=result.sha256, size=result.size,
+        kind=result.type, detection=result.detection, protection=result.protection, approval=approval,
+        problem=problem, cached=result.cached,
     )
-    kept = [r for r in old.reasons if r.code in ROLLUP_CODES]
+    kept = [r for r in result.reasons if r.code in ROLLUP_CODES] if keep_rollup else []
     if kept:
-        result.reasons = sorted(result.reasons + kept, key=lambda r: -("allow", "flag", "block").index(r.verdict))
-        result.verdict = worst([result.verdict] + [r.verdict for r in kept])
-    return result
+        new.reasons = sorted(new.reasons + kept, key=lambda r: -VERDICTS.index(r.verdict))
+        new.verdict = worst([new.verdict] + [r.verdict for r in kept])
+    return new
+
+
+def redecide_stored(config: Config, stored: dict, *, path: str, member: str | None) -> ItemResult:
+    """A stored result decided afresh (approvals may have changed), keeping its members' verdicts."""
+    old = ItemResult.from_dict(stored)
+    old.path, old.member, old.cached = path, member, True
+    return redecide(config, old, {"status": "missing"})

@@ -16,8 +16,8 @@ from scanner.detect.engine import DetectionEngine
 from scanner.detect.registry import lexicon_folder
 from scanner.errors import ConfigError, PolicyError
 from scanner.ingest.walk import Entry, walk
-from scanner.model import VERDICTS, Detection, ItemResult, Protection, worst
-from scanner.pipeline import ROLLUP_CODES, build_result, rollup, scan_tree
+from scanner.model import Detection, ItemResult, Protection
+from scanner.pipeline import build_result, redecide, rollup, scan_tree
 from scanner.policy.book import ApprovalBook, package_hints
 from scanner.policy.decide import Problem
 from scanner.policy.keys import load_public_key
@@ -120,13 +120,14 @@ class Scanner:
         """The file's own result, with what its members contributed already folded in."""
         return self.scan_entry_tree(entry)[0]
 
-    def scan_data(self, data: bytes, display: str) -> list[ItemResult]:
-        reused = self.reuse(data, display)
+    def scan_data(self, data: bytes, display: str, sha256: str | None = None) -> list[ItemResult]:
+        sha256 = sha256 or hashlib.sha256(data).hexdigest()  # hashed once, for reuse and the record
+        reused = self.reuse(sha256, display)
         if reused is not None:
             return [reused]
-        return scan_tree(data, path=display, config=self.config, engine=self.engine)
+        return scan_tree(data, path=display, config=self.config, engine=self.engine, sha256=sha256)
 
-    def reuse(self, data: bytes, display: str) -> ItemResult | None:
+    def reuse(self, sha256: str, display: str) -> ItemResult | None:
         """The stored detection for these bytes under these rules, decided afresh; None if there is none.
 
         Only files without members are reused: a container is always read again, so what is
@@ -134,7 +135,7 @@ class Scanner:
         """
         if self.store is None or self.rescan:
             return None
-        stored = self.store.cached_result(hashlib.sha256(data).hexdigest(), self.fingerprint)
+        stored = self.store.cached_result(sha256, self.fingerprint)
         if stored is None:
             return None
         old = ItemResult.from_dict(stored)
@@ -154,24 +155,6 @@ class Scanner:
             return [redecide(self.config, own, approval)] + tree[1:]
         members = [redecide(self.config, m, approval, keep_rollup=False) for m in tree[1:]]
         return [rollup(redecide(self.config, own, approval, keep_rollup=False), members)] + members
-
-
-def redecide(config: Config, result: ItemResult, approval: dict, keep_rollup: bool = True) -> ItemResult:
-    """The same detection decided again under another approval status.
-
-    With `keep_rollup`, what the item's members contributed (archive.member_*) is kept.
-    """
-    problem = Problem(result.problem["code"], result.problem.get("detail", "")) if result.problem else None
-    new = build_result(
-        config, path=result.path, member=result.member, sha256=result.sha256, size=result.size,
-        kind=result.type, detection=result.detection, protection=result.protection, approval=approval,
-        problem=problem, cached=result.cached,
-    )
-    kept = [r for r in result.reasons if r.code in ROLLUP_CODES] if keep_rollup else []
-    if kept:
-        new.reasons = sorted(new.reasons + kept, key=lambda r: -VERDICTS.index(r.verdict))
-        new.verdict = worst([new.verdict] + [r.verdict for r in kept])
-    return new
 
 
 def make_book(config: Config, store: Store | None) -> ApprovalBook | None:
@@ -196,8 +179,8 @@ def _init_worker(config: Config) -> None:
     _WORKER = Scanner(config)
 
 
-def _work(data: bytes, display: str) -> list[ItemResult]:
-    return _WORKER.scan_data(data, display)
+def _work(data: bytes, display: str, sha256: str) -> list[ItemResult]:
+    return _WORKER.scan_data(data, display, sha256)
 
 
 def _parallel(scanner: Scanner, entries: list[Entry], jobs: int) -> Iterator[list[ItemResult]]:
@@ -213,10 +196,11 @@ def _parallel(scanner: Scanner, entries: list[Entry], jobs: int) -> Iterator[lis
         for entry in entries:
             data, result = scanner.read_entry(entry)
             if result is None:
-                result = scanner.reuse(data, entry.display)
+                sha256 = hashlib.sha256(data).hexdigest()
+                result = scanner.reuse(sha256, entry.display)
             if result is None:
                 try:
-                    result = pool.submit(_work, data, entry.display)
+                    result = pool.submit(_work, data, entry.display, sha256)
                 except Exception as exc:  # the pool itself broke (a worker was killed)
                     result = scanner.unreadable(entry.display, f"扫描进程失败 (worker pool failed): {exc}")
             if isinstance(result, ItemResult):

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from file_helpers import mutate
 from scanner.config import Config
 from scanner.detect.engine import DetectionEngine
 from scanner.model import VERDICTS
@@ -51,17 +52,10 @@ mutation = st.tuples(
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(mutation)
 def test_mutated_files_end_with_a_verdict(samples, scanner, change):
-    index, overwrites, cut, junk = change
-    data = bytearray(samples[index])
-    for where, value in overwrites:
-        data[min(int(where * len(data)), len(data) - 1)] = value
-    if junk:
-        mid = len(data) // 2
-        data[mid:mid] = junk
-    if cut is not None:
-        data = data[: int(cut * len(data))]
+    index, *damage = change
+    data = mutate(samples[index], damage)
     started = time.monotonic()
-    results = scanner(bytes(data))
+    results = scanner(data)
     assert time.monotonic() - started < 10
     assert results and all(r.verdict in VERDICTS for r in results)
     assert results[0].member is None

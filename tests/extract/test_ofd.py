@@ -5,7 +5,7 @@ import zipfile
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from conftest import assert_fuzz_verdict, mutate, mutation_strategy
+from file_helpers import assert_fuzz_verdict, mutate, mutation_strategy
 
 from scanner.errors import ExtractionError
 from scanner.extract import extract, sniff

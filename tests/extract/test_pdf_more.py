@@ -6,7 +6,7 @@ from pypdf.annotations import Text
 from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject,
                            TextStringObject)
 
-from conftest import assert_fuzz_verdict, mutate, mutation_strategy
+from file_helpers import assert_fuzz_verdict, mutate, mutation_strategy
 
 from scanner.extract import extract
 from scanner.extract.members import ContainerExtraction

@@ -5,7 +5,7 @@ import struct
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from conftest import assert_fuzz_verdict, mutate, mutation_strategy
+from file_helpers import assert_fuzz_verdict, mutate, mutation_strategy
 
 from scanner.extract import extract, sniff
 from scanner.extract.members import ContainerExtraction

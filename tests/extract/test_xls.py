@@ -7,7 +7,7 @@ import olefile
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from conftest import _cfb, assert_fuzz_verdict, mutate, mutation_strategy
+from file_helpers import _cfb, assert_fuzz_verdict, mutate, mutation_strategy
 
 from scanner.errors import ExtractionError
 from scanner.extract import extract, sniff
