@@ -51,6 +51,12 @@ class ScanSettings:
     max_ratio: float = 100.0
     ratio_min_bytes: int = 1024 * 1024
     max_seconds: float = 120.0
+    max_memory: int = 4 * 1024 * 1024 * 1024
+    isolate: bool = True
+    ocr_page_seconds: float = 60.0
+    ocr_max_pixels: int = 40_000_000
+    ocr_max_pages: int = 30
+    ocr_pictures: bool = True
 
 
 def _default_thresholds() -> dict[str, float]:
@@ -191,7 +197,8 @@ def _validate_thresholds(value) -> dict[str, float]:
 def _validate_values(sections: dict) -> None:
     scan, detect, policy, report = sections["scan"], sections["detect"], sections["policy"], sections["report"]
     for key in ("max_file_size", "max_total_bytes", "max_members", "max_depth", "max_ratio",
-                "ratio_min_bytes", "max_seconds"):
+                "ratio_min_bytes", "max_seconds", "max_memory", "ocr_page_seconds", "ocr_max_pixels",
+                "ocr_max_pages"):
         if getattr(scan, key) <= 0:
             raise ConfigError(f"配置项 scan.{key} 必须大于 0 (scan.{key} must be positive)")
     if not 0.0 <= detect.classifier_weight <= 1.0:

@@ -8,7 +8,7 @@ from scanner.config import Config
 from scanner.detect.engine import DetectionEngine
 from scanner.errors import ExtractionError, LimitExceededError, UnsupportedTypeError
 from scanner.extract import extract, sniff
-from scanner.extract.limits import Budget, Limits
+from scanner.extract.limits import Budget, Limits, using
 from scanner.extract.members import ContainerExtraction, Member
 from scanner.model import VERDICTS, Detection, Document, Extraction, ItemResult, Protection, worst
 from scanner.policy.decide import Problem, decide
@@ -152,8 +152,9 @@ def scan_tree(
     if budget is None:
         budget = Budget(limits_from(config))
     kind = sniff(data)
-    own, extraction = _scan_one(data, kind, path=path, member=member, config=config, engine=engine,
-                                approval=approval, extra=problem, sha256=sha256)
+    with using(budget.limits):  # the configured limits reach the extractors (7z, OCR)
+        own, extraction = _scan_one(data, kind, path=path, member=member, config=config, engine=engine,
+                                    approval=approval, extra=problem, sha256=sha256)
     if not isinstance(extraction, ContainerExtraction) or not extraction.members:
         return [own]
     results: list[ItemResult] = []

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 
 from scanner.errors import LimitExceededError
@@ -20,6 +22,10 @@ MAX_RATIO = 100.0
 # repeated characters compresses well and is no bomb.
 RATIO_MIN_BYTES = 1 * MiB
 MAX_SECONDS = 120.0
+# Text recognition (OCR) of images, scanned PDF pages and pictures inside documents.
+OCR_PAGE_SECONDS = 60.0  # one page or picture
+OCR_MAX_PIXELS = 40_000_000  # a 600 dpi A4 scan is ~35 million pixels
+OCR_MAX_PAGES = 30  # pages, frames or pictures read by OCR in one item
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,9 @@ class Limits:
     max_ratio: float = MAX_RATIO
     ratio_min_bytes: int = RATIO_MIN_BYTES
     max_seconds: float = MAX_SECONDS
+    ocr_page_seconds: float = OCR_PAGE_SECONDS
+    ocr_max_pixels: int = OCR_MAX_PIXELS
+    ocr_max_pages: int = OCR_MAX_PAGES
 
     def __post_init__(self):
         for f in fields(self):
@@ -43,6 +52,28 @@ class Limits:
     def from_settings(cls, settings) -> "Limits":
         """Build from any object (a config section) with some of these attribute names."""
         return cls(**{f.name: getattr(settings, f.name) for f in fields(cls) if hasattr(settings, f.name)})
+
+
+_CURRENT: ContextVar[Limits | None] = ContextVar("mijian_limits", default=None)
+
+
+def current() -> Limits:
+    """The limits of the item being read (set by the pipeline from the config), else the defaults.
+
+    Extractors are called as `func(data)`; the limits reach them this way rather than through
+    every signature, so a plugin extractor that ignores them still works.
+    """
+    return _CURRENT.get() or Limits()
+
+
+@contextmanager
+def using(limits: Limits):
+    """Make `limits` the current ones while an item (and everything inside it) is read."""
+    token = _CURRENT.set(limits)
+    try:
+        yield limits
+    finally:
+        _CURRENT.reset(token)
 
 
 @dataclass

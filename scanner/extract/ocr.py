@@ -15,25 +15,30 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
 from scanner.errors import ExtractionError, LimitExceededError
+from scanner.extract import limits as item_limits
 from scanner.extract.members import Place
 from scanner.extract.registry import register
 from scanner.model import Extraction, Segment
 
-# Defaults; a gateway that must answer quickly can lower them (see `OcrLimits`).
-PAGE_SECONDS = 60.0  # one page or image
-MAX_PIXELS = 40_000_000  # a 600 dpi A4 scan is ~35 million pixels
-MAX_PAGES = 30  # pages or frames read by OCR in one item
 MIN_SCORE = 0.5  # RapidOCR's own default for keeping a line
 
 
 @dataclass(frozen=True)
 class OcrLimits:
-    page_seconds: float = PAGE_SECONDS
-    max_pixels: int = MAX_PIXELS
-    max_pages: int = MAX_PAGES
+    """Time per page, pixels per picture and pages per item; `[scan] ocr_*` in the config."""
+
+    page_seconds: float = item_limits.OCR_PAGE_SECONDS
+    max_pixels: int = item_limits.OCR_MAX_PIXELS
+    max_pages: int = item_limits.OCR_MAX_PAGES
+
+    @classmethod
+    def configured(cls) -> "OcrLimits":
+        """The OCR limits of the item being read (from the config through the pipeline)."""
+        now = item_limits.current()
+        return cls(now.ocr_page_seconds, now.ocr_max_pixels, now.ocr_max_pages)
 
 
-LIMITS = OcrLimits()
+LIMITS = OcrLimits()  # the defaults
 
 _lock = threading.Lock()
 _engine = None
@@ -95,8 +100,9 @@ def _image_frames(data: bytes, limits: OcrLimits):
     return frames, getattr(image, "n_frames", 1)
 
 
-def recognise(array, limits: OcrLimits = LIMITS) -> list[tuple[str, float, float]]:
+def recognise(array, limits: OcrLimits | None = None) -> list[tuple[str, float, float]]:
     """OCR one picture: (text, top, left) per line in reading order. Raises LimitExceededError on timeout."""
+    limits = limits or OcrLimits.configured()
     engine = _load()
     if engine is None:
         raise ExtractionError(f"文字识别不可用 (OCR unavailable): {_unavailable}", code="scan.no_text")
@@ -117,13 +123,15 @@ def recognise(array, limits: OcrLimits = LIMITS) -> list[tuple[str, float, float
     return lines
 
 
-def page_segments(array, page: int | None, limits: OcrLimits = LIMITS) -> list[Segment]:
+def page_segments(array, page: int | None, limits: OcrLimits | None = None) -> list[Segment]:
+    limits = limits or OcrLimits.configured()
     return [Segment(text, Place(page=page, line=number, label="OCR"))
             for number, (text, _, _) in enumerate(recognise(array, limits), start=1)]
 
 
 @register("png", "jpeg", "gif", "tiff", "bmp", "webp")
-def extract_image(data: bytes, limits: OcrLimits = LIMITS) -> Extraction:
+def extract_image(data: bytes, limits: OcrLimits | None = None) -> Extraction:
+    limits = limits or OcrLimits.configured()
     if not available():
         raise ExtractionError(f"图片中的文字需要文字识别，但文字识别不可用 (image needs OCR, which is unavailable): "
                               f"{_unavailable}", code="scan.no_text")
@@ -185,8 +193,9 @@ def _rendered_pages(data: bytes, numbers: list[int], limits: OcrLimits):
             yield number, exc
 
 
-def ocr_pdf_pages(data: bytes, numbers: list[int], limits: OcrLimits = LIMITS) -> tuple[list[Segment], list[str]]:
+def ocr_pdf_pages(data: bytes, numbers: list[int], limits: OcrLimits | None = None) -> tuple[list[Segment], list[str]]:
     """OCR the given pages of a PDF: segments found, and what could not be read (with the reason)."""
+    limits = limits or OcrLimits.configured()
     segments: list[Segment] = []
     unread: list[str] = []
     todo, over = numbers[:limits.max_pages], numbers[limits.max_pages:]

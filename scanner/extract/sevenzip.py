@@ -9,7 +9,7 @@ from py7zr.exceptions import PasswordRequired
 from py7zr.io import Py7zIO, WriterFactory
 
 from scanner.errors import ExtractionError, LimitExceededError
-from scanner.extract.limits import Limits
+from scanner.extract.limits import Limits, current
 from scanner.extract.members import ContainerExtraction, Member, Place, combine_protection, unsafe_name
 from scanner.extract.registry import register
 from scanner.model import Protection, Segment
@@ -80,7 +80,7 @@ def _check_declared(entries, archive_size: int, limits: Limits) -> None:
 
 @register("7z")
 def extract_7z(data: bytes, limits: Limits | None = None) -> ContainerExtraction:
-    limits = limits or Limits()
+    limits = limits or current()
     try:
         archive = py7zr.SevenZipFile(io.BytesIO(data))
     except PasswordRequired:
