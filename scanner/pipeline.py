@@ -58,6 +58,19 @@ def _join(member: str | None, name: str) -> str:
     return name if member is None else f"{member}/{name}"
 
 
+_MEMORY = "读取所需内存超过上限 scan.max_memory (reading needs more memory than scan.max_memory)"
+
+
+def _out_of_memory(exc: BaseException | None) -> bool:
+    """Whether a failure was, at bottom, memory running out (the worker's address-space limit)."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, MemoryError) or "bad_alloc" in str(exc):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
 def _read_item(data: bytes, kind: str, engine: DetectionEngine) -> tuple[Extraction | None, Detection, Problem | None]:
     """Extract and detect one item; every failure becomes a Problem, never an exception."""
     detection = Detection()
@@ -68,6 +81,8 @@ def _read_item(data: bytes, kind: str, engine: DetectionEngine) -> tuple[Extract
     except UnsupportedTypeError as exc:
         return None, detection, Problem("scan.unsupported", str(exc))
     except ExtractionError as exc:
+        if _out_of_memory(exc):
+            return None, detection, Problem("scan.limit", f"{_MEMORY}: {exc}")
         return None, detection, Problem(exc.code, str(exc))
     document = Document(extraction.segments)
     container = isinstance(extraction, ContainerExtraction)
@@ -86,7 +101,8 @@ def _read_item(data: bytes, kind: str, engine: DetectionEngine) -> tuple[Extract
     try:
         detection = engine.detect(document)
     except Exception as exc:  # a detector bug must fail closed, not pass the file
-        problem = Problem("scan.unreadable", f"检测失败 (detection failed): {type(exc).__name__}: {exc}")
+        problem = (Problem("scan.limit", f"{_MEMORY}: {type(exc).__name__}") if _out_of_memory(exc) else
+                   Problem("scan.unreadable", f"检测失败 (detection failed): {type(exc).__name__}: {exc}"))
         detection = Detection()
     return extraction, detection, problem or unread
 

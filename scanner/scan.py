@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, deque
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -18,6 +17,7 @@ from scanner.errors import ConfigError, PolicyError
 from scanner.ingest.walk import Entry, walk
 from scanner.model import Detection, ItemResult, Protection
 from scanner.pipeline import build_result, redecide, rollup, scan_tree
+from scanner.sandbox import SandboxPool
 from scanner.policy.book import ApprovalBook, package_hints
 from scanner.policy.decide import Problem
 from scanner.policy.keys import load_public_key
@@ -75,13 +75,40 @@ def _hash_file(path: Path) -> str | None:
 class Scanner:
     """Decides files one by one under one config, reusing stored results for unchanged bytes."""
 
-    def __init__(self, config: Config, store: Store | None = None, rescan: bool = False):
+    def __init__(self, config: Config, store: Store | None = None, rescan: bool = False,
+                 isolate: bool | None = None, readers: SandboxPool | None = None):
+        """`isolate` (default: `scan.isolate`) reads each file in a child process that is killed when
+        it passes the time or memory limit; `readers` shares such children between scanners."""
         self.config = config
         self.store = store
         self.rescan = rescan
-        self.engine = DetectionEngine(config)
+        self._engine: DetectionEngine | None = None
         self.fingerprint = ruleset_fingerprint(config)
         self.book = make_book(config, store)
+        if readers is None and (config.scan.isolate if isolate is None else isolate):
+            readers = SandboxPool(1)
+            self._own_readers = True
+        else:
+            self._own_readers = False
+        self.readers = readers
+
+    @property
+    def engine(self) -> DetectionEngine:
+        """Built on first use: an isolated scanner leaves detection to its reader process."""
+        if self._engine is None:
+            self._engine = DetectionEngine(self.config)
+        return self._engine
+
+    def close(self) -> None:
+        """Stop the reader process this scanner started (if any)."""
+        if self._own_readers and self.readers is not None:
+            self.readers.close()
+
+    def __enter__(self) -> "Scanner":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def unreadable(self, display: str, detail: str, *, code: str = "scan.unreadable",
                    sha256: str | None = None, size: int | None = None, kind: str = "unknown") -> ItemResult:
@@ -125,6 +152,8 @@ class Scanner:
         reused = self.reuse(sha256, display)
         if reused is not None:
             return [reused]
+        if self.readers is not None:
+            return self.readers.read(self.config, data, display, sha256)
         return scan_tree(data, path=display, config=self.config, engine=self.engine, sha256=sha256)
 
     def reuse(self, sha256: str, display: str) -> ItemResult | None:
@@ -170,46 +199,33 @@ def make_book(config: Config, store: Store | None) -> ApprovalBook | None:
     return ApprovalBook(ApprovalStore(store), public_key, config.approvals.recipient or None)
 
 
-# One Scanner per worker process, built once by the pool's initializer.
-_WORKER: Scanner | None = None
-
-
-def _init_worker(config: Config) -> None:
-    global _WORKER
-    _WORKER = Scanner(config)
-
-
-def _work(data: bytes, display: str, sha256: str) -> list[ItemResult]:
-    return _WORKER.scan_data(data, display, sha256)
-
-
 def _parallel(scanner: Scanner, entries: list[Entry], jobs: int) -> Iterator[list[ItemResult]]:
-    """Decide entries on `jobs` processes, yielding results in the walk's order.
+    """Decide entries on `jobs` reader processes, yielding results in the walk's order.
 
-    The parent reads, hashes and answers from the store; only new bytes go to a worker,
-    and at most a few items per worker are in flight, so memory stays bounded.
+    The parent reads, hashes and answers from the store; only new bytes go to a reader,
+    and at most a few items per reader are in flight, so memory stays bounded.
     """
     window = jobs * 4
-    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_init_worker,
-                             initargs=(scanner.config,)) as pool:
-        pending: deque[tuple[str, Future | list[ItemResult], list[str], Path]] = deque()
-        for entry in entries:
-            data, result = scanner.read_entry(entry)
-            if result is None:
-                sha256 = hashlib.sha256(data).hexdigest()
-                result = scanner.reuse(sha256, entry.display)
-            if result is None:
-                try:
-                    result = pool.submit(_work, data, entry.display, sha256)
-                except Exception as exc:  # the pool itself broke (a worker was killed)
-                    result = scanner.unreadable(entry.display, f"扫描进程失败 (worker pool failed): {exc}")
-            if isinstance(result, ItemResult):
-                result = [result]
-            pending.append((entry.display, result, package_hints(data), entry.path))
-            while pending and (len(pending) > window or _ready(pending[0][1])):
+    readers = SandboxPool(jobs)
+    try:
+        with ThreadPoolExecutor(jobs, thread_name_prefix="mijian-scan") as pool:
+            pending: deque[tuple[str, Future | list[ItemResult], list[str], Path]] = deque()
+            for entry in entries:
+                data, result = scanner.read_entry(entry)
+                if result is None:
+                    sha256 = hashlib.sha256(data).hexdigest()
+                    result = scanner.reuse(sha256, entry.display)
+                if result is None:
+                    result = pool.submit(readers.read, scanner.config, data, entry.display, sha256)
+                if isinstance(result, ItemResult):
+                    result = [result]
+                pending.append((entry.display, result, package_hints(data), entry.path))
+                while pending and (len(pending) > window or _ready(pending[0][1])):
+                    yield _resolve(*pending.popleft(), scanner)
+            while pending:
                 yield _resolve(*pending.popleft(), scanner)
-        while pending:
-            yield _resolve(*pending.popleft(), scanner)
+    finally:
+        readers.close()
 
 
 def _ready(item: Future | list[ItemResult]) -> bool:
@@ -243,23 +259,28 @@ def scan_paths(
     are consulted, nothing is written.
     """
     entries = list(walk(paths, follow_symlinks=config.scan.follow_symlinks))
-    scanner = Scanner(config, store, rescan)
+    parallel = jobs > 1 and len(entries) > 1
+    # In parallel the readers belong to the run (one per job); alone, the scanner keeps its own.
+    scanner = Scanner(config, store, rescan, isolate=False if parallel else None)
     if not record:
         store = None
     run_id = store.start_run(paths, __version__, scanner.fingerprint, config.source) if store else None
     run = ScanRun(run_id)
     if on_start:
         on_start(len(entries))
-    if jobs > 1 and len(entries) > 1:
+    if parallel:
         trees = _parallel(scanner, entries, jobs)
     else:
         trees = (scanner.scan_entry_tree(entry) for entry in entries)
-    for tree in trees:
-        if store is not None:
-            store.record_tree(run_id, tree, scanner.fingerprint)
-        run.results.extend(tree)
-        if on_item:
-            on_item(tree[0])
+    try:
+        for tree in trees:
+            if store is not None:
+                store.record_tree(run_id, tree, scanner.fingerprint)
+            run.results.extend(tree)
+            if on_item:
+                on_item(tree[0])
+    finally:
+        scanner.close()
     if store is not None:
         store.finish_run(run_id, run.counts)
     return run

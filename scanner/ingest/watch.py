@@ -50,7 +50,11 @@ class ScannerFactory:
 
         self.config, self.settings, self.store = config, settings, store
         self.inboxes = {box.name: box for box in settings.inboxes}
-        self.base = {box.name: Scanner(inbox_config(config, box), store) for box in settings.inboxes}
+        # The worker is itself the killable process (decision_timeout): no reader process inside it.
+        self.base = {box.name: Scanner(inbox_config(config, box), store, isolate=False)
+                     for box in settings.inboxes}
+        for scanner in self.base.values():
+            scanner.engine  # built here, so that per-recipient copies share it
         self.variants: dict[tuple[str, str], object] = {}
 
     def get(self, inbox: str, recipient: str):
@@ -77,6 +81,9 @@ def _worker_main(conn, config: Config, settings: WatchSettings, db_path: str) ->
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
     try:
+        from scanner.sandbox import limit_memory
+
+        limit_memory(config.scan.max_memory)
         store = Store(db_path)
         factory = ScannerFactory(config, settings, store)
     except Exception as exc:  # told to the main process, which logs it (as JSON) and starts another worker

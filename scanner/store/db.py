@@ -13,7 +13,7 @@ import sqlite_utils
 from scanner.errors import StoreError
 from scanner.model import ItemResult
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def default_db_path() -> Path:
@@ -22,6 +22,28 @@ def default_db_path() -> Path:
 
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# name -> (columns, foreign keys, indexes); every table has an integer primary key `id`.
+TABLES = {
+    "runs": ({
+        "id": int, "started_at": str, "finished_at": str, "version": str, "fingerprint": str,
+        "config_source": str, "paths": str, "items": int, "allow": int, "flag": int, "block": int,
+    }, [], []),
+    "items": ({
+        "id": int, "run_id": int, "path": str, "member": str, "sha256": str, "size": int,
+        "type": str, "verdict": str, "reason_codes": str, "labels": str, "problem_code": str,
+        "fingerprint": str, "cached": int, "members": int, "scanned_at": str, "result": str,
+    }, [("run_id", "runs", "id")], [["sha256", "fingerprint"], ["run_id"]]),
+    "findings": ({
+        "id": int, "item_id": int, "rule": str, "category": str, "text": str,
+        "start": int, "end": int, "location": str, "score": float,
+    }, [("item_id", "items", "id")], [["item_id"]]),
+    "markings": ({
+        "id": int, "item_id": int, "text": str, "level": str, "kind": str, "period": str,
+        "is_mark": int, "start": int, "end": int, "location": str,
+    }, [("item_id", "items", "id")], [["item_id"]]),
+}
 
 
 class Store:
@@ -40,31 +62,25 @@ class Store:
 
     def _create(self) -> None:
         db = self.db
-        if "runs" not in db.table_names():
-            db["runs"].create({
-                "id": int, "started_at": str, "finished_at": str, "version": str, "fingerprint": str,
-                "config_source": str, "paths": str, "items": int, "allow": int, "flag": int, "block": int,
-            }, pk="id")
-        if "items" not in db.table_names():
-            db["items"].create({
-                "id": int, "run_id": int, "path": str, "member": str, "sha256": str, "size": int,
-                "type": str, "verdict": str, "reason_codes": str, "labels": str, "problem_code": str,
-                "fingerprint": str, "cached": int, "members": int, "scanned_at": str, "result": str,
-            }, pk="id", foreign_keys=[("run_id", "runs", "id")])
-            db["items"].create_index(["sha256", "fingerprint"])
-            db["items"].create_index(["run_id"])
-        if "findings" not in db.table_names():
-            db["findings"].create({
-                "id": int, "item_id": int, "rule": str, "category": str, "text": str,
-                "start": int, "end": int, "location": str, "score": float,
-            }, pk="id", foreign_keys=[("item_id", "items", "id")])
-            db["findings"].create_index(["item_id"])
-        if "markings" not in db.table_names():
-            db["markings"].create({
-                "id": int, "item_id": int, "text": str, "level": str, "kind": str, "period": str,
-                "is_mark": int, "start": int, "end": int, "location": str,
-            }, pk="id", foreign_keys=[("item_id", "items", "id")])
-            db["markings"].create_index(["item_id"])
+        found = db.execute("PRAGMA user_version").fetchone()[0]
+        if found > SCHEMA_VERSION:
+            raise StoreError(f"数据库 {self.path} 由更新版本的密检创建（结构版本 {found}），请升级 "
+                             f"(database made by a newer Mijian: schema {found} > {SCHEMA_VERSION})")
+        for name, (columns, foreign_keys, indexes) in TABLES.items():
+            table = db[name]
+            if name not in db.table_names():
+                table.create(columns, pk="id", foreign_keys=foreign_keys)
+                for index in indexes:
+                    table.create_index(index)
+                continue
+            # A database from an earlier version: add the columns it lacks (old rows get NULL, which
+            # the queries treat as "unknown": such an item is never reused from the cache).
+            have = table.columns_dict
+            for column, kind in columns.items():
+                if column not in have:
+                    table.add_column(column, kind)
+            for index in indexes:
+                table.create_index(index, if_not_exists=True)
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def start_run(self, paths: list[str], version: str, fingerprint: str, config_source: str) -> int:
@@ -90,10 +106,11 @@ class Store:
         """The latest stored result for these exact bytes under the same rules, if any.
 
         Only a scanned file without members qualifies: a container's members must be read again.
+        A file stopped by a limit (time, memory) is read again too: the machine may have been busy.
         """
         rows = list(self.db.query(
             "select result from items where sha256 = ? and fingerprint = ? and member is null "
-            "and members = 0 order by id desc limit 1",
+            "and members = 0 and coalesce(problem_code, '') != 'scan.limit' order by id desc limit 1",
             [sha256, fingerprint],
         ))
         return json.loads(rows[0]["result"]) if rows else None

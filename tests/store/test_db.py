@@ -6,7 +6,7 @@ import pytest
 
 from scanner.errors import StoreError
 from scanner.model import Detection, Finding, ItemResult, Marking, Protection, Reason
-from scanner.store.db import Store
+from scanner.store.db import SCHEMA_VERSION, Store
 
 
 def result(path="a.txt", sha="ab" * 32):
@@ -41,7 +41,7 @@ def test_record_and_reuse_round_trip(tmp_path):
         ("lexicon.defense", "作战部署", 20, 24, "line 3")]
     assert db.execute("select text, is_mark from markings order by start").fetchall() == [
         ("机密★10年", 1), ("机密", 0)]
-    assert db.execute("pragma user_version").fetchone() == (1,)
+    assert db.execute("pragma user_version").fetchone() == (SCHEMA_VERSION,)
 
 
 def test_reopening_keeps_data(tmp_path):
@@ -56,3 +56,42 @@ def test_unusable_path_is_a_store_error(tmp_path):
     (tmp_path / "dir.db").mkdir()
     with pytest.raises(StoreError, match="无法打开数据库"):
         Store(tmp_path / "dir.db")
+
+
+def test_database_of_an_earlier_version_gains_the_missing_columns(tmp_path):
+    # The first schema had no `members` column (added when archives began to be recorded).
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.execute("create table runs (id integer primary key, started_at text, finished_at text, version text, "
+               "fingerprint text, config_source text, paths text, items integer, allow integer, flag integer, "
+               "block integer)")
+    db.execute("create table items (id integer primary key, run_id integer, path text, member text, sha256 text, "
+               "size integer, type text, verdict text, reason_codes text, labels text, problem_code text, "
+               "fingerprint text, cached integer, scanned_at text, result text)")
+    db.execute("insert into items (path, sha256, fingerprint, verdict, result) values "
+               "('old.txt', ?, 'fp', 'allow', '{}')", ["ab" * 32])
+    db.execute("pragma user_version=1")
+    db.commit()
+    db.close()
+
+    store = Store(path)
+    run = store.start_run([], "0", "fp", "x")
+    store.record_item(run, result(sha="cd" * 32), "fp")
+    assert store.cached_result("cd" * 32, "fp") is not None
+    # The old row's member count is unknown, so it is never taken as a cached result.
+    assert store.cached_result("ab" * 32, "fp") is None
+    store.close()
+    db = sqlite3.connect(path)
+    assert "members" in [row[1] for row in db.execute("pragma table_info(items)")]
+    assert db.execute("select count(*) from items").fetchone() == (2,)
+    assert db.execute("pragma user_version").fetchone() == (SCHEMA_VERSION,)
+
+
+def test_database_of_a_newer_version_is_refused(tmp_path):
+    path = tmp_path / "new.db"
+    db = sqlite3.connect(path)
+    db.execute(f"pragma user_version={SCHEMA_VERSION + 1}")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer Mijian"):
+        Store(path)

@@ -1,0 +1,197 @@
+"""Reading files in worker processes that can be killed: a file that hangs a library or eats memory
+is stopped and blocked, and the scan goes on.
+
+The limits in `[scan]` are checked as an item is read (between members, OCR pages), but a library
+stuck inside one call (a pathological PDF, a decoder in a loop) never returns to be checked. Here the
+whole item is read in a child process with an address-space limit (`max_memory`); the parent waits
+for at most `hard_seconds(max_seconds)` and then kills the child, records the item as blocked
+(`scan.limit`) and starts a fresh child for the next file.
+
+Children fork from a server that imported the scanner once, so a restart costs the detection
+engine's build (about a second), not the imports. Each child keeps one Scanner per configuration.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import signal
+import threading
+from multiprocessing import get_context
+
+from scanner.config import Config
+from scanner.model import Detection, ItemResult, Protection
+from scanner.policy.decide import Problem
+
+log = logging.getLogger("mijian.sandbox")
+
+START_SECONDS = 120.0  # a child must be ready (engine built) within this
+_SCANNERS_KEPT = 8
+
+
+def hard_seconds(max_seconds: float) -> float:
+    """When the parent stops waiting: the soft limit plus a margin for the soft check to fire first."""
+    return max_seconds + max(2.0, 0.25 * max_seconds)
+
+
+def limit_memory(max_bytes: int) -> None:
+    """Cap this process's address space (a MemoryError instead of exhausting the gateway)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    value = max_bytes if hard == resource.RLIM_INFINITY else min(max_bytes, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (value, hard))
+    except (ValueError, OSError) as exc:  # refused by the system: reading goes on, without the cap
+        log.warning("cannot limit memory: %s", exc)
+
+
+def _child(conn) -> None:
+    """The child's loop: (config, data, display, sha256) in, ("done", results) or ("error", text) out."""
+    # The parent decides when a child stops; Ctrl-C in a terminal must not kill it mid-file.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from scanner.scan import Scanner
+
+    scanners: dict[str, Scanner] = {}
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg[0] == "stop":
+            return
+        _, config, data, display, sha256 = msg
+        try:
+            key = config.fingerprint() + "\0" + str(config.source)
+            scanner = scanners.get(key)
+            if scanner is None:
+                if len(scanners) >= _SCANNERS_KEPT:
+                    scanners.clear()
+                scanner = scanners[key] = Scanner(config, isolate=False)
+            limit_memory(config.scan.max_memory)
+            reply = ("done", scanner.scan_data(data, display, sha256))
+        except MemoryError:
+            reply = ("memory", "")
+        except Exception as exc:  # reported; the parent fails the file closed
+            reply = ("error", f"{type(exc).__name__}: {exc}")
+        del data
+        try:
+            conn.send(reply)
+        except OSError:
+            return
+        except MemoryError:  # the results themselves could not be pickled within the limit
+            conn.send(("memory", ""))
+
+
+class Sandbox:
+    """One child process that reads one file at a time for the parent, replaced when it must be killed."""
+
+    def __init__(self):
+        self.process = None
+        self.conn = None
+        self.lock = threading.Lock()
+
+    def _start(self) -> None:
+        ctx = get_context("forkserver")
+        ctx.set_forkserver_preload(["scanner.scan"])
+        parent, child = ctx.Pipe()
+        process = ctx.Process(target=_child, args=(child,), name="mijian-reader", daemon=True)
+        process.start()
+        child.close()
+        if not parent.poll(START_SECONDS):
+            process.kill()
+            raise RuntimeError("读取进程未能启动 (reader process did not start)")
+        parent.recv()
+        self.process, self.conn = process, parent
+
+    def _kill(self) -> None:
+        if self.process is not None:
+            try:
+                self.process.kill()
+                self.process.join(5)
+            except (OSError, ValueError):
+                pass
+        if self.conn is not None:
+            self.conn.close()
+        self.process = self.conn = None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.send(("stop",))
+                self.process.join(2)
+            except (OSError, ValueError):
+                pass
+        self._kill()
+
+    def read(self, config: Config, data: bytes, display: str, sha256: str) -> list[ItemResult]:
+        """The item's results as `Scanner.scan_data` gives them; never raises for the file's sake."""
+        with self.lock:
+            try:
+                if self.process is None or not self.process.is_alive():
+                    self._kill()
+                    self._start()
+                self.conn.send(("scan", config, data, display, sha256))
+            except Exception as exc:
+                self._kill()
+                return [_failed(config, display, sha256, len(data), "scan.unreadable",
+                                f"读取进程失败 (reader process failed): {type(exc).__name__}: {exc}")]
+            limit = hard_seconds(config.scan.max_seconds)
+            if not self.conn.poll(limit):
+                self._kill()
+                return [_failed(config, display, sha256, len(data), "scan.limit",
+                                f"读取超过 {limit:g} 秒仍未完成，已终止 (reading still running after {limit:g} s: "
+                                f"stopped; scan.max_seconds = {config.scan.max_seconds:g})")]
+            try:
+                kind, payload = self.conn.recv()
+            except (EOFError, OSError):
+                self.process.join(1)
+                code = self.process.exitcode
+                self._kill()
+                how = f"signal {-code}" if code is not None and code < 0 else f"exit {code}"
+                # Killed from outside (the kernel's OOM killer sends SIGKILL): a limit, not damage.
+                return [_failed(config, display, sha256, len(data),
+                                "scan.limit" if code == -signal.SIGKILL else "scan.unreadable",
+                                f"读取进程意外退出（{how}，可能内存不足）(reader process died: {how}, "
+                                f"possibly out of memory; scan.max_memory = {config.scan.max_memory})")]
+            if kind == "done":
+                return payload
+            if kind == "memory":
+                # Memory is not handed back reliably after a MemoryError: start afresh for the next file.
+                self._kill()
+                return [_failed(config, display, sha256, len(data), "scan.limit",
+                                f"读取所需内存超过上限 {config.scan.max_memory} 字节 "
+                                f"(reading needs more memory than scan.max_memory)")]
+            return [_failed(config, display, sha256, len(data), "scan.unreadable",
+                            f"读取失败 (reading failed): {payload}")]
+
+
+def _failed(config: Config, display: str, sha256: str, size: int, code: str, detail: str) -> ItemResult:
+    from scanner.pipeline import build_result
+
+    return build_result(config, path=display, member=None, sha256=sha256, size=size, kind="unknown",
+                        detection=Detection(), protection=Protection(), approval={"status": "missing"},
+                        problem=Problem(code, detail))
+
+
+class SandboxPool:
+    """A few sandboxes shared by the threads of one scan (`--jobs N`)."""
+
+    def __init__(self, size: int):
+        import queue
+
+        self.all = [Sandbox() for _ in range(max(1, size))]
+        self.free: "queue.Queue[Sandbox]" = queue.Queue()
+        for box in self.all:
+            self.free.put(box)
+
+    def read(self, config: Config, data: bytes, display: str, sha256: str) -> list[ItemResult]:
+        box = self.free.get()
+        try:
+            return box.read(config, data, display, sha256)
+        finally:
+            self.free.put(box)
+
+    def close(self) -> None:
+        for box in self.all:
+            box.close()

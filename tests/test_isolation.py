@@ -1,0 +1,110 @@
+"""Hard limits per file: each file is read in a child process that is killed past the time limit or
+stopped at the memory limit; the file is blocked with a reason naming the limit and the run goes on."""
+
+from __future__ import annotations
+
+import glob
+import threading
+import time
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from scanner.config import parse_config
+from scanner.sandbox import Sandbox, hard_seconds
+from scanner.scan import scan_paths
+
+
+def _dense_page(path):
+    """A page of Chinese text that OCR needs several seconds for (more than the test's limit)."""
+    fonts = glob.glob("/usr/share/fonts/**/wqy-zenhei.ttc", recursive=True)
+    font = ImageFont.truetype(fonts[0], 26) if fonts else ImageFont.load_default()
+    image = Image.new("RGB", (1700, 2200), "white")
+    draw = ImageDraw.Draw(image)
+    for line in range(40):
+        draw.text((50, 40 + line * 52), f"关于进一步加强对外合作项目管理工作的通知第{line}条说明", font=font, fill="black")
+    image.save(path)
+
+
+def _reasons(result):
+    return {r.code: r.message for r in result.reasons}
+
+
+def test_a_file_that_runs_past_the_time_limit_is_killed_and_the_run_goes_on(tmp_path):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    _dense_page(inbox / "a_scan.png")
+    (inbox / "b_marked.txt").write_text("机密★10年\n会议通知\n", encoding="utf-8")
+    config = parse_config('[scan]\nmax_seconds = 1.0\n[detect]\nmodel = ""\n')
+
+    started = time.monotonic()
+    run = scan_paths([str(inbox)], config, record=False)
+    elapsed = time.monotonic() - started
+
+    scan, marked = sorted(run.files, key=lambda r: r.path)
+    assert scan.verdict == "block"
+    assert scan.problem["code"] == "scan.limit"
+    assert "max_seconds" in _reasons(scan)["scan.limit"]
+    # The next file is read by a fresh child and decided as usual.
+    assert marked.verdict == "block" and "marking.national_secret" in _reasons(marked)
+    # Killed at the hard limit, not left to finish OCR of the whole page.
+    assert elapsed < hard_seconds(1.0) + 30
+
+
+def test_a_file_that_needs_more_memory_than_the_limit_is_blocked(tmp_path):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "big.txt").write_text("汉" * (90 * 1024 * 1024 // 3), encoding="utf-8")
+    (inbox / "small.txt").write_text("机密★10年\n会议通知\n", encoding="utf-8")
+    config = parse_config('[scan]\nmax_memory = 400000000\n[detect]\nmodel = ""\n')
+
+    run = scan_paths([str(inbox)], config, record=False)
+
+    big, small = sorted(run.files, key=lambda r: r.path)
+    assert big.verdict == "block" and big.problem["code"] == "scan.limit"
+    assert "max_memory" in _reasons(big)["scan.limit"]
+    assert small.verdict == "block" and "marking.national_secret" in _reasons(small)
+
+
+def test_a_reader_killed_from_outside_fails_the_file_closed(tmp_path):
+    path = tmp_path / "scan.png"
+    _dense_page(path)
+    data = path.read_bytes()
+    config = parse_config('[detect]\nmodel = ""\n')
+    box = Sandbox()
+    try:
+        # A first read starts the child; the second is interrupted by a kill (as the OOM killer would).
+        first = box.read(config, "机密★5年".encode(), "warm.txt", "0" * 64)
+        assert first[0].verdict == "block"
+        pid = box.process.pid
+        threading.Timer(1.0, lambda: box.process.kill()).start()
+        result = box.read(config, data, "scan.png", "1" * 64)[0]
+        assert result.verdict == "block"
+        assert result.problem["code"] == "scan.limit"
+        assert "signal 9" in result.problem["detail"]
+        # The next file gets a new child.
+        after = box.read(config, "普通会议通知".encode(), "next.txt", "2" * 64)[0]
+        assert after.verdict == "allow"
+        assert box.process.pid != pid
+    finally:
+        box.close()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_isolated_and_in_process_reading_agree(tmp_path, jobs):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    texts = {"a.txt": "机密★10年\n通知\n", "b.txt": "普通通知\n", "c.txt": "", "d.bin": bytes(range(256)) * 8}
+    for name, text in texts.items():
+        (inbox / name).write_bytes(text if isinstance(text, bytes) else text.encode())
+    isolated = parse_config('[detect]\nmodel = ""\n')
+    in_process = parse_config('[scan]\nisolate = false\n[detect]\nmodel = ""\n')
+
+    a = scan_paths([str(inbox)], isolated, record=False, jobs=jobs)
+    b = scan_paths([str(inbox)], in_process, record=False)
+
+    def summary(run):
+        return sorted((r.path, r.verdict, tuple(sorted(_reasons(r)))) for r in run.files)
+
+    assert summary(a) == summary(b)
+    assert [r.verdict for r in sorted(a.files, key=lambda r: r.path)] == ["block", "allow", "allow", "block"]
