@@ -1,11 +1,9 @@
-"""Outlook .msg: headers, plain and HTML body, attachments and attached messages as members; legacy Office."""
+"""Outlook .msg: headers, plain and HTML body, attachments and attached messages as members."""
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 
-from file_helpers import _cfb, assert_fuzz_verdict, mutate, mutation_strategy
+from file_helpers import assert_fuzz_verdict, mutate, mutation_strategy
 
-from scanner.errors import ExtractionError
 from scanner.extract import extract, sniff
 from scanner.extract.members import ContainerExtraction
 
@@ -57,18 +55,6 @@ def test_damaged_msg_fails_closed(make_msg, scan_items):
 
 def test_ole_extractor_hands_a_message_on(make_msg):
     assert extract("ole", make_msg("主题", "正文")).type == "msg"
-
-
-@pytest.mark.parametrize("stream, kind", [("WordDocument", "doc"), ("PowerPoint Document", "ppt")])
-def test_legacy_office_fails_closed_with_a_clear_reason(scan_items, stream, kind):
-    data = _cfb({stream: b"\0" * 600, "\x05SummaryInformation": b"\0" * 100})
-    assert sniff(data) == "ole"
-    with pytest.raises(ExtractionError) as info:
-        extract("ole", data)
-    assert info.value.code == "scan.unsupported"
-    [result] = scan_items(data, f"old.{kind}")
-    assert result.verdict == "block" and result.problem["code"] == "scan.unsupported"
-    assert f"legacy {kind} text cannot be read yet" in result.problem["detail"]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
