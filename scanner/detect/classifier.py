@@ -15,7 +15,9 @@ import numpy as np
 
 import scanner
 from scanner.config import Config
-from scanner.detect.features import FeatureSettings, Featurizer, mostly_chinese, split_passages
+from scanner.detect.features import (
+    LEXICON_CLASSES, FeatureSettings, Featurizer, LexiconTerms, mostly_chinese, split_passages,
+)
 from scanner.detect.normalize import normalize
 from scanner.detect.registry import DetectContext, DetectorOutput, register
 from scanner.errors import ConfigError
@@ -50,6 +52,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "no_corpus": ("找不到语料：{path}", "corpus not found: {path}"),
     "empty_corpus": ("语料中没有可用文本", "the corpus has no usable text"),
     "one_label": ("训练至少需要两个类别的文本", "training needs texts of at least two labels"),
+    "no_unlabelled": ("共有词汇（shared_min_df）需要待分类类型的无标注文本",
+                      "a shared vocabulary (shared_min_df) needs unlabelled texts of the kind to be classified"),
 }
 
 
@@ -86,6 +90,16 @@ class TrainParams:
     balance_sources: bool = False
     calibration_folds: int = 3
     seed: int = 0
+    # Domain-shared vocabulary (0: off): keep only n-grams found in at least this many passages
+    # of the training texts AND of the unlabelled texts given to train() (the kind of text the
+    # model will classify). Measured in benchmarks/classifier_designs.py (design F).
+    shared_min_df: int = 0
+
+    # Options added after format 1 shipped: recorded only when set (see FeatureSettings).
+    _OPTIONAL = {"shared_min_df": 0}
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if not (k in self._OPTIONAL and v == self._OPTIONAL[k])}
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:
@@ -125,8 +139,14 @@ class TopicModel:
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         weights = folder / WEIGHTS_FILE
-        np.savez_compressed(weights, idf=self.featurizer.idf, coef=self.coef,
-                            intercept=self.intercept, platt=self.platt)
+        arrays = dict(idf=self.featurizer.idf, coef=self.coef, intercept=self.intercept, platt=self.platt)
+        terms = self.featurizer.lexicon_terms
+        if self.featurizer.settings.lexicon_scale:
+            # Plain unicode and float arrays: still read with allow_pickle=False.
+            arrays.update(lexicon_terms=np.array([t for t, _, _ in terms], dtype=str),
+                          lexicon_classes=np.array([c for _, c, _ in terms], dtype=str),
+                          lexicon_weights=np.array([w for _, _, w in terms], dtype=np.float32))
+        np.savez_compressed(weights, **arrays)
         meta = dict(self.meta, weights=WEIGHTS_FILE,
                     weights_sha256=hashlib.sha256(weights.read_bytes()).hexdigest())
         (folder / MODEL_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -155,9 +175,13 @@ class TopicModel:
             raw = weights.read_bytes()
             if hashlib.sha256(raw).hexdigest() != meta.get("weights_sha256"):
                 raise ModelError(message("checksum", path=folder))
+            settings = FeatureSettings.from_dict(meta["features"])
+            lexicon = None
             with np.load(weights, allow_pickle=False) as arrays:
                 idf, coef, intercept, platt = (arrays[k] for k in ("idf", "coef", "intercept", "platt"))
-            settings = FeatureSettings.from_dict(meta["features"])
+                if settings.lexicon_scale:
+                    lexicon = [(str(t), str(c), float(w)) for t, c, w in zip(
+                        arrays["lexicon_terms"], arrays["lexicon_classes"], arrays["lexicon_weights"])]
             if int(meta["training"]["passage_chars"]) <= 0:
                 raise ValueError("training.passage_chars must be positive")
         except ModelError:
@@ -168,7 +192,7 @@ class TopicModel:
         if idf.shape != (settings.width,) or coef.shape != (n, settings.width) \
                 or intercept.shape != (n,) or platt.shape != (2, n):
             raise ModelError(message("unreadable", path=folder, detail="array shapes"))
-        return cls(Featurizer(settings, idf), coef, intercept, platt, meta)
+        return cls(Featurizer(settings, idf, lexicon), coef, intercept, platt, meta)
 
 
 @dataclass
@@ -259,9 +283,38 @@ def _platt(decisions: np.ndarray, y: np.ndarray, base: np.ndarray) -> np.ndarray
     return platt
 
 
+def lexicon_terms(folder: Path | None = None) -> LexiconTerms:
+    """The terms of the class lexicons in a folder (default: the shipped lexicons/), for lexicon features."""
+    from scanner.detect.lexicon import read_lexicon
+
+    folder = Path(folder) if folder is not None else data_path("lexicons")
+    terms = []
+    for category in LEXICON_CLASSES:
+        path = folder / f"{category}.txt"
+        if path.is_file():
+            terms.extend((t.term, t.category, t.weight) for t in read_lexicon(path, category))
+    return terms
+
+
+def passages_of(texts: list[str], passage_chars: int = 400) -> list[str]:
+    """Normalised Chinese passages of texts, as a scan scores them (a short text stays whole)."""
+    out = []
+    for text in texts:
+        norm = normalize(text).text
+        spans = [(s, e) for s, e in split_passages(norm, passage_chars) if mostly_chinese(norm[s:e])]
+        out.extend(norm[s:e] for s, e in spans or ([(0, len(norm))] if norm.strip() else []))
+    return out
+
+
 def train(examples: list[Example], features: FeatureSettings = FeatureSettings(),
-          params: TrainParams = TrainParams()) -> TopicModel:
-    """Fit a model on labelled examples (labels from LABELS; the first one decides balance)."""
+          params: TrainParams = TrainParams(), unlabelled: list[str] | None = None,
+          lexicon: LexiconTerms | None = None) -> TopicModel:
+    """Fit a model on labelled examples (labels from LABELS; the first one decides balance).
+
+    `unlabelled`: texts of the kind the model will classify, without labels; used by
+    params.shared_min_df. `lexicon`: the terms for features.lexicon_scale (default: the
+    shipped lexicons), saved with the model.
+    """
     from sklearn.model_selection import StratifiedKFold
 
     data = _expand(examples, params)
@@ -269,10 +322,16 @@ def train(examples: list[Example], features: FeatureSettings = FeatureSettings()
         raise ConfigError(message("empty_corpus"))
     if len({ex.labels[0] for ex in data}) < 2:
         raise ConfigError(message("one_label"))
+    if params.shared_min_df and not unlabelled:
+        raise ConfigError(message("no_unlabelled"))
     texts = [ex.text for ex in data]
     y = np.array([[int(label in ex.labels) for label in LABELS] for ex in data])
     base = _base_weights(data, params.balance_sources)
-    featurizer = Featurizer(features).fit(texts)
+    if features.lexicon_scale and lexicon is None:
+        lexicon = lexicon_terms()
+    featurizer = Featurizer(features, lexicon=lexicon if features.lexicon_scale else None)
+    shared = passages_of(unlabelled, params.passage_chars) if params.shared_min_df else None
+    featurizer.fit(texts, shared, params.shared_min_df)
     x = featurizer.transform(texts)
     # Calibrate on decisions for texts the scorer did not see (cross-validation).
     decisions = np.zeros(y.shape, dtype=np.float64)
@@ -293,7 +352,7 @@ def train(examples: list[Example], features: FeatureSettings = FeatureSettings()
         "code_version": scanner.__version__,
         "labels": list(LABELS),
         "features": features.to_dict(),
-        "training": asdict(params),
+        "training": params.to_dict(),
         "created": _dt.date.today().isoformat(),
         "data": describe_data(examples),
     }

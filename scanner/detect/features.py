@@ -9,8 +9,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from scanner.model import CATEGORIES
+
 if TYPE_CHECKING:
     from scipy import sparse
+
+# Classes that get a lexicon column when FeatureSettings.lexicon_scale is on ("other" is the
+# organisation's own list, which the model never predicts).
+LEXICON_CLASSES: tuple[str, ...] = tuple(c for c in CATEGORIES if c != "other")
 
 
 @dataclass(frozen=True)
@@ -23,9 +29,17 @@ class FeatureSettings:
     # jieba words hashed into a second block of the same size (slow: DESIGN.md, 0.8 MB/s).
     words: bool = False
     sublinear_tf: bool = True
+    # Lexicon hits as dense features (0: off), one column per class in LEXICON_CLASSES:
+    # scale * ln(1 + sum over distinct terms of weight * (1 + ln count)), no context words, no
+    # allow-list. The terms are saved with the model, so a model reads text as it was trained.
+    lexicon_scale: float = 0.0
+
+    # Options added after format 1 shipped: written only when set, so a default model's
+    # model.json is unchanged (and an older Mijian still reads it).
+    _OPTIONAL = {"lexicon_scale": 0.0}
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if not (k in self._OPTIONAL and v == self._OPTIONAL[k])}
 
     @classmethod
     def from_dict(cls, data: dict) -> "FeatureSettings":
@@ -36,8 +50,12 @@ class FeatureSettings:
         return cls(**data)
 
     @property
-    def width(self) -> int:
+    def ngram_width(self) -> int:
         return self.n_features * (2 if self.words else 1)
+
+    @property
+    def width(self) -> int:
+        return self.ngram_width + (len(LEXICON_CLASSES) if self.lexicon_scale else 0)
 
 
 def _jieba_words(text: str) -> list[str]:
@@ -47,10 +65,50 @@ def _jieba_words(text: str) -> list[str]:
     return [w for w in jieba.lcut(text) if w.strip()]
 
 
-class Featurizer:
-    """Hashed character n-grams (and optionally words), sublinear tf, idf, L2-normalised rows."""
+LexiconTerms = list[tuple[str, str, float]]  # (normalised term, class, weight)
 
-    def __init__(self, settings: FeatureSettings, idf: np.ndarray | None = None):
+
+class _LexiconColumns:
+    """Per-class lexicon evidence of each text (Aho-Corasick over the model's own terms)."""
+
+    def __init__(self, terms: LexiconTerms, scale: float):
+        import ahocorasick
+
+        self.terms = [(t, c, float(w)) for t, c, w in terms if c in LEXICON_CLASSES and t]
+        self.scale = scale
+        self._automaton = ahocorasick.Automaton()
+        entries: dict[str, list[tuple[int, float]]] = {}
+        for t, c, w in self.terms:
+            entries.setdefault(t, []).append((LEXICON_CLASSES.index(c), w))
+        for i, (t, cls_weights) in enumerate(entries.items()):
+            self._automaton.add_word(t, (i, tuple(cls_weights)))
+        self._empty = not entries
+        if not self._empty:
+            self._automaton.make_automaton()
+
+    def transform(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), len(LEXICON_CLASSES)), dtype=np.float32)
+        if self._empty:
+            return out
+        for row, text in enumerate(texts):
+            counts: dict[int, list] = {}
+            for _, (i, cls_weights) in self._automaton.iter(text):
+                if i in counts:
+                    counts[i][0] += 1
+                else:
+                    counts[i] = [1, cls_weights]
+            for n, cls_weights in counts.values():
+                for j, w in cls_weights:
+                    out[row, j] += w * (1.0 + np.log(n))
+        return (self.scale * np.log1p(out)).astype(np.float32)
+
+
+class Featurizer:
+    """Hashed character n-grams (and optionally words), sublinear tf, idf, L2-normalised rows;
+    optionally dense per-class lexicon columns after them."""
+
+    def __init__(self, settings: FeatureSettings, idf: np.ndarray | None = None,
+                 lexicon: LexiconTerms | None = None):
         # Imported here, not at module level: `mijian` starts (and the watch daemon forks) faster
         # when scikit-learn is loaded only by a process that classifies.
         from sklearn.feature_extraction.text import HashingVectorizer
@@ -68,6 +126,15 @@ class Featurizer:
                 analyzer=_jieba_words, n_features=settings.n_features, alternate_sign=False,
                 norm=None, dtype=np.float32,
             )
+        self._lexicon = None
+        if settings.lexicon_scale:
+            if lexicon is None:
+                raise ValueError("lexicon_scale is set but no lexicon terms were given")
+            self._lexicon = _LexiconColumns(lexicon, settings.lexicon_scale)
+
+    @property
+    def lexicon_terms(self) -> LexiconTerms:
+        return list(self._lexicon.terms) if self._lexicon is not None else []
 
     def counts(self, texts: list[str]) -> "sparse.csr_matrix":
         from scipy import sparse
@@ -81,12 +148,22 @@ class Featurizer:
             x.data += 1.0
         return x
 
-    def fit(self, texts: list[str]) -> "Featurizer":
+    def _df(self, texts: list[str]) -> np.ndarray:
         x = self.counts(texts)
-        df = np.bincount(x.indices, minlength=self.settings.width).astype(np.float64)
-        n = x.shape[0]
+        return np.bincount(x.indices, minlength=self.settings.ngram_width).astype(np.float64)
+
+    def fit(self, texts: list[str], shared_with: list[str] | None = None, shared_min_df: int = 0) -> "Featurizer":
+        """idf from `texts`. With `shared_with` (unlabelled texts of the kind to be classified) and
+        `shared_min_df` > 0, n-grams found in fewer than that many texts of either side get idf 0,
+        which drops them: the model learns only from features both kinds of text share."""
+        df = self._df(texts)
+        n = len(texts)
         # Smoothed idf, as in scikit-learn's TfidfTransformer; stored as float32 like the weights.
-        self.idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+        idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+        if shared_with is not None and shared_min_df > 0:
+            idf[(df < shared_min_df) | (self._df(shared_with) < shared_min_df)] = 0.0
+        lexicon_columns = self.settings.width - self.settings.ngram_width
+        self.idf = np.concatenate([idf, np.ones(lexicon_columns)]).astype(np.float32)
         return self
 
     def transform(self, texts: list[str]) -> "sparse.csr_matrix":
@@ -98,6 +175,10 @@ class Featurizer:
         norms = np.sqrt(np.bincount(rows, weights=x.data.astype(np.float64) ** 2, minlength=x.shape[0]))
         norms[norms == 0] = 1.0
         x.data /= norms[rows].astype(np.float32)
+        if self._lexicon is not None:
+            from scipy import sparse
+
+            x = sparse.hstack([x, sparse.csr_matrix(self._lexicon.transform(texts))], format="csr")
         return x
 
 
