@@ -579,10 +579,11 @@ class Daemon:
             if time.monotonic() - worker.started > limit:
                 pending, worker.job = worker.job, None
                 self.metrics.error("timeout")
-                self.fail_closed(pending, f"检测超时（超过 {limit:g} 秒）(decision timed out after {limit:g} s)")
+                self.fail_closed(pending, f"检测超时（超过 {limit:g} 秒）(decision timed out after {limit:g} s)",
+                                 code="scan.limit")
                 self.pool.replace(worker)
 
-    def fail_closed(self, pending: Pending, detail: str) -> None:
+    def fail_closed(self, pending: Pending, detail: str, code: str = "scan.unreadable") -> None:
         """A file that could not be decided: blocked with the reason, and quarantined whatever the policy says."""
         from scanner.pipeline import build_result  # the main process loads the detectors only if it must
         from scanner.policy.decide import Problem
@@ -593,7 +594,7 @@ class Daemon:
         pending.result = build_result(
             config, path=f"{job.inbox}/{job.name}", member=None, sha256=sha256, size=size, kind="unknown",
             detection=Detection(), protection=Protection(), approval={"status": "missing"},
-            problem=Problem("scan.unreadable", detail))
+            problem=Problem(code, detail))
         pending.fingerprint, pending.forced = "", True
         log.warning("文件无法判定，按规定隔离", extra={"event": "file.failed_closed", "en": "file could not be decided: quarantined",
                                               "file": job.name, "inbox": job.inbox, "detail": detail})

@@ -115,6 +115,7 @@ def test_a_decision_that_times_out_is_quarantined_with_the_reason(tmp_path):
     assert got == {"big.txt": ["quarantine"]}
     verdict = json.loads((tmp_path / "spool" / "quarantine" / "out" / "big.txt.verdict.json").read_text(encoding="utf-8"))
     assert verdict["verdict"] == "block" and "timed out" in verdict["problem"]["detail"]
+    assert verdict["problem"]["code"] == "scan.limit"
 
 
 def test_nothing_is_released_while_the_database_is_unavailable(tmp_path, monkeypatch):
