@@ -39,6 +39,7 @@ _LOCATION_ZH = (
     (re.compile(r"\btracked insertion (\d+)"), r"修订插入\1"),
     (re.compile(r"\btracked deletion (\d+)"), r"修订删除\1"),
     (re.compile(r"\bproperty "), "属性 "),
+    (re.compile(r"\bpicture "), "图片 "),  # text read by OCR from a picture inside a document
     (re.compile(r"\bdefined name\b"), "定义名称"),
     (re.compile(r"\bmember names\b"), "成员名称"),
     (re.compile(r"\bbody part (\d+)"), r"正文部分\1"),

@@ -167,7 +167,10 @@ def scan_tree(
     """
     if budget is None:
         budget = Budget(limits_from(config))
-    kind = sniff(data)
+    try:
+        kind = sniff(data)
+    except Exception:  # sniffing must not stop a run: an unknown type is blocked as unsupported
+        kind = "unknown"
     with using(budget.limits):  # the configured limits reach the extractors (7z, OCR)
         own, extraction = _scan_one(data, kind, path=path, member=member, config=config, engine=engine,
                                     approval=approval, extra=problem, sha256=sha256)

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from file_helpers import _cfb
+from file_helpers import build_msg
 
 
 @pytest.fixture(scope="session")
@@ -366,45 +366,6 @@ def make_7z():
         return out.getvalue()
 
     return build
-
-
-def _msg_text(tag: int, value: str) -> tuple[str, bytes]:
-    return f"__substg1.0_{tag:04X}001F", value.encode("utf-16-le")
-
-
-def _msg_streams(subject: str, body: str, attachments=(), html: str | None = None, *, top: bool = True) -> dict:
-    """The streams of an Outlook message (MS-OXMSG): properties, attachments, embedded messages."""
-    import struct
-
-    streams = dict([_msg_text(0x001A, "IPM.Note"), _msg_text(0x0037, subject), _msg_text(0x1000, body),
-                    _msg_text(0x0C1A, "张三"), _msg_text(0x0E04, "partner@example.com")])
-    if html is not None:
-        streams["__substg1.0_10130102"] = html.encode("utf-8")
-    attachments = list(attachments)
-    for number, (name, data) in enumerate(attachments):
-        storage = f"__attach_version1.0_#{number:08X}/"
-        if isinstance(data, dict):  # an embedded message: its streams in a sub-storage
-            method = 5
-            for path, value in data.items():
-                streams[f"{storage}__substg1.0_3701000D/{path}"] = value
-        else:
-            method = 1
-            streams[storage + "__substg1.0_37010102"] = data
-        streams.update({storage + k: v for k, v in [_msg_text(0x3707, name), _msg_text(0x3001, name)]})
-        streams[storage + "__properties_version1.0"] = b"\0" * 8 + struct.pack("<IIQ", 0x37050003, 6, method)
-    count = len(attachments)
-    if top:  # the named-property map (empty) that readers require of a message file
-        for stream in ("00020102", "00030102", "00040102"):
-            streams[f"__nameid_version1.0/__substg1.0_{stream}"] = b""
-    head = struct.pack("<8sIIII", b"\0" * 8, 1, count, 0, count) + (b"\0" * 8 if top else b"")
-    streams["__properties_version1.0"] = head + struct.pack("<IIQ", 0x0E070003, 6, 0)
-    return streams
-
-
-def build_msg(subject: str, body: str, attachments=(), html: str | None = None, *, streams_only: bool = False):
-    """A .msg file; with `streams_only`, the streams to embed as an attachment of another message."""
-    streams = _msg_streams(subject, body, attachments, html, top=not streams_only)
-    return streams if streams_only else _cfb(streams)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""E-mail (RFC 822 / MIME .eml): headers, every text body part, and every attachment as a member."""
+"""E-mail (RFC 822 / MIME .eml): headers, every text body part, inline pictures by OCR, every attachment as a member."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from email import policy
 
 from lxml import html as lxml_html
 
+from scanner.extract import pictures
 from scanner.extract.members import ContainerExtraction, Member, Place
 from scanner.extract.registry import register
 from scanner.model import Segment
@@ -48,6 +49,7 @@ def extract_eml(data: bytes) -> ContainerExtraction:
         if value is not None and str(value).strip():
             segments.append(Segment(str(value), Place(part="metadata", label=f"header {name}")))
     members: list[Member] = []
+    inline: list[pictures.Picture] = []
     body = 0
     for number, part in enumerate(message.walk(), start=1):
         if part.is_multipart():
@@ -68,6 +70,12 @@ def extract_eml(data: bytes) -> ContainerExtraction:
             for line_no, line in enumerate(text.splitlines(), start=1):
                 if line.strip():
                     segments.append(Segment(line, Place(label=f"body part {body}", line=line_no)))
-        # Inline pictures (signatures, logos) carry no text until OCR reads them.
-    return ContainerExtraction(type="eml", segments=segments, members=members,
-                               properties={"attachments": len(members)})
+        elif ctype.startswith("image/"):
+            # An inline picture (a pasted screenshot, a signature logo) is part of the body, not an
+            # attachment: read like a picture in a document, so a logo without text blocks nothing.
+            name = part.get_filename() or (part.get("content-id") or "").strip("<> ") or f"inline-{number}"
+            inline.append(pictures.Picture(name, part.get_payload(decode=True) or b""))
+    read = pictures.read_pictures(inline)
+    segments.extend(read.segments)
+    return ContainerExtraction(type="eml", segments=segments, members=members, unread=read.unread,
+                               properties={"attachments": len(members), **read.properties})

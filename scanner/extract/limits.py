@@ -42,10 +42,14 @@ class Limits:
     ocr_page_seconds: float = OCR_PAGE_SECONDS
     ocr_max_pixels: int = OCR_MAX_PIXELS
     ocr_max_pages: int = OCR_MAX_PAGES
+    ocr_pictures: bool = True  # read pictures inside documents (DOCX, PPTX, XLSX, e-mail) by OCR
 
     def __post_init__(self):
         for f in fields(self):
-            if getattr(self, f.name) <= 0:
+            value = getattr(self, f.name)
+            if isinstance(value, bool):  # a switch, not a limit
+                continue
+            if value <= 0:
                 raise ValueError(f"limit {f.name} must be positive")
 
     @classmethod

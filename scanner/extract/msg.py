@@ -10,6 +10,7 @@ import olefile
 from extract_msg.enums import ErrorBehavior
 
 from scanner.errors import ExtractionError
+from scanner.extract import pictures
 from scanner.extract.html import html_segments
 from scanner.extract.members import ContainerExtraction, Member, Place
 from scanner.extract.rtf import parse_rtf
@@ -60,6 +61,22 @@ def _attachment_member(number: int, attachment) -> Member:
     return Member(name, problem=("scan.unreadable", f"邮件附件无法读取 (attachment of kind {kind} not read)"))
 
 
+def _inline_picture(attachment, html: str) -> pictures.Picture | None:
+    """An attachment that is a picture shown in the body (a pasted screenshot, a signature logo):
+    Outlook keeps it as a hidden attachment with a content id the HTML body refers to (`cid:`)."""
+    try:
+        cid = (attachment.cid or "").strip("<> ")
+        data = attachment.data
+    except Exception:
+        return None
+    if not cid or not isinstance(data, bytes) or f"cid:{cid}" not in html:
+        return None
+    if not (getattr(attachment, "mimetype", "") or "").startswith("image/") and not getattr(attachment, "hidden", False):
+        return None
+    name = getattr(attachment, "longFilename", None) or getattr(attachment, "shortFilename", None) or cid
+    return pictures.Picture(name, data)
+
+
 def check_streams(data: bytes) -> None:
     """Every stream reads to its declared size: olefile returns a cut stream short without a word."""
     try:
@@ -93,8 +110,23 @@ def extract_msg_file(data: bytes) -> ContainerExtraction:
                 segments.append(Segment(str(value), Place(part="metadata", label=f"header {label}")))
         segments.extend(_body_segments(message))
         attachments = list(getattr(message, "attachments", []) or [])
-        members = [_attachment_member(n, a) for n, a in enumerate(attachments, start=1)]
+        try:
+            html = message.htmlBody or b""
+        except Exception:
+            html = b""
+        html = html.decode("utf-8", "replace") if isinstance(html, bytes) else html
+        # Inline pictures are part of the body, read like pictures in a document: a signature logo
+        # without text blocks nothing. Real attachments are members, decided on their own.
+        inline, members = [], []
+        for number, attachment in enumerate(attachments, start=1):
+            picture = _inline_picture(attachment, html)
+            if picture is not None:
+                inline.append(picture)
+            else:
+                members.append(_attachment_member(number, attachment))
+    read = pictures.read_pictures(inline)
+    segments.extend(read.segments)
     segments.extend(Segment(m.name, Place(part="metadata", label="attachment names", line=n))
                     for n, m in enumerate(members, start=1))
-    return ContainerExtraction(type="msg", segments=segments, members=members,
-                               properties={"attachments": len(members)})
+    return ContainerExtraction(type="msg", segments=segments, members=members, unread=read.unread,
+                               properties={"attachments": len(members), **read.properties})

@@ -1,4 +1,4 @@
-"""Text in pictures: images and scanned PDF pages read by RapidOCR (Chinese models shipped in its wheel, offline).
+"""Text in pictures, read by RapidOCR offline: images, scanned PDF pages, pictures inside documents.
 
 OCR is slow (seconds per page on two cores), so every page runs under a time limit and images are
 bounded in size; whatever is not read in time is reported as unread, and the item fails closed.

@@ -8,8 +8,10 @@ from typing import Iterator
 import pptx
 from pptx.enum.shapes import MSO_SHAPE_TYPE, PP_PLACEHOLDER
 from pptx.exc import PackageNotFoundError
+from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 
 from scanner.errors import ExtractionError
+from scanner.extract import pictures
 from scanner.extract.members import ContainerExtraction, Place
 from scanner.extract.ooxml import embedded_members, open_package, property_segments, read_xml
 from scanner.extract.registry import register
@@ -49,6 +51,22 @@ def _comment_segments(archive) -> list[Segment]:
     return segments
 
 
+def _pictures(deck, archive) -> Iterator[pictures.Picture]:
+    """Each slide's pictures (and its notes' ones) with the slide number, then the rest of ppt/media/
+    (masters, layouts, unreferenced files) without one."""
+    placed: set[str] = set()
+    for number, slide in enumerate(deck.slides, start=1):
+        parts = [slide.part] + ([slide.notes_slide.part] if slide.has_notes_slide else [])
+        for part in parts:
+            for rel in part.rels.values():
+                if rel.reltype != RT.IMAGE or rel.is_external:
+                    continue
+                name = rel.target_part.partname.lstrip("/")
+                placed.add(name)
+                yield pictures.Picture(name, rel.target_part.blob, slide=number)
+    yield from pictures.package_pictures(archive, "ppt/media/", skip=placed)
+
+
 @register("pptx")
 def extract_pptx(data: bytes) -> ContainerExtraction:
     archive = open_package(data)
@@ -79,5 +97,7 @@ def extract_pptx(data: bytes) -> ContainerExtraction:
             segments.append(Segment(text, Place(label=f"slide master {m}")))
     segments.extend(_comment_segments(archive))
     segments.extend(property_segments(archive))
+    found = pictures.read_pictures(_pictures(deck, archive))
+    segments.extend(found.segments)
     return ContainerExtraction(type="pptx", segments=segments, members=embedded_members(archive),
-                               properties={"slides": len(deck.slides)})
+                               unread=found.unread, properties={"slides": len(deck.slides), **found.properties})

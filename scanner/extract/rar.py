@@ -13,6 +13,7 @@ import zlib
 from scanner.errors import ExtractionError
 from scanner.extract.members import ContainerExtraction, Member, Place, combine_protection, unsafe_name
 from scanner.extract.registry import register
+from scanner.extract.zip import decode_name
 from scanner.model import Protection, Segment
 
 try:
@@ -20,6 +21,7 @@ try:
 except ImportError:  # the reader is optional: RAR then fails closed with the reason
     rarfile = None
 
+_RAR4_MARKER = b"Rar!\x1a\x07\x00"
 _STORED = 0x30  # RAR compression method "store": no tool needed
 _ENCRYPTED = Protection(encrypted=True, method="rar-aes", needs_password=True)
 
@@ -29,13 +31,52 @@ def _version(data: bytes) -> str:
 
 
 def _missing_end(data: bytes, version: str) -> bool:
-    """No end-of-archive header at the end: rarfile then lists what it found so far without a word."""
+    """No end-of-archive header: rarfile then lists what it found so far without a word."""
     if version == "RAR5":
         # CRC32, size 3, type 5, flags 0, end-of-archive flags (0, or 1 for "more volumes").
         return not (len(data) >= 8 and data[-4:-1] == b"\x03\x05\x00" and data[-1] in (0, 1)
                     and zlib.crc32(data[-4:]) == int.from_bytes(data[-8:-4], "little"))
-    # RAR4: HEAD_CRC, HEAD_TYPE 0x7B, HEAD_FLAGS, HEAD_SIZE 7.
-    return not (len(data) >= 7 and data[-5] == 0x7B and data[-2:] == b"\x07\x00")
+    return not _rar4_reaches_end(data)
+
+
+def _rar4_reaches_end(data: bytes) -> bool:
+    """Walk the RAR4 blocks from the marker to ENDARC (0x7B), every block whole on the way.
+
+    Walked rather than looked for in the last bytes: ENDARC may carry optional fields (a data CRC,
+    a volume number) past its 7 bytes, and bytes may follow it.
+    """
+    pos = data.find(_RAR4_MARKER)
+    if pos < 0:
+        return False
+    pos += len(_RAR4_MARKER)
+    while pos + 7 <= len(data):
+        kind, flags, size = struct.unpack_from("<BHH", data, pos + 2)
+        if size < 7 or pos + size > len(data):
+            return False
+        if kind == 0x7B:
+            return True
+        if kind == 0x73 and flags & 0x0080:
+            return True  # headers encrypted: the rest cannot be walked without the password
+        skip = 0
+        if flags & 0x8000 or kind in (0x74, 0x7A):  # data follows: ADD_SIZE (PACK_SIZE for files)
+            if size < 11:
+                return False
+            skip = struct.unpack_from("<I", data, pos + 7)[0]
+            if kind in (0x74, 0x7A) and flags & 0x0100 and size >= 36:
+                skip |= struct.unpack_from("<I", data, pos + 32)[0] << 32  # HIGH_PACK_SIZE
+        pos += size + skip
+    return False
+
+
+def _name(info) -> str:
+    """A member's name. RAR4 stores names without the Unicode flag (0x200) in the writer's code page
+    (GBK on Chinese Windows); rarfile tries UTF-8 and then UTF-16, which turns GBK into nonsense
+    and swallows the separators: decode those bytes the way ZIP names are decoded."""
+    raw = getattr(info, "orig_filename", None)
+    if not isinstance(info, rarfile.Rar3Info) or info.flags & rarfile.RAR_FILE_UNICODE or not isinstance(raw, bytes):
+        return info.filename
+    name = decode_name(raw, False).replace("\\", "/").rstrip("/")
+    return name + "/" if info.is_dir() else name
 
 
 def _tool_problem() -> str | None:
@@ -49,7 +90,7 @@ def _tool_problem() -> str | None:
 
 
 def _member(archive, info, tool_problem: str | None) -> Member:
-    name = info.filename
+    name = _name(info)
     if info.is_symlink():
         return Member(name, problem=("scan.unsafe", f"符号链接成员 {name!r}，不跟随 (symbolic link member, not followed)"))
     if info.needs_password():
@@ -82,7 +123,7 @@ def extract_rar(data: bytes) -> ContainerExtraction:
         # Headers are encrypted: not even the member names can be read.
         return ContainerExtraction(type="rar", protection=_ENCRYPTED,
                                    properties={"header_encrypted": True, "version": version})
-    segments = [Segment(i.filename, Place(part="metadata", label="member names", line=n))
+    segments = [Segment(_name(i), Place(part="metadata", label="member names", line=n))
                 for n, i in enumerate(infos, start=1)]
     if archive.comment:
         segments.append(Segment(archive.comment, Place(part="metadata", label="comment")))

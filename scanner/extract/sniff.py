@@ -43,7 +43,7 @@ _ZIP_KINDS = (
 def _sniff_zip(data: bytes) -> str:
     try:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except Exception:  # BadZipFile, EOFError, NotImplementedError (a "zip64 version" it cannot read), ...
         # Truncated or damaged: say "zip" and let extraction report it as unreadable.
         return "zip"
     for member, kind in _ZIP_KINDS:

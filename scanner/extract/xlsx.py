@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import io
+import posixpath
 import warnings
+from typing import Iterator
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 
 from scanner.errors import ExtractionError
+from scanner.extract import pictures
 from scanner.extract.members import ContainerExtraction, Place
-from scanner.extract.ooxml import embedded_members, open_package, property_segments
+from scanner.extract.ooxml import embedded_members, open_package, property_segments, read_xml
 from scanner.extract.registry import register
 from scanner.model import Segment
 
@@ -31,6 +35,58 @@ def _header_footer_segments(sheet) -> list[Segment]:
             if side is not None and side.text and side.text.strip():
                 segments.append(Segment(side.text, Place(part=part, sheet=sheet.title)))
     return segments
+
+
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _rels(archive, part: str) -> dict[str, tuple[str, str]]:
+    """A part's relationships: id -> (type, path in the package); links outside the file left out."""
+    folder, base = posixpath.split(part)
+    root = read_xml(archive, posixpath.join(folder, "_rels", f"{base}.rels"))
+    found = {}
+    for rel in root if root is not None else ():
+        target = rel.get("Target") or ""
+        if rel.get("TargetMode") == "External" or not target:
+            continue
+        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        found[rel.get("Id")] = (rel.get("Type") or "", path)
+    return found
+
+
+def _anchor_cell(anchor) -> str | None:
+    """The top-left cell a drawing anchor starts at (`B3`), or None for an absolute position."""
+    start = anchor.find("{*}from")
+    try:
+        col, row = int(start.findtext("{*}col")), int(start.findtext("{*}row"))
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return f"{get_column_letter(col + 1)}{row + 1}" if 0 <= col < 16384 and row >= 0 else None
+
+
+def _pictures(archive) -> Iterator[pictures.Picture]:
+    """The pictures each sheet shows (with the sheet and the cell they start at), then the rest of xl/media/
+    (header pictures, unreferenced files) without a place."""
+    placed: set[str] = set()
+    present = set(archive.namelist())  # a link to a missing picture carries nothing: not an error
+    book = read_xml(archive, "xl/workbook.xml")
+    book_rels = _rels(archive, "xl/workbook.xml") if book is not None else {}
+    for sheet in book.iter("{*}sheet") if book is not None else ():
+        _, sheet_part = book_rels.get(sheet.get(f"{_R}id"), ("", ""))
+        if not sheet_part:
+            continue
+        for kind, drawing in _rels(archive, sheet_part).values():
+            root = read_xml(archive, drawing) if kind.endswith("/drawing") else None
+            if root is None:
+                continue
+            images = _rels(archive, drawing)
+            for anchor in root:
+                for blip in anchor.iter("{*}blip"):
+                    rel_type, media = images.get(blip.get(f"{_R}embed"), ("", ""))
+                    if rel_type.endswith("/image") and media in present:
+                        placed.add(media)
+                        yield pictures.package_picture(archive, media, sheet=sheet.get("name"), cell=_anchor_cell(anchor))
+    yield from pictures.package_pictures(archive, "xl/media/", skip=placed)
 
 
 @register("xlsx")
@@ -66,5 +122,8 @@ def extract_xlsx(data: bytes) -> ContainerExtraction:
     for name in getattr(book, "defined_names", {}) or {}:
         segments.append(Segment(name, Place(part="metadata", label="defined name")))
     segments.extend(property_segments(archive))
+    found = pictures.read_pictures(_pictures(archive))
+    segments.extend(found.segments)
     return ContainerExtraction(type="xlsx", segments=segments, members=embedded_members(archive),
-                               properties={"sheets": len(book.worksheets)})
+                               unread=found.unread,
+                               properties={"sheets": len(book.worksheets), **found.properties})

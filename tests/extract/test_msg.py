@@ -62,3 +62,38 @@ def test_ole_extractor_hands_a_message_on(make_msg):
 def test_mutated_msg_ends_with_a_verdict(make_msg, scan_items, change):
     sample = make_msg("机密★10年", "正文", [("a.txt", "秘密".encode())], html="<p>网页</p>")
     assert_fuzz_verdict(scan_items, mutate(sample, change))
+
+
+def _inline_msg(picture: bytes, html: str) -> bytes:
+    """A message whose HTML body shows a picture kept, as Outlook does, as an attachment with a content id."""
+    from file_helpers import _cfb, _msg_streams
+
+    streams = _msg_streams("周报", "见图", [("image001.png", picture)], html=html)
+    storage = "__attach_version1.0_#00000000/"
+    streams[storage + "__substg1.0_3712001F"] = "image001.png@01DA".encode("utf-16-le")
+    streams[storage + "__substg1.0_370E001F"] = "image/png".encode("utf-16-le")
+    return _cfb(streams)
+
+
+def _png(image) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def test_inline_picture_is_read_as_part_of_the_body_not_a_member(render_text, scan_items):
+    html = '<p>签名</p><img src="cid:image001.png@01DA">'
+    logo = _png(render_text([]))  # a picture with no text, like a logo
+    [message] = scan_items(_inline_msg(logo, html))
+    assert message.verdict == "allow"
+    marked = _png(render_text(["机密★5年"]))
+    results = scan_items(_inline_msg(marked, html))
+    assert len(results) == 1  # no member: the picture is part of the message
+    assert results[0].verdict == "block"
+    [mark] = results[0].detection.markings
+    assert mark.text == "机密★5年" and "image001.png" in mark.location
+    # Not referenced by the body: an ordinary attachment, decided as a member.
+    results = scan_items(_inline_msg(marked, "<p>签名</p>"))
+    assert [r.member for r in results[1:]] == ["image001.png"]

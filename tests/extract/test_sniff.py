@@ -73,3 +73,17 @@ def test_zip_with_a_stored_pdf_first_is_a_zip(make_pdf):
 
 def test_pdf_with_junk_before_the_header(make_pdf):
     assert sniff(b"\r\n\r\n" + make_pdf([["hello"]])) == "pdf"
+
+
+def test_a_zip_needing_a_newer_version_is_sniffed_as_zip_and_blocked(scan_items):
+    # Found by the OFD fuzz test: zipfile raises NotImplementedError (not BadZipFile) when the
+    # central directory asks for a version it does not know; sniffing must not raise.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("OFD.xml", "<ofd/>")
+    data = bytearray(buffer.getvalue())
+    central = data.index(b"PK\x01\x02")
+    data[central + 6] = 64  # "version needed to extract": 6.4
+    assert sniff(bytes(data)) == "zip"
+    [result] = scan_items(bytes(data))[:1]
+    assert result.verdict == "block"
