@@ -9,20 +9,32 @@ from rich.console import Console
 
 from scanner.commands import EXIT_OK, add_common_options
 from scanner.detect.classifier import (
-    CARD_FILE, LABELS, FeatureSettings, TopicModel, TrainParams, evaluate, read_corpus, split_holdout, train,
+    CARD_FILE, LABELS, FeatureSettings, TopicModel, TrainParams, evaluate, lexicon_terms, read_corpus, split_holdout,
+    train,
 )
+from scanner.errors import ConfigError
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "read": ("读取语料 {count} 条，来源 {sources} 个", "read {count} texts from {sources} sources"),
     "problems": ("{count} 个文件无法读取，已跳过：", "{count} files could not be read and were left out:"),
     "heldout": ("留出集（{count} 条）宏平均 F1：{macro}", "held-out split ({count} texts): macro-F1 {macro}"),
     "saved": ("模型已写入：{path}", "model written: {path}"),
+    "lexicon": ("词表特征：{count} 个词条，来自 {path}，比例 {scale}",
+                "lexicon features: {count} terms from {path}, scale {scale}"),
+    "bad_scale": ("--lexicon-features 须为非负数：{value}", "--lexicon-features must be zero or more: {value}"),
+    "no_lexicon": ("词表文件夹 {path} 中没有可用的类别词表（defense.txt 等）",
+                   "lexicon folder {path} has no class lexicons (defense.txt and so on)"),
 }
 
 
 def msg(key: str, lang: str, **values) -> str:
     zh, en = MESSAGES[key]
     return (en if lang == "en" else zh).format(**values)
+
+
+def _message(key: str, **values) -> str:
+    """Chinese first, English in brackets (the form of every ConfigError message)."""
+    return f"{msg(key, 'zh', **values)} ({msg(key, 'en', **values)})"
 
 
 def add_parser(subparsers) -> None:
@@ -36,22 +48,43 @@ def add_parser(subparsers) -> None:
                      help="留出评估的比例 / fraction held out for the model card's metrics (default: 0.2)")
     cmd.add_argument("--words", action="store_true", help="加入结巴分词特征（较慢）/ add jieba word features (slower)")
     cmd.add_argument("--seed", type=int, default=0, help="随机种子 / random seed (default: 0)")
+    cmd.add_argument("--lexicon-features", type=float, default=0.0, metavar="SCALE",
+                     help="每类词表命中数作为特征，按此比例（0 为关闭）；词条存入模型 / per-class lexicon "
+                          "hits as features at this scale (default: 0, off); the terms are saved with the model")
+    cmd.add_argument("--lexicon-dir", metavar="DIR", default=None,
+                     help="词表特征所用的词表文件夹（默认：自带 lexicons/）/ lexicon folder for "
+                          "--lexicon-features (default: the shipped lexicons/)")
     cmd.set_defaults(handler=run)
 
 
 def build(paths: list[Path], holdout: float = 0.2, words: bool = False, seed: int = 0,
-          notes: str = "") -> tuple[TopicModel, dict, list[str]]:
-    """Train on a held-out split for the card's metrics, then on everything for the model itself."""
+          notes: str = "", lexicon_scale: float = 0.0,
+          lexicon_dir: Path | None = None) -> tuple[TopicModel, dict, list[str]]:
+    """Train on a held-out split for the card's metrics, then on everything for the model itself.
+
+    `lexicon_scale` > 0 adds per-class lexicon-hit columns (FeatureSettings.lexicon_scale) from the
+    class lexicons in `lexicon_dir` (default: the shipped lexicons/); the terms are saved with the model.
+    """
+    if not lexicon_scale >= 0:  # also refuses NaN
+        raise ConfigError(_message("bad_scale", value=lexicon_scale))
     examples, problems = read_corpus(paths)
-    features = FeatureSettings(words=words)
+    features = FeatureSettings(words=words, lexicon_scale=float(lexicon_scale))
     params = TrainParams(seed=seed)
+    lexicon = None
+    if lexicon_scale:
+        lexicon = lexicon_terms(lexicon_dir)
+        if not lexicon:
+            raise ConfigError(_message("no_lexicon", path=lexicon_dir or "lexicons/"))
     report = None
     if 0 < holdout < 1:
         fit, held = split_holdout(examples, holdout, seed)
         if held:
-            report = evaluate(train(fit, features, params), held)
-    model = train(examples, features, params)
+            report = evaluate(train(fit, features, params, lexicon=lexicon), held)
+    model = train(examples, features, params, lexicon=lexicon)
     model.meta["corpus"] = [p.name for p in paths]
+    if lexicon:
+        model.meta["lexicon"] = {"folder": Path(lexicon_dir).name if lexicon_dir else "lexicons",
+                                 "terms": len(model.featurizer.lexicon_terms)}
     model.meta["heldout"] = report
     model.meta["notes"] = notes
     return model, report, problems
@@ -68,6 +101,11 @@ def model_card(meta: dict) -> str:
         f"- 类别集 / label set: {', '.join(meta['labels'])}",
         f"- 语料 / corpus files: {', '.join(meta.get('corpus', []))}",
         f"- 特征 / features: {meta['features']}",
+    ]
+    if meta.get("lexicon"):
+        lines.append(f"- 词表特征 / lexicon features: {meta['lexicon']['terms']} terms from "
+                     f"`{meta['lexicon']['folder']}/` (saved in the weights)")
+    lines += [
         f"- 训练参数 / training: {meta['training']}",
         "",
         "## 数据来源与数量 / Data sources and counts",
@@ -99,10 +137,15 @@ def model_card(meta: dict) -> str:
 def run(args: argparse.Namespace, lang: str) -> int:
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     out = Path(args.output)
-    model, report, problems = build([Path(p) for p in args.corpus], args.holdout, args.words, args.seed)
+    lexicon_dir = Path(args.lexicon_dir) if args.lexicon_dir else None
+    model, report, problems = build([Path(p) for p in args.corpus], args.holdout, args.words, args.seed,
+                                    lexicon_scale=args.lexicon_features, lexicon_dir=lexicon_dir)
     model.meta["name"] = out.name
     data = model.meta["data"]
     err.print(msg("read", lang, count=data["count"], sources=len(data["sources"])), markup=False)
+    if args.lexicon_features:
+        err.print(msg("lexicon", lang, count=len(model.featurizer.lexicon_terms),
+                      path=lexicon_dir or "lexicons/", scale=args.lexicon_features), markup=False)
     if problems:
         err.print(msg("problems", lang, count=len(problems)), markup=False)
         for line in problems[:20]:

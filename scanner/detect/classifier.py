@@ -30,7 +30,12 @@ CLASSES: tuple[str, ...] = tuple(c for c in CATEGORIES if c != "other")
 LABELS: tuple[str, ...] = CLASSES + ("negative",)
 FORMAT = "mijian-classifier"
 # Bump whenever features, the saved arrays or their meaning change: older models are refused.
-FORMAT_VERSION = 1
+# Format 2 adds lexicon columns (FeatureSettings.lexicon_scale, their terms in weights.npz); a
+# model without them is still written as format 1, so an older Mijian keeps reading it, and an
+# older Mijian refuses a format-2 model with a clear message instead of misreading it.
+FORMAT_VERSION = 2
+LEXICON_FORMAT_VERSION = 2
+READABLE_FORMAT_VERSIONS = (1, 2)
 MODEL_FILE, WEIGHTS_FILE, LABELS_FILE, CARD_FILE = "model.json", "weights.npz", "labels.txt", "MODEL_CARD.md"
 # Passages evidenced per class (the best first); more still count in the score.
 MAX_EVIDENCE_PER_CLASS = 3
@@ -102,6 +107,11 @@ class TrainParams:
         return {k: v for k, v in asdict(self).items() if not (k in self._OPTIONAL and v == self._OPTIONAL[k])}
 
 
+def format_version(features: FeatureSettings) -> int:
+    """The format a model with these settings is saved in: 1 unless it has lexicon columns."""
+    return LEXICON_FORMAT_VERSION if features.lexicon_scale else 1
+
+
 def _version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in version.split(".")[:3] if p.isdigit())
 
@@ -162,7 +172,8 @@ class TopicModel:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ModelError(message("unreadable", path=path, detail=exc)) from exc
         found = meta.get("format_version") if isinstance(meta, dict) else None
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT or found != FORMAT_VERSION:
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT or isinstance(found, bool) \
+                or found not in READABLE_FORMAT_VERSIONS:
             raise ModelError(message("format", path=folder, found=found, expected=FORMAT_VERSION))
         if tuple(meta.get("labels", ())) != LABELS:
             raise ModelError(message("labels", path=folder, found=",".join(map(str, meta.get("labels", ()))),
@@ -176,6 +187,9 @@ class TopicModel:
             if hashlib.sha256(raw).hexdigest() != meta.get("weights_sha256"):
                 raise ModelError(message("checksum", path=folder))
             settings = FeatureSettings.from_dict(meta["features"])
+            if found != format_version(settings):
+                # Lexicon columns in a format-1 model, or a format-2 model without them.
+                raise ModelError(message("format", path=folder, found=found, expected=format_version(settings)))
             lexicon = None
             with np.load(weights, allow_pickle=False) as arrays:
                 idf, coef, intercept, platt = (arrays[k] for k in ("idf", "coef", "intercept", "platt"))
@@ -348,7 +362,7 @@ def train(examples: list[Example], features: FeatureSettings = FeatureSettings()
     platt = _platt(decisions, y, base)
     meta = {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": format_version(features),
         "code_version": scanner.__version__,
         "labels": list(LABELS),
         "features": features.to_dict(),

@@ -106,3 +106,37 @@ def test_an_unknown_label_is_refused(tmp_path, capsys):
     path.write_text('{"text": "甲", "label": "secret"}\n', encoding="utf-8")
     assert main(["train", str(path), "-o", str(tmp_path / "m")]) == 2
     assert "未知类别 secret" in capsys.readouterr().err
+
+
+def test_train_with_lexicon_features(corpus, tmp_path, capsys):
+    """--lexicon-features SCALE records the scale, saves the terms (format 2) and the model predicts."""
+    lexicons = tmp_path / "lexicons"
+    lexicons.mkdir()
+    (lexicons / "defense.txt").write_text("兵役\t2.0\n军事设施\t2.0\n", encoding="utf-8")
+    (lexicons / "state_security.txt").write_text("间谍\t2.0\n", encoding="utf-8")
+    out = tmp_path / "lex"
+    assert main(["--lang", "en", "train", str(corpus), "-o", str(out), "--holdout", "0",
+                 "--lexicon-features", "1", "--lexicon-dir", str(lexicons)]) == 0
+    assert "lexicon features: 3 terms" in capsys.readouterr().err
+    meta = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    assert meta["features"]["lexicon_scale"] == 1.0 and meta["format_version"] == 2
+    assert meta["lexicon"] == {"folder": "lexicons", "terms": 3}
+    assert "lexicon features: 3 terms" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert main(["evaluate", str(corpus), "--model", str(out), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["macro_f1"] > 0.9
+
+
+def test_train_without_lexicon_features_stays_format_1(trained):
+    meta = json.loads((trained / "model.json").read_text(encoding="utf-8"))
+    assert meta["format_version"] == 1 and "lexicon_scale" not in meta["features"] and "lexicon" not in meta
+
+
+@pytest.mark.parametrize("extra, words", [
+    (["--lexicon-features", "-1"], "非负数"),
+    (["--lexicon-features", "1", "--lexicon-dir", "/nonexistent/lexicons"], "没有可用的类别词表"),
+])
+def test_bad_lexicon_features_are_refused(corpus, tmp_path, capsys, extra, words):
+    assert main(["train", str(corpus), "-o", str(tmp_path / "m"), *extra]) == 2
+    assert words in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()

@@ -72,7 +72,8 @@ def test_lexicon_model_trains_predicts_and_round_trips(examples, tmp_path):
     assert model.coef[defence, -len(LEXICON_CLASSES) + LEXICON_CLASSES.index("defense")] > 0
     saved = tmp_path / "model"
     model.save(saved)
-    assert json.loads((saved / "model.json").read_text(encoding="utf-8"))["features"]["lexicon_scale"] == 1.0
+    meta = json.loads((saved / "model.json").read_text(encoding="utf-8"))
+    assert meta["features"]["lexicon_scale"] == 1.0 and meta["format_version"] == 2
     loaded = TopicModel.load(saved)
     assert loaded.featurizer.lexicon_terms == terms
     texts = [normalize(ex.text).text for ex in examples[:30]] + ["依法服兵役，保护军事设施。"]
@@ -102,3 +103,31 @@ def test_shared_vocabulary_drops_ngrams_the_target_lacks(examples):
     assert np.array_equal(kept, (source_df >= 2) & (target_df >= 2))
     assert ((source_df >= 2) & (target_df < 2)).any()  # some were dropped for the target's sake
     assert _accuracy(shared, examples) > 0.8
+
+
+def test_format_versions(examples, tmp_path):
+    """Plain models stay format 1 (read by older Mijian); lexicon columns make format 2; both load;
+    a version that does not match the settings is refused."""
+    from scanner.detect.classifier import ModelError
+
+    small = FeatureSettings(n_features=2 ** 10)
+    plain = train(examples[::2], small)
+    lexical = train(examples[::2], FeatureSettings(n_features=2 ** 10, lexicon_scale=1.0), lexicon=LEXICON)
+    assert plain.meta["format_version"] == 1 and lexical.meta["format_version"] == 2
+    for name, model, wrong in (("plain", plain, 2), ("lexical", lexical, 1)):
+        folder = tmp_path / name
+        model.save(folder)
+        assert TopicModel.load(folder).meta["format_version"] == model.meta["format_version"]
+        meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+        meta["format_version"] = wrong
+        (folder / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+        with pytest.raises(ModelError, match="格式版本"):
+            TopicModel.load(folder)
+
+
+def test_the_shipped_model_loads():
+    from scanner.detect.classifier import load_model, model_folder
+
+    model = load_model(model_folder("default"))
+    assert model.meta["format_version"] in (1, 2)
+    assert bool(model.featurizer.settings.lexicon_scale) == (model.meta["format_version"] == 2)
