@@ -203,3 +203,16 @@ def test_findings_carry_original_offsets():
     out = DetectionEngine(Config(detect=DetectSettings(model=""))).detect(doc)
     for f in out.findings:
         assert text[f.start:f.end] == f.text
+
+
+@pytest.mark.parametrize(
+    "text, counted",
+    [
+        ("公安机关发展线人", True),
+        ("服务热线人员做好接听记录", False),  # 热线人员: hotline staff
+        ("一线人员按时到岗", False),
+        ("在线人数超过一万", False),
+    ],
+)
+def test_informant_is_not_found_inside_ordinary_words(text, counted):
+    assert any(f.text == "线人" for f in detect(text).findings) is counted
