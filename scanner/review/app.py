@@ -131,6 +131,9 @@ class Console:
             return self.render(request, "login.html.j2", status=429, failed="login_limited")
         with self.review() as review:
             user = authenticate(review, username, password)
+            # Who signed in, and who tried, is part of the record officers answer for (the rate
+            # limiter keeps a flood of failures out before this point).
+            review.append_audit(username or "?", "login" if user else "login.failed", detail={"client": client})
         if user is None:
             self.limiter.failed(*keys)
             return self.render(request, "login.html.j2", status=401, failed="login_failed")
@@ -142,6 +145,10 @@ class Console:
     async def logout(self, request: Request) -> Response:
         if await self.checked_form(request) is None:
             return self.error(request, 403, "bad_csrf")
+        user = request.session.get("user")
+        if user:
+            with self.review() as review:
+                review.append_audit(user, "logout")
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 

@@ -122,7 +122,8 @@ def test_an_officer_releases_with_a_reason(client, gateway):
     assert "&lt;b&gt;已公开&lt;/b&gt;的口径" in done.text
     assert (gateway.released / "谈判方案.docx").exists()
     audit = client.get("/audit").text
-    assert "审计链完整（共 4 条）" in audit and "decision.release" in audit and "release.intent" in audit
+    assert "审计链完整（共 5 条）" in audit and "decision.release" in audit and "release.intent" in audit
+    assert ">login<" in audit  # the sign-in is an entry of its own
     dash = client.get("/dashboard").text
     assert "<svg" in dash and 'id="chart-days"' in dash and "marking.national_secret" in dash
     # Classes over time: one stacked bar per day, each class a titled segment.
@@ -151,3 +152,23 @@ def test_logout_needs_csrf_and_ends_the_session(client):
     token = csrf_of(client.get("/").text)
     assert client.post("/logout", data={"csrf": token}, follow_redirects=False).status_code == 303
     assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_logins_failures_and_logouts_are_in_the_audit_chain(client, gateway):
+    from scanner.review.audit import verify_chain
+    from scanner.store.db import Store
+    from scanner.store.review import ReviewStore
+
+    assert login(client, "alice", "wrong-password").status_code == 401
+    assert login(client, "alice", "alice-password").status_code == 303
+    token = csrf_of(client.get("/").text)
+    assert client.post("/logout", data={"csrf": token}, follow_redirects=False).status_code == 303
+
+    store = Store(gateway.db)
+    try:
+        entries = ReviewStore(store).audit_entries()
+    finally:
+        store.close()
+    sign_ins = [(e["actor"], e["action"]) for e in entries if e["action"].startswith(("login", "logout"))]
+    assert sign_ins == [("alice", "login.failed"), ("alice", "login"), ("alice", "logout")]
+    assert verify_chain(entries) is None
