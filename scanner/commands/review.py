@@ -50,6 +50,9 @@ def add_parser(subparsers) -> None:
                      help="决定 / the decision")
     dec.add_argument("--reason", required=True, help="书面理由（记入审计日志）/ written reason (audited)")
     dec.add_argument("--officer", required=True, metavar="USER", help="作出决定的保密专员账号 / the officer's account")
+    dec.add_argument("--password-stdin", action="store_true",
+                     help="从标准输入读取专员密码（默认交互输入）/ read the officer's password from stdin "
+                          "(default: asked for)")
     dec.set_defaults(handler=run_decide)
 
     serve = actions.add_parser("serve", help="启动网页审查台 / start the web console")
@@ -135,12 +138,33 @@ def run_show(args: argparse.Namespace, lang: str) -> int:
     return EXIT_OK
 
 
+def _sign_in(review, args: argparse.Namespace) -> None:
+    """The officer proves who they are with their password, as in the console: a shell on the
+    gateway is not enough to decide in somebody else's name. A wrong password is audited."""
+    import getpass
+    import os
+    import sys
+
+    from scanner.review.auth import authenticate
+    from scanner.review.errors import PermissionDenied
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"{args.officer} 的密码 / password: ")
+    if authenticate(review, args.officer, password) is None:
+        review.append_audit(args.officer, "login.failed",
+                            detail={"client": f"cli:{os.environ.get('USER') or getpass.getuser()}"})
+        raise PermissionDenied(f"账号或密码错误：{args.officer} (wrong account or password: {args.officer})")
+
+
 def run_decide(args: argparse.Namespace, lang: str) -> int:
     from scanner.review.decisions import decide
     from scanner.review.text import translator
 
     review, spool, _ = _open(args)
     try:
+        _sign_in(review, args)
         row = decide(review, args.item, args.action, args.reason, args.officer, spool)
     finally:
         review.store.close()

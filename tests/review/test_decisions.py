@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
+import sys
 
 from review_helpers import XSS_NAME
 from scanner.cli import main
 
 
-def run(gateway, *args) -> int:
-    return main(["review", *args, "--config", str(gateway.config)])
+def run(gateway, *args, password: str | None = None) -> int:
+    """`mijian review ...`; a decision signs in as its officer (password `<name>-password`) on stdin."""
+    if args[0] != "decide":
+        return main(["review", *args, "--config", str(gateway.config)])
+    officer = args[args.index("--officer") + 1]
+    saved = sys.stdin
+    sys.stdin = io.StringIO((password or f"{officer}-password") + "\n")
+    try:
+        return main(["review", *args, "--password-stdin", "--config", str(gateway.config)])
+    finally:
+        sys.stdin = saved
 
 
 def rows(db, sql):
@@ -141,3 +152,15 @@ def test_queue_pages_and_sorts(gateway, accounts):
         assert list_items(review, Filters(sort="nonsense; drop table items")).filters.sort == "time"
     finally:
         review.store.close()
+
+
+def test_a_decision_needs_the_officers_password_and_a_wrong_one_is_audited(gateway, accounts, capsys):
+    item = gateway.item_id("谈判方案.docx")
+    assert run(gateway, "decide", str(item), "--action", "release", "--reason", "冒名放行", "--officer", "alice",
+               password="not-her-password") == 3
+    assert "账号或密码错误" in capsys.readouterr().err
+    assert (gateway.quarantine / "谈判方案.docx").exists()  # nothing moved
+    assert rows(gateway.db, "select count(*) n from decisions")[0]["n"] == 0
+    failed = rows(gateway.db, "select actor, action from audit where action = 'login.failed'")
+    assert failed == [{"actor": "alice", "action": "login.failed"}]
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
@@ -33,10 +34,11 @@ def test_every_option_of_every_subcommand_is_documented(command):
             assert flag in text, f"{flag} of {name} is not documented"
 
 
-def test_period_report_lists_decisions_escaped(gateway, accounts, tmp_path, capsys):
+def test_period_report_lists_decisions_escaped(gateway, accounts, tmp_path, capsys, monkeypatch):
     item = gateway.item_id(XSS_NAME)
+    monkeypatch.setattr("sys.stdin", io.StringIO("alice-password\n"))
     assert main(["review", "decide", str(item), "--action", "keep-blocked", "--reason", "<i>含国家秘密</i>，不得外发",
-                 "--officer", "alice", "--config", str(gateway.config)]) == 0
+                 "--officer", "alice", "--password-stdin", "--config", str(gateway.config)]) == 0
     out = tmp_path / "period.html"
     assert main(["report", "--since", "2000-01-01", "--html", str(out), "--db", str(gateway.db)]) == 0
     html = out.read_text(encoding="utf-8")
