@@ -41,6 +41,21 @@ def move_no_clobber(src: Path, dst: Path) -> None:
     os.unlink(src)
 
 
+def sync_dir(path: Path) -> None:
+    """Make the renames in a folder durable (power loss): fsync the folder itself. Best effort:
+    some filesystems (SMB, some FUSE mounts) refuse to open or sync a folder."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def numbered(name: str, n: int) -> str:
     """`report.pdf` → `report (n).pdf`; a dotted archive suffix stays whole (`a.tar.gz` → `a (n).tar.gz`)."""
     if n == 0:
@@ -84,6 +99,8 @@ class Spool:
                 os.rename(src, dst)
             except FileNotFoundError:
                 pass
+        sync_dir(folder)
+        sync_dir(source.parent)
         return self.job_file(job).exists()
 
     def choose_target(self, job: Job, outcome: str) -> Path:
@@ -122,6 +139,8 @@ class Spool:
                     move_no_clobber(side_src, side_dst)
                 except FileExistsError:
                     move_no_clobber(side_src, self.free_name(side_dst))
+        # Durable before the journal records the delivery: after a power loss the file is where it says.
+        sync_dir(target.parent)
         self.reserved.discard(target)
         self.cleanup(job)
         return True
@@ -147,3 +166,4 @@ def write_json_atomic(path: Path, data: dict) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+    sync_dir(path.parent)
