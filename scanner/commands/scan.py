@@ -27,7 +27,7 @@ def add_parser(subparsers) -> None:
     scan.add_argument("--db", metavar="FILE", help=f"SQLite 数据库 / database (default: {default_db_path()})")
     scan.add_argument("--rescan", action="store_true",
                       help="不沿用未变文件的历史结果 / do not reuse stored results for unchanged files")
-    scan.add_argument("--format", choices=["table", "jsonl", "json", "csv"], default="table",
+    scan.add_argument("--format", choices=["table", "jsonl", "json", "csv", "sarif"], default="table",
                       help="输出格式 / output format (default: table)")
     scan.add_argument("-o", "--output", metavar="FILE", help="输出写入文件 / write the output to FILE")
     scan.add_argument("--html", metavar="FILE", help="另存 HTML 报告 / also write a self-contained HTML report")

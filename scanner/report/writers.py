@@ -1,4 +1,4 @@
-"""Writers for the machine formats of the output contract: jsonl, json, csv."""
+"""Writers for the machine formats of the output contract: jsonl, json, csv (and sarif, html, table)."""
 
 from __future__ import annotations
 
@@ -64,4 +64,4 @@ def write_csv(results: list[ItemResult], out: TextIO, lang: str) -> None:
 
 
 # The HTML and terminal writers register themselves too.
-from scanner.report import html, table  # noqa: E402,F401
+from scanner.report import html, sarif, table  # noqa: E402,F401
