@@ -21,7 +21,7 @@ def results(tmp_path, monkeypatch):
 
 
 def test_all_formats_registered():
-    assert set(FORMATS) == {"jsonl", "json", "csv", "html", "table"}
+    assert set(FORMATS) == {"jsonl", "json", "csv", "html", "table", "sarif"}
 
 
 def test_html_report_golden(tmp_path, monkeypatch):
