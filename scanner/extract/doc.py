@@ -9,8 +9,8 @@ import struct
 from dataclasses import dataclass
 
 from scanner.errors import ExtractionError, LimitExceededError
-from scanner.extract.members import Place
-from scanner.extract.ole import open_ole, property_segments, read_stream
+from scanner.extract.members import ContainerExtraction, Place
+from scanner.extract.ole import object_pool, open_ole, property_segments, read_stream
 from scanner.extract.registry import register
 from scanner.model import Extraction, Protection, Segment
 
@@ -387,6 +387,7 @@ def _extract(data: bytes) -> Extraction:
             raise _damaged(f"缺少 {table_name} 数据流", f"no {table_name} stream")
         table = read_stream(ole, table_name, _damaged)
         properties, unread = property_segments(ole)
+        members, pool_unread = object_pool(ole)  # embedded objects (Insert → Object)
     pieces = _read_pieces(table, *fib.pair(_CLX), len(word))
     text = _read_text(word, pieces)
     if sum(fib.ccp) > len(text):
@@ -398,5 +399,9 @@ def _extract(data: bytes) -> Extraction:
     segments = _story_segments(reader, fib, table, starts)
     segments.extend(reader.field_codes)
     segments.extend(properties)
+    unread.extend(pool_unread)
+    if members:
+        return ContainerExtraction(type="doc", segments=segments, unread=unread, members=members,
+                                   properties={"characters": len(text), "objects": len(members)})
     return Extraction(type="doc", segments=segments, unread=unread, properties={"characters": len(text)})
 

@@ -4,12 +4,14 @@ slide by slide (slide text, then speaker notes), then masters and the presentati
 from __future__ import annotations
 
 import struct
+import zlib
 from dataclasses import dataclass, field
 
 import olefile
 
-from scanner.errors import ExtractionError
-from scanner.extract.members import Place
+from scanner.errors import ExtractionError, LimitExceededError
+from scanner.extract import limits
+from scanner.extract.members import ContainerExtraction, Member, Place
 from scanner.extract.ole import open_ole, property_segments, read_stream
 from scanner.extract.registry import register
 from scanner.model import Extraction, Protection, Segment
@@ -22,6 +24,9 @@ _SLIDE_LIST, _SLIDE_PERSIST, _NOTES_ATOM, _PERSIST_DIRECTORY = 0x0FF0, 0x03F3, 0
 _TEXT_CHARS, _TEXT_BYTES, _CSTRING, _PLACEHOLDER, _SHAPE = 0x0FA0, 0x0FA8, 0x0FBA, 0x0BC3, 0xF004
 _PROG_TAGS, _HEADERS_FOOTERS, _COMMENT, _HYPERLINK = 0x1388, 0x0FD9, 0x2EE0, 0x0FD7
 _LABELLED = (_SLIDE_LIST, _HEADERS_FOOTERS, _COMMENT, _HYPERLINK)
+# An embedded object's compound file (ExOleObjStg, recInstance 1: zlib after a 4-byte size) and the
+# macro project's, which has the same record type and is told apart by VBAInfoAtom's persist id.
+_OLE_STORAGE, _VBA_INFO = 0x1011, 0x0400
 # On masters, placeholders hold prompts ("Click to edit Master title style"): title, body, centred title,
 # subtitle, notes slide image, notes body (PlaceholderEnum 0x01-0x06); date and slide number (0x07, 0x08)
 # hold a field. Footer and header placeholders (0x09, 0x0A) keep real text and are read.
@@ -52,6 +57,7 @@ class _Found:
     texts: list[_Text] = field(default_factory=list)
     persists: list[tuple[int, int, int]] = field(default_factory=list)  # slide list instance, persist id, slide id
     notes_of: int | None = None  # a notes page's slide id
+    vba: int | None = None  # the macro project's persist id
 
 
 def _records(data: bytes, start: int, end: int, top: bool = False):
@@ -92,6 +98,8 @@ def _walk(data: bytes, start: int, end: int, found: _Found, depth: int = 0,
             found.persists.append((where[1], persist, slide_id))
         elif kind == _NOTES_ATOM and b - a >= 4:
             found.notes_of = struct.unpack_from("<I", data, a)[0]
+        elif kind == _VBA_INFO and b - a >= 4:
+            found.vba = struct.unpack_from("<I", data, a)[0]
 
 
 def _persist_directory(data: bytes, a: int, b: int, offsets: dict[int, int]) -> None:
@@ -147,10 +155,13 @@ class _Deck:
 
     def __init__(self, data: bytes):
         self.tops: list[tuple[int, int, _Found]] = []
+        self.objects: list[tuple[int, int, int, int]] = []  # embedded objects: offset, recInstance, start, end
         offsets: dict[int, int] = {}
-        for version, _, kind, a, b in _records(data, 0, len(data), top=True):
+        for version, instance, kind, a, b in _records(data, 0, len(data), top=True):
             found = _Found()
-            if kind == _PERSIST_DIRECTORY:
+            if kind == _OLE_STORAGE:
+                self.objects.append((a - 8, instance, a, b))
+            elif kind == _PERSIST_DIRECTORY:
                 _persist_directory(data, a, b, offsets)  # later ones (incremental saves) win
             elif version == 0xF:
                 _walk(data, a, b, found)
@@ -163,6 +174,8 @@ class _Deck:
         self.slide_at = {offsets[p]: n for n, (p, _) in enumerate(slides, start=1) if p in offsets}
         self.slide_of_id = {s: n for n, (_, s) in enumerate(slides, start=1)}
         self.count = len(slides)
+        if self.document.vba is not None and self.document.vba in offsets:  # macros, not an embedded file
+            self.objects = [o for o in self.objects if o[0] != offsets[self.document.vba]]
 
     def segments(self) -> list[Segment]:
         slides: dict[int, list[Segment]] = {n: [] for n in range(1, self.count + 1)}
@@ -229,5 +242,58 @@ def _extract(data: bytes) -> Extraction:
         stream = read_stream(ole, _STREAM, _damaged)
         properties, unread = property_segments(ole)
     deck = _Deck(stream)
-    return Extraction(type="ppt", segments=deck.segments() + properties, unread=unread,
-                      properties={"slides": deck.count})
+    segments = deck.segments() + properties
+    members = [_object_member(n, stream, instance, a, b) for n, (_, instance, a, b) in enumerate(deck.objects, 1)]
+    if members:
+        return ContainerExtraction(type="ppt", segments=segments, unread=unread, members=members,
+                                   properties={"slides": deck.count, "objects": len(members)})
+    return Extraction(type="ppt", segments=segments, unread=unread, properties={"slides": deck.count})
+
+
+def _object_member(number: int, stream: bytes, instance: int, a: int, b: int) -> Member:
+    """An embedded object's compound file (the pipeline sniffs it and hands on the file inside)."""
+    name = f"object-{number}.bin"
+    if instance != 1:
+        return Member(name, data=stream[a:b])
+    if b - a < 4:
+        return Member(name, problem=("scan.unreadable", "嵌入对象记录不完整 (embedded object record cut short)"))
+    declared = struct.unpack_from("<I", stream, a)[0]
+    limit = limits.current().max_file_size
+    if declared > limit:
+        detail = f"嵌入对象解压后 {declared} 字节，超过上限 {limit} 字节 (embedded object over max_file_size)"
+        return Member(name, size=declared, problem=("scan.limit", detail))
+    raw = stream[a + 4:b]
+    return Member(name, open=lambda: _Inflate(raw, limit), size=declared, compressed=len(raw))
+
+
+class _Inflate:
+    """A zlib stream read in bounded pieces, so a bomb is stopped at `limit` bytes (or the pipeline's
+    own limits, whichever comes first) and never inflated whole."""
+
+    def __init__(self, raw: bytes, limit: int):
+        self._z, self._tail, self._limit, self._produced = zlib.decompressobj(), raw, limit, 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def read(self, size: int = -1) -> bytes:
+        size = self._limit + 1 if size is None or size < 0 else size
+        out = []
+        got = 0
+        try:
+            while got < size and not self._z.eof:
+                piece = self._z.decompress(self._tail, size - got)
+                self._tail = self._z.unconsumed_tail
+                if not piece and not self._tail:
+                    raise _damaged("嵌入对象的压缩数据不完整", "embedded object's zlib data cut short")
+                out.append(piece)
+                got += len(piece)
+        except zlib.error as exc:
+            raise _damaged(f"嵌入对象的压缩数据无法解压：{exc}", f"embedded object's zlib data: {exc}") from exc
+        self._produced += got
+        if self._produced > self._limit:
+            raise LimitExceededError(f"嵌入对象解压后超过 {self._limit} 字节 (embedded object over max_file_size)")
+        return b"".join(out)
