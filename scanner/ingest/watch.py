@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import signal
+import stat
 import threading
 import time
 from collections import deque
@@ -26,7 +27,7 @@ from scanner.config import Config, load_config
 from scanner.errors import MijianError, StoreError
 from scanner.ingest.metrics import Metrics, serve_metrics
 from scanner.ingest.notify import Notifier
-from scanner.ingest.spool import Spool, write_json_atomic
+from scanner.ingest.spool import Spool, name_parts, open_dir_nofollow, write_json_atomic
 from scanner.ingest.watch_config import (META_SUFFIX, SIDECAR_SUFFIXES, InboxSettings, WatchSettings, inbox_config,
                                          parse_watch)
 from scanner.ingest.walk import Entry
@@ -37,6 +38,7 @@ from scanner.store.journal import DECIDED, QUARANTINED, RELEASED, VANISHED, Job,
 
 log = logging.getLogger("mijian.watch")
 META_LIMIT = 64 * 1024
+MAX_DEPTH = 16  # sub-folder levels below an inbox decided as usual; a file deeper is quarantined (scan.limit)
 APPROVAL_LIMIT = 1024 * 1024
 
 
@@ -183,40 +185,96 @@ class WorkerPool:
 # ---- inboxes: which files are complete --------------------------------------------------------
 
 class InboxWatch:
-    """Files in one inbox and how long each has stood unchanged; close-after-write events shorten the wait."""
+    """Files in one inbox (and its sub-folders) and how long each has stood unchanged; close-after-write
+    events shorten the wait. A file's name is its path relative to the inbox, `/` separated."""
 
     def __init__(self, box: InboxSettings, settings: WatchSettings):
         self.box, self.settings = box, settings
         self.seen: dict[str, tuple[tuple, float]] = {}
         self.closed: dict[str, float] = {}  # name -> wall time of the last close-after-write event
+        self.folders: dict[str, tuple[tuple, float]] = {}  # sub-folder -> (signature, unchanged since)
+        self.emptied: set[str] = set()  # sub-folders a file was taken from: removed once empty and unchanged
+        self.reported: set[str] = set()  # sub-folders already logged as unreadable / not entered
         self.lock = threading.Lock()
 
     def on_closed(self, name: str) -> None:
         with self.lock:
             self.closed[name] = time.time()
 
-    def scan(self) -> list[tuple[str, list[str], float]]:
-        """Complete files: (name, sidecar names, monotonic time they became complete), oldest first."""
+    def _problem(self, folder: str, event: str, zh: str, en: str, error: str = "") -> None:
+        if folder not in self.reported:  # once, not at every listing
+            self.reported.add(folder)
+            log.error(zh, extra={"event": event, "en": en, "inbox": self.box.name, "folder": folder, "error": error})
+
+    def _walk(self):
+        """Every file and sub-folder under the inbox, without following symbolic links; None if the inbox
+        itself cannot be listed.
+
+        Returns (files, sidecars, folders): name -> stat, and sub-folder -> (signature, has content,
+        sub-folders). Ignore patterns apply to every component; an ignored or unreadable entry is
+        content, so its folder is never removed.
+        """
         files: dict[str, os.stat_result] = {}
         sidecars: dict[str, os.stat_result] = {}
+        folders: dict[str, tuple[tuple, bool, list[str]]] = {}
+        root = self.box.path
         try:
-            with os.scandir(self.box.path) as it:
-                for entry in it:
-                    name = entry.name
-                    if self.settings.ignored(name):
-                        continue
-                    try:
-                        if entry.is_dir(follow_symlinks=False):
-                            continue
-                        st = entry.stat(follow_symlinks=False)
-                    except OSError:
-                        continue
-                    (sidecars if name.endswith(SIDECAR_SUFFIXES) else files)[name] = st
+            root_st = os.stat(root)
         except OSError as exc:
             log.error("无法列出收件目录", extra={"event": "inbox.unreadable", "en": "cannot list inbox",
                                           "inbox": self.box.name, "error": str(exc)})
+            return None
+        visited = {(root_st.st_dev, root_st.st_ino)}
+        stack: list[tuple[str, os.stat_result]] = [("", root_st)]
+        while stack:
+            rel, folder_st = stack.pop()
+            content, children = False, []
+            try:
+                fd = open_dir_nofollow(root, rel.split("/") if rel else ())
+                try:
+                    with os.scandir(fd) as it:
+                        # Stat through the open folder: a component swapped for a link meanwhile is not followed.
+                        entries = [(entry.name, _lstat(entry)) for entry in it]
+                finally:
+                    os.close(fd)
+            except OSError as exc:
+                if not rel:
+                    log.error("无法列出收件目录", extra={"event": "inbox.unreadable", "en": "cannot list inbox",
+                                                  "inbox": self.box.name, "error": str(exc)})
+                    return None
+                self._problem(rel, "inbox.unreadable", "无法列出收件子目录", "cannot list an inbox sub-folder", str(exc))
+                folders[rel] = ((folder_st.st_mtime_ns, folder_st.st_ino, folder_st.st_ctime_ns), True, [])
+                continue
+            self.reported.discard(rel)
+            for name, st in entries:
+                path = f"{rel}/{name}" if rel else name
+                if self.settings.ignored(name) or st is None:
+                    content = True
+                    continue
+                content = content or not stat.S_ISDIR(st.st_mode)
+                if stat.S_ISDIR(st.st_mode):
+                    if st.st_dev != root_st.st_dev or (st.st_dev, st.st_ino) in visited:
+                        # Another filesystem (moves would not be atomic) or a folder seen twice (a bind mount).
+                        self._problem(path, "inbox.folder_skipped", "收件子目录在另一文件系统上或重复出现，未进入",
+                                      "inbox sub-folder on another filesystem or seen twice: not entered")
+                        content = True
+                        continue
+                    visited.add((st.st_dev, st.st_ino))
+                    children.append(path)
+                    stack.append((path, st))
+                    continue
+                # A symbolic link (to a file or a folder) is taken as itself and fails closed in the worker.
+                (sidecars if name.endswith(SIDECAR_SUFFIXES) else files)[path] = st
+            folders[rel] = ((folder_st.st_mtime_ns, folder_st.st_ino, folder_st.st_ctime_ns), content, children)
+        return files, sidecars, folders
+
+    def scan(self) -> list[tuple[str, list[str], float]]:
+        """Complete files: (name, sidecar names, monotonic time they became complete), oldest first."""
+        walked = self._walk()
+        if walked is None:
             return []
-        # A sidecar named after a file is not a file of its own, and it must be complete too.
+        files, sidecars, folders = walked
+        # A sidecar named after a file (in the same folder) is not a file of its own, and it must be complete too.
         own = {}
         for name in list(sidecars):
             for suffix in SIDECAR_SUFFIXES:
@@ -249,13 +307,60 @@ class InboxWatch:
             for name in list(self.closed):
                 if name not in seen:
                     del self.closed[name]
+        self._remove_emptied(folders, now)
         ready.sort(key=lambda r: r[2])
         return ready
+
+    def _remove_emptied(self, folders: dict[str, tuple[tuple, bool, list[str]]], now: float) -> None:
+        """Remove the sub-folders files were taken from, once empty (or holding only such folders) and
+        unchanged for the stability time: a person may still be copying into them. Deepest first, by
+        rmdir (which never removes a folder with anything in it), never through a symbolic link."""
+        states = {}
+        for rel, (sig, _, _) in folders.items():
+            if rel:
+                prev = self.folders.get(rel)
+                states[rel] = (sig, prev[1] if prev and prev[0] == sig else now)
+        self.folders = states
+        self.emptied &= set(states)
+        removable: dict[str, bool] = {}
+        order = sorted(states, key=lambda r: r.count("/"), reverse=True)
+        for rel in order:
+            _, content, children = folders[rel]
+            removable[rel] = (rel in self.emptied and not content and all(removable.get(c) for c in children)
+                              and now - states[rel][1] >= self.settings.stability_seconds)
+        for rel in order:
+            if not removable[rel]:
+                continue
+            parts = rel.split("/")
+            try:
+                fd = open_dir_nofollow(self.box.path, parts[:-1])
+            except OSError:
+                continue
+            try:
+                os.rmdir(parts[-1], dir_fd=fd)
+            except OSError:
+                continue  # something arrived meanwhile: it is a folder with content again
+            finally:
+                os.close(fd)
+            self.emptied.discard(rel)
+            self.folders.pop(rel, None)
+            log.debug("已删除空的收件子目录", extra={"event": "inbox.folder_removed", "en": "empty inbox sub-folder removed",
+                                             "inbox": self.box.name, "folder": rel})
 
     def taken(self, name: str) -> None:
         self.seen.pop(name, None)
         with self.lock:
             self.closed.pop(name, None)
+        parts = name.split("/")
+        for depth in range(1, len(parts)):
+            self.emptied.add("/".join(parts[:depth]))
+
+
+def _lstat(entry: os.DirEntry) -> os.stat_result | None:
+    try:
+        return entry.stat(follow_symlinks=False)
+    except OSError:
+        return None
 
 
 def _start_observer(watches: list[InboxWatch], wake) -> object | None:
@@ -274,12 +379,14 @@ def _start_observer(watches: list[InboxWatch], wake) -> object | None:
             if event.is_directory:
                 return
             if event.event_type == "closed":
-                self.watch.on_closed(os.path.basename(event.src_path))
+                rel = os.path.relpath(os.fsdecode(event.src_path), self.watch.box.path)
+                if not rel.startswith(".."):
+                    self.watch.on_closed(rel.replace(os.sep, "/"))
             wake()
 
     observer = Observer()
     for watch in watches:
-        observer.schedule(Handler(watch), str(watch.box.path), recursive=False)
+        observer.schedule(Handler(watch), str(watch.box.path), recursive=True)
     observer.daemon = True
     observer.start()
     return observer
@@ -470,6 +577,10 @@ class Daemon:
             problem = _check_sidecars(box.path, name, sidecars)
             if problem:
                 meta = {**meta, "_invalid": problem}
+            if name.count("/") > MAX_DEPTH:
+                meta = {**meta, "_invalid": f"文件位于第 {name.count('/')} 层子目录，超过 {MAX_DEPTH} 层 "
+                                            f"(file is {name.count('/')} sub-folders deep, more than {MAX_DEPTH})",
+                        "_code": "scan.limit"}
             recipient = box.recipient_for(meta if "_invalid" not in meta else None)
             claims.append((box.name, name, str(box.path / name), sidecars, meta, recipient))
             stamps.append(since)
@@ -484,7 +595,7 @@ class Daemon:
             watch.taken(job.name)
             try:
                 present = self.spool.take(job)
-            except OSError as exc:
+            except (OSError, ValueError) as exc:
                 present = False
                 log.error("无法移入处理目录", extra={"event": "take.failed", "en": "cannot move into processing",
                                               "file": job.name, "error": str(exc)})
@@ -495,7 +606,7 @@ class Daemon:
             self.open[job.id] = pending
             taken += 1
             if "_invalid" in job.meta:
-                self.fail_closed(pending, job.meta["_invalid"])
+                self.fail_closed(pending, job.meta["_invalid"], code=job.meta.get("_code", "scan.unreadable"))
             else:
                 self.queue.append(pending)
         return taken
@@ -721,6 +832,15 @@ class Daemon:
                                                      "en": "journal names an inbox no longer configured",
                                                      "inbox": job.inbox, "file": job.name})
                 continue
+            try:
+                name_parts(job.name)
+            except ValueError as exc:
+                log.error("日志中的文件名不安全，未处理", extra={"event": "recover.unsafe_name", "en": "unsafe name in the journal: left alone",
+                                                     "inbox": job.inbox, "file": job.name, "error": str(exc)})
+                continue
+            for watch in self.watches:
+                if watch.box.name == job.inbox:
+                    watch.taken(job.name)  # its sub-folders are removed once empty
             pending = Pending(job, time.monotonic())
             if job.state == DECIDED:
                 self.spool.reserved.add(Path(job.target))
@@ -739,7 +859,7 @@ class Daemon:
             if job.attempts >= self.settings.max_attempts:
                 self.fail_closed(pending, f"多次尝试仍未判定（{job.attempts} 次）(not decided after {job.attempts} attempts)")
             elif "_invalid" in job.meta:
-                self.fail_closed(pending, job.meta["_invalid"])
+                self.fail_closed(pending, job.meta["_invalid"], code=job.meta.get("_code", "scan.unreadable"))
             else:
                 self.queue.append(pending)
             requeued += 1

@@ -90,3 +90,27 @@ def items(root: Path) -> dict[int, dict]:
 def leftovers(root: Path) -> list[Path]:
     """Files still in processing/ (there should be none once everything is decided)."""
     return [p for p in (root / "spool" / "processing").rglob("*") if p.is_file()]
+
+
+def tree_outcomes(root: Path, inbox: str = "out") -> dict[str, list[str]]:
+    """Like `outcomes`, through sub-folders: decided path relative to the outbox (`/` separated) -> places."""
+    found: dict[str, list[str]] = {}
+    for place in ("released", "quarantine"):
+        folder = root / "spool" / place / inbox
+        if folder.is_dir():
+            for p in folder.rglob("*"):
+                if p.is_file() and not p.name.endswith(SIDE) and not p.name.startswith("."):
+                    found.setdefault(p.relative_to(folder).as_posix(), []).append(place)
+    return found
+
+
+def wait_for_tree(root: Path, count: int, timeout: float = 90, inbox: str = "out", proc=None) -> dict[str, list[str]]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = tree_outcomes(root, inbox)
+        if sum(len(v) for v in got.values()) >= count:
+            return got
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"daemon exited with {proc.returncode}")
+        time.sleep(0.1)
+    raise AssertionError(f"only {sum(len(v) for v in tree_outcomes(root, inbox).values())} of {count} files decided")
