@@ -26,7 +26,7 @@ class Metrics:
         self.buckets = [0] * len(LATENCY_BUCKETS)
         self.latency_sum = 0.0
         self.latency_count = 0
-        self.gauges = {"queue_depth": 0, "in_flight": 0, "workers": 0, "inbox_waiting": 0}
+        self.gauges = {"queue_depth": 0, "in_flight": 0, "workers": 0, "inbox_waiting": 0, "stuck_files": 0}
         self.db_ok = True
         self.started = time.time()
 

@@ -34,7 +34,7 @@ from scanner.ingest.walk import Entry
 from scanner.model import Detection, ItemResult, Protection
 from scanner.store.approvals import ApprovalStore
 from scanner.store.db import Store, utcnow
-from scanner.store.journal import DECIDED, QUARANTINED, RELEASED, VANISHED, Job, Journal
+from scanner.store.journal import DECIDED, QUARANTINED, RELEASED, STUCK, VANISHED, Job, Journal
 
 log = logging.getLogger("mijian.watch")
 META_LIMIT = 64 * 1024
@@ -427,6 +427,8 @@ class Daemon:
         self.watches = [InboxWatch(box, settings) for box in settings.inboxes]
         self.queue: deque[Pending] = deque()
         self.open: dict[int, Pending] = {}
+        # (inbox, name) -> the file's (size, mtime, inode) when it could not be moved out of the inbox
+        self.stuck: dict[tuple[str, str], tuple] = {}
         self.to_record: list[Pending] = []
         self.to_deliver: list[Pending] = []
         self.stopping = self.forced_stop = self.reload_requested = False
@@ -475,8 +477,9 @@ class Daemon:
                 if self.stopping and not self.pool.busy() and not self.to_record and not self.to_deliver:
                     break
                 self.step()
-                if self.once and not self.open and not any(w.seen for w in self.watches):
-                    break
+                if self.once and not self.open and not any(
+                        (w.box.name, name) not in self.stuck for w in self.watches for name in w.seen):
+                    break  # everything decided (a file that cannot be moved stays, reported)
         finally:
             if observer is not None:
                 observer.stop()
@@ -567,12 +570,17 @@ class Daemon:
             if room > 0 and ready:
                 room -= self.claim(watch, ready[:room])
         self.next_scan = time.monotonic() + interval
-        self.metrics.set(inbox_waiting=sum(len(w.seen) for w in self.watches))
+        self.metrics.set(inbox_waiting=sum(len(w.seen) for w in self.watches), stuck_files=len(self.stuck))
 
     def claim(self, watch: InboxWatch, ready: list[tuple[str, list[str], float]]) -> int:
         box = watch.box
         claims, stamps = [], []
         for name, sidecars, since in ready:
+            key = (box.name, name)
+            if key in self.stuck:
+                if self.stuck[key] == _signature(box.path / name):
+                    continue  # still the same file that could not be moved: reported once already
+                del self.stuck[key]
             meta = _read_meta(box.path / (name + META_SUFFIX)) if name + META_SUFFIX in sidecars else {}
             problem = _check_sidecars(box.path, name, sidecars)
             if problem:
@@ -597,6 +605,19 @@ class Daemon:
                 present = self.spool.take(job)
             except (OSError, ValueError) as exc:
                 present = False
+                source = Path(job.source)
+                if os.path.lexists(source):
+                    # It is there but cannot be moved: not decided, and said so once (log, health, journal).
+                    self.stuck[(job.inbox, job.name)] = _signature(source)
+                    self.metrics.error("take")
+                    log.error("无法移入处理目录，文件留在收件目录中未判定", extra={
+                        "event": "take.failed", "en": "cannot move into processing: the file stays undecided",
+                        "file": job.name, "inbox": job.inbox, "error": str(exc)})
+                    try:
+                        self.journal.finish([(job, STUCK, f"无法移出收件目录 (cannot be moved out of the inbox): {exc}")])
+                    except StoreError as db_exc:
+                        self._db_down(db_exc)
+                    continue
                 log.error("无法移入处理目录", extra={"event": "take.failed", "en": "cannot move into processing",
                                               "file": job.name, "error": str(exc)})
             if not present:
@@ -879,6 +900,14 @@ class Daemon:
             write_json_atomic(Path(self.settings.health_file), doc)
         except OSError:
             self.metrics.error("health_file")
+
+
+def _signature(path: Path) -> tuple | None:
+    try:
+        st = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 def verdict_document(job: Job, result: dict) -> dict:

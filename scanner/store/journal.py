@@ -16,8 +16,11 @@ from scanner.model import ItemResult
 from scanner.store.db import Store, utcnow
 
 PROCESSING, DECIDED, RELEASED, QUARANTINED, VANISHED = "processing", "decided", "released", "quarantined", "vanished"
+# A file the gateway cannot move out of its inbox (no permission, a read-only share): it stays there,
+# undecided, and is named in the health file until it changes or can be moved.
+STUCK = "stuck"
 OPEN_STATES = (PROCESSING, DECIDED)
-FINAL_STATES = (RELEASED, QUARANTINED, VANISHED)
+FINAL_STATES = (RELEASED, QUARANTINED, VANISHED, STUCK)
 
 
 @dataclass

@@ -17,10 +17,16 @@ import pytest
 
 from review_helpers import XSS_NAME
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+import playwright.sync_api as playwright_api  # noqa: E402 (the [test] extra)
 CHROMIUM = os.environ.get("MIJIAN_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="chromium is not installed")
+
+
+@pytest.fixture(autouse=True)
+def chromium_installed():
+    """Missing Chromium fails the browser tests (no silent skip): apt-get install chromium, as .ci/run does."""
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"chromium missing at {CHROMIUM}: apt-get install chromium (or set MIJIAN_CHROMIUM)")
 
 
 def _free_port() -> int:

@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-aiosmtpd = pytest.importorskip("aiosmtpd.controller")
-from aiosmtpd.handlers import Message  # noqa: E402
+import aiosmtpd.controller as aiosmtpd  # the [test] extra
+from aiosmtpd.handlers import Message
 
 from scanner.ingest.notify import Notifier  # noqa: E402
 from scanner.ingest.watch_config import NotifySettings  # noqa: E402
