@@ -5,7 +5,8 @@ document properties, fixed zip timestamps, and reportlab's invariant mode, so re
 gives the same bytes. samples/README.md lists the verdict each file should get.
 
 The texts below are fictitious; the defence brief is written to be flagged, the plan to be
-blocked by its marking, and the others to pass.
+blocked by its marking, the signed memo to be blocked by the marking on its scanned picture (read
+by OCR; the picture is drawn with Debian's fonts-wqy-zenhei), and the others to pass.
 """
 
 from __future__ import annotations
@@ -278,6 +279,35 @@ def notice_gbk(path: Path) -> None:
     path.write_bytes(data)
 
 
+STAMP_FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"  # Debian's fonts-wqy-zenhei
+STAMP_LINES = ["机密★5年", "同意按此口径对外答复。"]
+
+
+def stamp_picture() -> bytes:
+    """A scanned sign-off slip: the marking exists only as pixels (Pillow, the WenQuanYi font)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(STAMP_FONT, 40)
+    image = Image.new("RGB", (720, 60 + 70 * len(STAMP_LINES)), "white")
+    draw = ImageDraw.Draw(image)
+    for number, line in enumerate(STAMP_LINES):
+        draw.text((40, 30 + 70 * number), line, font=font, fill=(150, 0, 0) if number == 0 else "black")
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=False)
+    return out.getvalue()
+
+
+def signed_memo(path: Path) -> None:
+    """A memo whose text is harmless; the secrecy marking is on the scanned sign-off slip pasted into it."""
+    from docx.shared import Mm
+
+    document = new_docx("签批单")
+    centred(document, "关于外方来访接待口径的签批单")
+    document.add_paragraph("附签批页扫描件如下。")
+    document.add_picture(io.BytesIO(stamp_picture()), width=Mm(120))
+    save_docx(document, path)
+
+
 def empty(path: Path) -> None:
     path.write_bytes(b"")
 
@@ -295,6 +325,7 @@ SAMPLES = {
     "notice_gbk.txt": notice_gbk,
     "empty.txt": empty,
     "broken.pdf": broken_pdf,
+    "signed_memo.docx": signed_memo,
 }
 
 

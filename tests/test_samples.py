@@ -22,6 +22,7 @@ EXPECTED = {
     "outbox/notice_gbk.txt": ("text", "allow", [], []),
     "outbox/empty.txt": ("empty", "allow", ["scan.empty"], []),
     "outbox/broken.pdf": ("pdf", "block", ["scan.unreadable"], []),
+    "outbox/signed_memo.docx": ("docx", "block", ["marking.national_secret"], []),
 }
 # Not samples, but scanned with them: their verdicts are not promised, except that the
 # generator, which holds the defence brief's text, is never allowed out.
@@ -123,6 +124,9 @@ def test_details_behind_the_verdicts(scanned):
     for clean in ("outbox/trip_report.docx", "outbox/notice_gbk.txt"):
         assert by_path[clean]["findings"] == [] and by_path[clean]["markings"] == [], clean
     assert by_path["outbox/broken.pdf"]["problem"]["code"] == "scan.unreadable"
+    # The memo's marking exists only in its pasted picture: read by OCR, located at the picture.
+    memo = by_path["outbox/signed_memo.docx"]
+    assert [(m["text"], m["location"]) for m in memo["markings"]] == [("机密★5年", "picture image1.png, line 1")]
 
 
 def test_exit_codes(scanned, tmp_path):
