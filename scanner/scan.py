@@ -31,16 +31,21 @@ _HASH_CHUNK = 1 << 20
 class ScanRun:
     run_id: int | None
     results: list[ItemResult] = field(default_factory=list)
+    # Verdicts of the files scanned, counted as they come (also when results are not kept).
+    tally: Counter = field(default_factory=Counter)
 
     @property
     def files(self) -> list[ItemResult]:
-        """The files scanned (not what was found inside them)."""
+        """The files scanned (not what was found inside them), if the results were kept."""
         return [r for r in self.results if r.member is None]
 
     @property
+    def total(self) -> int:
+        return sum(self.tally.values())
+
+    @property
     def counts(self) -> dict[str, int]:
-        counts = Counter(r.verdict for r in self.files)
-        return {v: counts.get(v, 0) for v in ("allow", "flag", "block")}
+        return {v: self.tally.get(v, 0) for v in ("allow", "flag", "block")}
 
 
 def ruleset_fingerprint(config: Config) -> str:
@@ -252,11 +257,15 @@ def scan_paths(
     record: bool = True,
     on_start: Callable[[int], None] | None = None,
     on_item: Callable[[ItemResult], None] | None = None,
+    on_tree: Callable[[list[ItemResult]], None] | None = None,
+    keep: bool = True,
 ) -> ScanRun:
     """Scan files and folders; every file found yields exactly one recorded result.
 
     With `record=False` (simulation) the store is only read: stored results and approvals
-    are consulted, nothing is written.
+    are consulted, nothing is written. `on_tree` receives each file's results (the file, then its
+    members) as soon as they are recorded; with `keep=False` they are not also kept in the run,
+    so memory stays flat over any number of files (only the verdicts are counted).
     """
     entries = list(walk(paths, follow_symlinks=config.scan.follow_symlinks))
     parallel = jobs > 1 and len(entries) > 1
@@ -276,7 +285,11 @@ def scan_paths(
         for tree in trees:
             if store is not None:
                 store.record_tree(run_id, tree, scanner.fingerprint)
-            run.results.extend(tree)
+            run.tally[tree[0].verdict] += 1
+            if keep:
+                run.results.extend(tree)
+            if on_tree:
+                on_tree(tree)
             if on_item:
                 on_item(tree[0])
     finally:

@@ -82,10 +82,26 @@ def run(args: argparse.Namespace, lang: str) -> int:
                 progress.advance(task)
 
         jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
+        # JSON Lines without an HTML report is written as each file is decided: a script reading the
+        # output sees results at once, and memory stays flat over any number of files.
+        stream = args.format == "jsonl" and not args.html
+        out = None
+        if stream:
+            out = stack.enter_context(open(args.output, "w", encoding="utf-8", newline="")) if args.output \
+                else sys.stdout
+
+        def on_tree(tree) -> None:
+            write_report("jsonl", tree, out, lang)
+            out.flush()
+
         run = scan_paths(args.paths, config, store=store, rescan=args.rescan, jobs=jobs,
-                         record=not args.simulate, on_start=on_start, on_item=on_item)
+                         record=not args.simulate, on_start=on_start, on_item=on_item,
+                         on_tree=on_tree if stream else None, keep=not stream)
     results = run.results
-    if args.output:
+    if stream:
+        if args.output:
+            err.print(t("written", lang, path=args.output))
+    elif args.output:
         with open(args.output, "w", encoding="utf-8", newline="") as fh:
             write_report(args.format, results, fh, lang)
         err.print(t("written", lang, path=args.output))
@@ -97,5 +113,5 @@ def run(args: argparse.Namespace, lang: str) -> int:
         err.print(t("written", lang, path=args.html))
     if args.format != "table" or args.output:
         counts = run.counts
-        err.print(t("summary", lang, total=len(run.files), **counts))
+        err.print(t("summary", lang, total=run.total, **counts))
     return _exit_code(run.counts, args.fail_on)
