@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import random
-import signal
 import threading
 import time
 from pathlib import Path
@@ -13,7 +12,8 @@ from pathlib import Path
 import docx
 from reportlab.pdfgen import canvas
 
-from watch_helpers import CLEAN, MARKED, items, journal, leftovers, outcomes, start, stop, wait_for, write_config
+from watch_helpers import (CLEAN, MARKED, items, journal, leftovers, outcomes, start, start_and_kill, stop, wait_for,
+                           write_config)
 
 
 def _docx(text: str) -> bytes:
@@ -115,9 +115,6 @@ def test_burst_of_500_mixed_files_each_ends_in_exactly_one_place(tmp_path):
     assert '"block"' in verdict and "marking.national_secret" in verdict
 
 
-def _decided_lines(log: Path) -> int:
-    return log.read_text(encoding="utf-8").count('"file.decided"') if log.exists() else 0
-
 
 def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path):
     """200 files, 20 dropped per round; in each of 10 rounds the daemon is killed with SIGKILL at a random
@@ -137,14 +134,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path):
     for rounds in range(1, 11):
         for name in names[(rounds - 1) * 20:rounds * 20]:
             (inbox / name).write_bytes(payloads[name])
-        before = _decided_lines(log)
-        proc = start(config, log=log)
-        deadline = time.monotonic() + 30
-        while _decided_lines(log) == before and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.02)
-        time.sleep(rng.uniform(0.0, 1.0))  # somewhere in the middle of taking, deciding, recording, moving
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
+        start_and_kill(config, log, rng, 1.0)
     proc = start(config, log=log)
     try:
         wait_for(tmp_path, 200, proc=proc)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import signal
 import socket
-import time
 import urllib.request
 
 from scanner.config import load_config
@@ -14,7 +13,7 @@ from scanner.errors import StoreError
 from scanner.ingest import watch as watch_module
 from scanner.ingest.watch_config import parse_watch
 from scanner.store.journal import Journal
-from watch_helpers import CLEAN, MARKED, items, journal, outcomes, start, stop, wait_for, write_config
+from watch_helpers import CLEAN, MARKED, items, journal, outcomes, start, stop, until, wait_for, write_config
 
 
 def _free_port() -> int:
@@ -22,14 +21,6 @@ def _free_port() -> int:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
-
-def _until(predicate, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not reached")
 
 
 def test_operations_of_a_running_daemon(tmp_path):
@@ -72,7 +63,7 @@ def test_operations_of_a_running_daemon(tmp_path):
         assert sorted(p.name for p in inbox.iterdir()) == ["upload.docx.part", "~$draft.docx"]
 
         # An officer is told by mail.
-        _until(lambda: Box.messages)
+        until(lambda: Box.messages)
         assert "secret.txt" in Box.messages[0]["Subject"]
 
         # Metrics and health on loopback, and the health file.
@@ -82,16 +73,16 @@ def test_operations_of_a_running_daemon(tmp_path):
         assert "mijian_watch_decision_seconds_bucket" in text and "mijian_watch_queue_depth" in text
         doc = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/health", timeout=5).read())
         assert doc["status"] == "ok"
-        _until(lambda: health.exists() and json.loads(health.read_text(encoding="utf-8"))["decided"]["block"] == 1)
+        until(lambda: health.exists() and json.loads(health.read_text(encoding="utf-8"))["decided"]["block"] == 1)
 
         # SIGHUP: the policy is read again; national-secret marks are now only flagged, and flagged files released.
         config.write_text(config.read_text(encoding="utf-8").replace(
             "[watch]", '[policy.rules]\n"marking.national_secret" = "flag"\n[watch]\nrelease_flagged = true'),
             encoding="utf-8")
         proc.send_signal(signal.SIGHUP)
-        _until(lambda: '"reloaded"' in (tmp_path / "daemon.log").read_text(encoding="utf-8"), 20)
+        until(lambda: '"reloaded"' in (tmp_path / "daemon.log").read_text(encoding="utf-8"), 20)
         (inbox / "after.txt").write_text(MARKED.format(i=5), encoding="utf-8")
-        _until(lambda: (released / "after.txt").exists(), 30)
+        until(lambda: (released / "after.txt").exists(), 30)
     finally:
         assert stop(proc) == 0  # SIGTERM: a clean exit
         smtp.stop()

@@ -7,22 +7,13 @@ import hashlib
 import io
 import json
 import random
-import signal
 import sys
 import time
 from pathlib import Path
 
-from watch_helpers import (CLEAN, MARKED, items, journal, leftovers, start, stop, tree_outcomes, wait_for_tree,
-                           write_config)
+from watch_helpers import (CLEAN, MARKED, items, journal, leftovers, start, start_and_kill, stop, tree_outcomes,
+                           until, wait_for_tree, write_config)
 
-
-def _until(predicate, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not reached")
 
 
 def _write(path: Path, text: str) -> bytes:
@@ -69,10 +60,10 @@ def test_a_nested_tree_is_decided_mirrored_and_its_folders_removed(tmp_path):
         too_deep = json.loads((quarantine / (deep + ".verdict.json")).read_text(encoding="utf-8"))
         assert too_deep["problem"]["code"] == "scan.limit" and "more than 16" in too_deep["problem"]["detail"]
         # The emptied folders go once unchanged; the ones with something in them stay.
-        _until(lambda: _folders(inbox) == ["项目A", "项目A/.隐藏", "项目A/附件"])
+        until(lambda: _folders(inbox) == ["项目A", "项目A/.隐藏", "项目A/附件"])
         assert sorted(p.name for p in (inbox / "项目A/附件").iterdir()) == ["~$草稿.docx"]
         (inbox / "项目A/附件/~$草稿.docx").unlink()
-        _until(lambda: _folders(inbox) == ["项目A", "项目A/.隐藏"])
+        until(lambda: _folders(inbox) == ["项目A", "项目A/.隐藏"])
         time.sleep(1.5)  # never a folder with something in it, even a hidden one
         assert (inbox / "项目A/.隐藏/x.txt").exists()
     finally:
@@ -148,9 +139,6 @@ def test_a_file_standing_where_a_folder_is_mirrored_gets_a_numbered_folder(tmp_p
     assert got == {"项目A": ["released"], "项目A (1)/纪要.txt": ["released"]}
 
 
-def _decided_lines(log: Path) -> int:
-    return log.read_text(encoding="utf-8").count('"file.decided"') if log.exists() else 0
-
 
 def test_sigkill_while_sub_folder_files_are_in_flight_loses_and_duplicates_nothing(tmp_path):
     """90 files in sub-folders 1 to 3 deep, 15 dropped per round; the daemon is killed with SIGKILL at a
@@ -171,20 +159,13 @@ def test_sigkill_while_sub_folder_files_are_in_flight_loses_and_duplicates_nothi
         for name in names[round_ * 15:(round_ + 1) * 15]:
             (inbox / name).parent.mkdir(parents=True, exist_ok=True)
             (inbox / name).write_bytes(payloads[name])
-        before = _decided_lines(log)
-        proc = start(config, log=log)
-        deadline = time.monotonic() + 30
-        while _decided_lines(log) == before and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.02)
-        time.sleep(rng.uniform(0.0, 0.6))  # somewhere in taking, deciding, recording, moving
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
+        start_and_kill(config, log, rng, 0.6)
     proc = start(config, log=log)
     try:
         wait_for_tree(tmp_path, 90, proc=proc)
         time.sleep(0.5)  # anything decided twice would show up now
         got = tree_outcomes(tmp_path)
-        _until(lambda: list(inbox.iterdir()) == [])  # the emptied sub-folders go too
+        until(lambda: list(inbox.iterdir()) == [])  # the emptied sub-folders go too
     finally:
         assert stop(proc) == 0
     assert log.read_text(encoding="utf-8").count('"recovered"') >= 1

@@ -114,3 +114,31 @@ def wait_for_tree(root: Path, count: int, timeout: float = 90, inbox: str = "out
             raise AssertionError(f"daemon exited with {proc.returncode}")
         time.sleep(0.1)
     raise AssertionError(f"only {sum(len(v) for v in tree_outcomes(root, inbox).values())} of {count} files decided")
+
+
+def until(predicate, timeout: float = 60) -> None:
+    """Wait until `predicate()` holds, polling; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not reached")
+
+
+def decided_lines(log: Path) -> int:
+    return log.read_text(encoding="utf-8").count('"file.decided"') if log.exists() else 0
+
+
+def start_and_kill(config: Path, log: Path, rng, spread: float) -> None:
+    """Start the daemon, wait until it decides a file, then SIGKILL it somewhere in the next `spread`
+    seconds: in the middle of taking, deciding, recording or moving."""
+    before = decided_lines(log)
+    proc = start(config, log=log)
+    deadline = time.monotonic() + 30
+    while decided_lines(log) == before and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    time.sleep(rng.uniform(0.0, spread))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+
