@@ -11,6 +11,7 @@ import zipfile
 import olefile
 
 from scanner.errors import ExtractionError
+from scanner.extract.cfb import write_cfb
 from scanner.extract.members import ContainerExtraction, Member, Place
 from scanner.extract.registry import register
 from scanner.model import Extraction, Protection, Segment
@@ -242,6 +243,7 @@ _NO_FILE = ("\x01ole", "\x01compobj", "\x03objinfo", "\x03eprint", "\x02olepres"
 # Documents of their own that olefile cannot hand on as a file (they are storages, not streams).
 _DOCUMENTS = {"worddocument": "Word 97-2003", "workbook": "Excel 97-2003", "book": "Excel 5",
               "powerpoint document": "PowerPoint 97-2003"}
+_SUFFIXES = {"worddocument": "doc", "workbook": "xls", "book": "xls", "powerpoint document": "ppt"}
 _MAX_LABEL = 4096  # a packaged file's label and paths: MAX_PATH is 260, a few KB is already hostile
 
 
@@ -390,8 +392,16 @@ def object_pool(ole: olefile.OleFileIO, pool: str = "ObjectPool") -> tuple[list[
         inner = {s[len(prefix):].lower() for s in streams}
         documents = sorted({_DOCUMENTS[s] for s in inner if s in _DOCUMENTS})
         if documents:
-            unread.append(f"嵌入对象 {where} 是 {'、'.join(documents)} 文档，无法单独读取 "
-                          f"(embedded {', '.join(documents)} document {where} cannot be read on its own)")
+            # An embedded Word/Excel/PowerPoint 97 document is a storage: written out as a compound
+            # file of its own, it is read like any attached document.
+            try:
+                whole = write_cfb({path[len(prefix):]: read_stream(ole, path, _embedded_damaged)
+                                   for path in sorted(streams)})
+                suffix = _SUFFIXES[next(s for s in inner if s in _DOCUMENTS)]
+                members.append(Member(f"{where}/embedded.{suffix}", data=whole))
+            except (ExtractionError, ValueError) as exc:
+                unread.append(f"嵌入对象 {where} 是 {'、'.join(documents)} 文档，无法单独读取：{exc} "
+                              f"(embedded {', '.join(documents)} document {where} cannot be read on its own)")
         elif not all(s.startswith(_NO_FILE) for s in inner):
             others = ", ".join(sorted(repr(s) for s in inner if not s.startswith(_NO_FILE))[:5])
             unread.append(f"嵌入对象 {where} 的内容无法识别：{others} "

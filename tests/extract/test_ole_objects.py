@@ -194,21 +194,37 @@ def test_doc_objects_of_every_kind(report_streams, make_docx):
     assert ex.segments[0].text == "机密★10年"
     members = {m.name: m for m in ex.members}
     assert sorted(members) == [pool + "_1/a.txt", pool + "_2/Package.docx", pool + "_3/CONTENTS.pdf",
-                               pool + "_7/Ole10Native"]
+                               pool + "_5/embedded.doc", pool + "_7/Ole10Native"]
     assert members[pool + "_1/a.txt"].data == SECRET
+    assert members[pool + "_5/embedded.doc"].data.startswith(b"\xd0\xcf\x11\xe0")  # a compound file of its own
     assert members[pool + "_7/Ole10Native"].problem[0] == "scan.unreadable"
-    assert len(ex.unread) == 2
-    assert "ObjectPool/_5" in ex.unread[0] and "Word 97-2003" in ex.unread[0]
-    assert ex.unread[0].startswith("嵌入对象") and "cannot be read on its own" in ex.unread[0]
-    assert "ObjectPool/_8" in ex.unread[1] and "activexdata" in ex.unread[1]
+    assert len(ex.unread) == 1
+    assert ex.unread[0].startswith("嵌入对象") and "ObjectPool/_8" in ex.unread[0] and "activexdata" in ex.unread[0]
+
+
+def test_embedded_word_97_document_is_read_as_a_document_of_its_own(report_streams, scan_items):
+    # A .doc embedded in a .doc (Insert → Object → from file, in Word 97-2003 form) is a storage.
+    outer = {name: data for name, data in report_streams.items()
+             if not name.startswith(("WordDocument", "1Table", "0Table"))}
+    inner = streams(_cfb({"WordDocument": report_streams["WordDocument"], "1Table": report_streams["1Table"]}))
+    parts = dict(report_streams)
+    parts.update({f"ObjectPool/_42/{name}": data for name, data in inner.items()})
+    parts["ObjectPool/_42/\x01CompObj"] = COMPOBJ
+    assert outer  # the outer document keeps its own streams too
+    results = scan_items(_cfb(parts), "outer.doc")
+    embedded = by_member(results)["ObjectPool/_42/embedded.doc"]
+    assert embedded.type == "doc" and embedded.verdict == "block"
+    assert "marking.national_secret" in codes(embedded)
+    assert "archive.member_blocked" in codes(results[0])
 
 
 def test_doc_with_unreadable_object_fails_closed(report_streams, scan_items):
     parts = dict(report_streams)
-    parts["ObjectPool/_9/Workbook"] = b"\0" * 600
-    [result] = scan_items(_cfb(parts), "report.doc")
-    assert result.verdict == "block" and result.problem["code"] == "scan.unreadable"
-    assert "Excel 97-2003" in result.problem["detail"]
+    parts["ObjectPool/_9/Workbook"] = b"\0" * 600  # an embedded workbook whose stream is garbage
+    results = scan_items(_cfb(parts), "report.doc")
+    assert results[0].verdict == "block" and "archive.member_blocked" in codes(results[0])
+    workbook = by_member(results)["ObjectPool/_9/embedded.xls"]
+    assert workbook.verdict == "block" and workbook.problem["code"] == "scan.unreadable"
 
 
 def test_doc_with_picture_objects_only_is_plain(report_streams):
