@@ -6,6 +6,7 @@ OCR takes about a second a picture, so the pictures are small and few (about ten
 import io
 import struct
 import zipfile
+from pathlib import Path
 from email.message import EmailMessage
 
 import pytest
@@ -197,3 +198,38 @@ def test_strips_are_padded_for_the_detector(shape, padded):
     out = pictures._pad_short_side(np.zeros(shape, dtype=np.uint8))
     assert out.shape == padded and (out[:shape[0], :shape[1]] == 0).all()
     assert (out == 255).sum() == out.size - np.prod(shape)  # white below or to the right
+
+
+EMF = Path(__file__).resolve().parents[1] / "fixtures" / "pictures" / "chart.emf"
+
+
+def _with_media(docx_bytes: bytes, name: str, data: bytes) -> bytes:
+    """The DOCX with one more file in word/media (Word keeps pasted pictures there)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx_bytes)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        dst.writestr(name, data)
+    return out.getvalue()
+
+
+def test_text_drawn_by_an_emf_picture_is_read_from_its_records(make_docx, scan_items):
+    from scanner.extract.pictures import emf_lines
+
+    emf = EMF.read_bytes()
+    assert emf_lines(emf) == ["机密★5年", "关于合作项目的会议纪要图表"]  # three runs joined by baseline
+    data = _with_media(make_docx(["会议材料见附图。"]), "word/media/image9.emf", emf)
+    [result] = scan_items(data, "memo.docx")
+    assert result.verdict == "block"
+    [mark] = result.detection.markings
+    assert mark.text == "机密★5年" and mark.location == "picture image9.emf, line 1"
+
+
+def test_damaged_emf_records_end_the_walk_without_error():
+    from scanner.extract.pictures import emf_lines
+
+    emf = bytearray(EMF.read_bytes())
+    emf[len(emf) // 2:len(emf) // 2 + 8] = b"\xff" * 8  # a record whose size runs past the end
+    assert isinstance(emf_lines(bytes(emf)), list)
+    assert emf_lines(bytes(emf[:100])) == []
+    assert emf_lines(b"\x1f\x8b" + b"\0" * 50) == []  # a damaged EMZ
