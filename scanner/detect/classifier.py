@@ -36,6 +36,8 @@ FORMAT = "mijian-classifier"
 FORMAT_VERSION = 2
 LEXICON_FORMAT_VERSION = 2
 READABLE_FORMAT_VERSIONS = (1, 2)
+# TrainParams.linear: the per-label scorer a model is fitted with.
+LINEAR_SCORERS = ("svm", "logreg")
 MODEL_FILE, WEIGHTS_FILE, LABELS_FILE, CARD_FILE = "model.json", "weights.npz", "labels.txt", "MODEL_CARD.md"
 # Passages evidenced per class (the best first); more still count in the score.
 MAX_EVIDENCE_PER_CLASS = 3
@@ -57,6 +59,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "no_corpus": ("找不到语料：{path}", "corpus not found: {path}"),
     "empty_corpus": ("语料中没有可用文本", "the corpus has no usable text"),
     "one_label": ("训练至少需要两个类别的文本", "training needs texts of at least two labels"),
+    "bad_linear": ("未知的线性模型 {value}；可用：{known}", "unknown linear scorer {value}; known: {known}"),
     "no_unlabelled": ("共有词汇（shared_min_df）需要待分类类型的无标注文本",
                       "a shared vocabulary (shared_min_df) needs unlabelled texts of the kind to be classified"),
 }
@@ -99,9 +102,13 @@ class TrainParams:
     # of the training texts AND of the unlabelled texts given to train() (the kind of text the
     # model will classify). Measured in benchmarks/classifier_designs.py (design F).
     shared_min_df: int = 0
+    # The per-label linear scorer: "svm" (LinearSVC, hinge² loss) or "logreg" (logistic regression,
+    # liblinear); `c` is its inverse regularisation either way. Training only: a model is read
+    # and scored the same whichever fitted it. Measured in benchmarks/classifier_designs.py (I).
+    linear: str = "svm"
 
     # Options added after format 1 shipped: recorded only when set (see FeatureSettings).
-    _OPTIONAL = {"shared_min_df": 0}
+    _OPTIONAL = {"shared_min_df": 0, "linear": "svm"}
 
     def to_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if not (k in self._OPTIONAL and v == self._OPTIONAL[k])}
@@ -265,8 +272,12 @@ def _base_weights(examples: list[Example], balance: bool) -> np.ndarray:
 
 def _fit_linear(x, y: np.ndarray, base: np.ndarray, params: TrainParams) -> tuple[np.ndarray, np.ndarray]:
     """One binary scorer per label, positives and negatives weighing the same."""
-    from sklearn.svm import LinearSVC  # training only: keeps a scan's start-up light
+    # Training only: keeps a scan's start-up light.
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
 
+    if params.linear not in LINEAR_SCORERS:
+        raise ConfigError(message("bad_linear", value=params.linear, known=", ".join(LINEAR_SCORERS)))
     n_labels, width = y.shape[1], x.shape[1]
     coef = np.zeros((n_labels, width), dtype=np.float32)
     intercept = np.full(n_labels, -1.0, dtype=np.float32)
@@ -277,7 +288,10 @@ def _fit_linear(x, y: np.ndarray, base: np.ndarray, params: TrainParams) -> tupl
         w = base.copy()
         w[pos] *= 0.5 * base.sum() / base[pos].sum()
         w[~pos] *= 0.5 * base.sum() / base[~pos].sum()
-        svm = LinearSVC(C=params.c, max_iter=5000, random_state=params.seed)
+        if params.linear == "logreg":
+            svm = LogisticRegression(C=params.c, solver="liblinear", max_iter=1000, random_state=params.seed)
+        else:
+            svm = LinearSVC(C=params.c, max_iter=5000, random_state=params.seed)
         svm.fit(x, y[:, j], sample_weight=w)
         coef[j] = svm.coef_[0]
         intercept[j] = svm.intercept_[0]

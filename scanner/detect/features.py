@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 # Classes that get a lexicon column when FeatureSettings.lexicon_scale is on ("other" is the
 # organisation's own list, which the model never predicts).
 LEXICON_CLASSES: tuple[str, ...] = tuple(c for c in CATEGORIES if c != "other")
+# FeatureSettings.norm: how each row of n-gram features is scaled.
+NORMS: tuple[str, ...] = ("l2", "max")
 
 
 @dataclass(frozen=True)
@@ -33,10 +35,12 @@ class FeatureSettings:
     # scale * ln(1 + sum over distinct terms of weight * (1 + ln count)), no context words, no
     # allow-list. The terms are saved with the model, so a model reads text as it was trained.
     lexicon_scale: float = 0.0
+    # Row normalisation of the n-gram block: "l2" (unit length) or "max" (largest value 1).
+    norm: str = "l2"
 
     # Options added after format 1 shipped: written only when set, so a default model's
     # model.json is unchanged (and an older Mijian still reads it).
-    _OPTIONAL = {"lexicon_scale": 0.0}
+    _OPTIONAL = {"lexicon_scale": 0.0, "norm": "l2"}
 
     def to_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if not (k in self._OPTIONAL and v == self._OPTIONAL[k])}
@@ -48,6 +52,10 @@ class FeatureSettings:
         if unknown:
             raise ValueError(f"unknown feature settings: {', '.join(sorted(unknown))}")
         return cls(**data)
+
+    def __post_init__(self):
+        if self.norm not in NORMS:
+            raise ValueError(f"unknown norm {self.norm!r}; known: {', '.join(NORMS)}")
 
     @property
     def ngram_width(self) -> int:
@@ -172,7 +180,11 @@ class Featurizer:
         x = self.counts(texts)
         x.data *= self.idf[x.indices]
         rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
-        norms = np.sqrt(np.bincount(rows, weights=x.data.astype(np.float64) ** 2, minlength=x.shape[0]))
+        if self.settings.norm == "max":
+            norms = np.zeros(x.shape[0])
+            np.maximum.at(norms, rows, np.abs(x.data).astype(np.float64))
+        else:
+            norms = np.sqrt(np.bincount(rows, weights=x.data.astype(np.float64) ** 2, minlength=x.shape[0]))
         norms[norms == 0] = 1.0
         x.data /= norms[rows].astype(np.float32)
         if self._lexicon is not None:

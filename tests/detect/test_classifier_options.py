@@ -131,3 +131,35 @@ def test_the_shipped_model_loads():
     model = load_model(model_folder("default"))
     assert model.meta["format_version"] in (1, 2)
     assert bool(model.featurizer.settings.lexicon_scale) == (model.meta["format_version"] == 2)
+
+
+def test_logistic_regression_scorer_is_a_training_option(examples, tmp_path):
+    """TrainParams.linear="logreg" fits logistic regression; recorded only when set; read like any model."""
+    assert "linear" not in TrainParams().to_dict()
+    small = FeatureSettings(n_features=2 ** 12)
+    model = train(examples, small, TrainParams(linear="logreg", c=10.0))
+    assert model.meta["training"]["linear"] == "logreg"
+    assert _accuracy(model, examples) > 0.9
+    assert not np.array_equal(model.coef, train(examples, small).coef)
+    model.save(tmp_path / "lr")
+    loaded = TopicModel.load(tmp_path / "lr")
+    texts = [normalize(ex.text).text for ex in examples[:20]]
+    assert np.array_equal(model.predict_proba(texts), loaded.predict_proba(texts))
+    with pytest.raises(ConfigError, match="logreg"):
+        train(examples, small, TrainParams(linear="tree"))
+
+
+def test_max_abs_norm_scales_each_row_to_a_largest_value_of_one(examples, tmp_path):
+    assert "norm" not in FeatureSettings().to_dict()
+    settings = FeatureSettings(n_features=2 ** 10, norm="max")
+    assert settings.to_dict()["norm"] == "max"
+    x = Featurizer(settings).fit(["导弹部队", "外交部"]).transform(["导弹导弹部队", "外交", ""])
+    assert np.allclose(abs(x).max(axis=1).toarray().ravel(), [1.0, 1.0, 0.0])
+    with pytest.raises(ValueError):
+        FeatureSettings(norm="l1")
+    model = train(examples[::2], settings)
+    model.save(tmp_path / "max")
+    loaded = TopicModel.load(tmp_path / "max")
+    assert loaded.featurizer.settings.norm == "max"
+    texts = [normalize(ex.text).text for ex in examples[:20]]
+    assert np.array_equal(model.predict_proba(texts), loaded.predict_proba(texts))
