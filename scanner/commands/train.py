@@ -21,6 +21,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "saved": ("模型已写入：{path}", "model written: {path}"),
     "lexicon": ("词表特征：{count} 个词条，来自 {path}，比例 {scale}",
                 "lexicon features: {count} terms from {path}, scale {scale}"),
+    "bad_c": ("--svm-c 须为正数：{value}", "--svm-c must be positive: {value}"),
     "bad_scale": ("--lexicon-features 须为非负数：{value}", "--lexicon-features must be zero or more: {value}"),
     "no_lexicon": ("词表文件夹 {path} 中没有可用的类别词表（defense.txt 等）",
                    "lexicon folder {path} has no class lexicons (defense.txt and so on)"),
@@ -54,12 +55,17 @@ def add_parser(subparsers) -> None:
     cmd.add_argument("--lexicon-dir", metavar="DIR", default=None,
                      help="词表特征所用的词表文件夹（默认：自带 lexicons/）/ lexicon folder for "
                           "--lexicon-features (default: the shipped lexicons/)")
+    cmd.add_argument("--svm-c", type=float, default=None, metavar="C",
+                     help="线性模型的正则化参数 C（默认 0.5）/ the linear scorer's C (default: 0.5)")
+    cmd.add_argument("--balance-sources", action="store_true",
+                     help="同一类别中每个来源权重相同 / weigh every source the same within a class")
     cmd.set_defaults(handler=run)
 
 
 def build(paths: list[Path], holdout: float = 0.2, words: bool = False, seed: int = 0,
           notes: str = "", lexicon_scale: float = 0.0,
-          lexicon_dir: Path | None = None) -> tuple[TopicModel, dict, list[str]]:
+          lexicon_dir: Path | None = None, c: float | None = None,
+          balance_sources: bool = False) -> tuple[TopicModel, dict, list[str]]:
     """Train on a held-out split for the card's metrics, then on everything for the model itself.
 
     `lexicon_scale` > 0 adds per-class lexicon-hit columns (FeatureSettings.lexicon_scale) from the
@@ -69,7 +75,10 @@ def build(paths: list[Path], holdout: float = 0.2, words: bool = False, seed: in
         raise ConfigError(_message("bad_scale", value=lexicon_scale))
     examples, problems = read_corpus(paths)
     features = FeatureSettings(words=words, lexicon_scale=float(lexicon_scale))
-    params = TrainParams(seed=seed)
+    params = TrainParams(seed=seed, balance_sources=balance_sources,
+                         **({"c": float(c)} if c is not None else {}))
+    if not params.c > 0:
+        raise ConfigError(_message("bad_c", value=c))
     lexicon = None
     if lexicon_scale:
         lexicon = lexicon_terms(lexicon_dir)
@@ -139,7 +148,8 @@ def run(args: argparse.Namespace, lang: str) -> int:
     out = Path(args.output)
     lexicon_dir = Path(args.lexicon_dir) if args.lexicon_dir else None
     model, report, problems = build([Path(p) for p in args.corpus], args.holdout, args.words, args.seed,
-                                    lexicon_scale=args.lexicon_features, lexicon_dir=lexicon_dir)
+                                    lexicon_scale=args.lexicon_features, lexicon_dir=lexicon_dir,
+                                    c=args.svm_c, balance_sources=args.balance_sources)
     model.meta["name"] = out.name
     data = model.meta["data"]
     err.print(msg("read", lang, count=data["count"], sources=len(data["sources"])), markup=False)

@@ -134,9 +134,22 @@ def test_train_without_lexicon_features_stays_format_1(trained):
 
 @pytest.mark.parametrize("extra, words", [
     (["--lexicon-features", "-1"], "非负数"),
+    (["--svm-c", "0"], "须为正数"),
     (["--lexicon-features", "1", "--lexicon-dir", "/nonexistent/lexicons"], "没有可用的类别词表"),
 ])
 def test_bad_lexicon_features_are_refused(corpus, tmp_path, capsys, extra, words):
     assert main(["train", str(corpus), "-o", str(tmp_path / "m"), *extra]) == 2
     assert words in capsys.readouterr().err
     assert not (tmp_path / "m").exists()
+
+
+def test_train_with_svm_c_and_source_balance(corpus, tmp_path, capsys):
+    out = tmp_path / "tuned"
+    assert main(["train", str(corpus), "-o", str(out), "--holdout", "0", "--svm-c", "2", "--balance-sources"]) == 0
+    meta = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    assert meta["training"]["c"] == 2.0 and meta["training"]["balance_sources"] is True
+    assert meta["format_version"] == 1  # plain features: older readers still load it
+    capsys.readouterr()
+    assert main(["evaluate", str(corpus), "--model", str(out), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["macro_f1"] > 0.9
+
