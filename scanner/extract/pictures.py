@@ -119,6 +119,54 @@ def emf_lines(data: bytes) -> list[str]:
     return _lines(runs)
 
 
+_WMF_TEXTOUT, _WMF_EXTTEXTOUT, _WMF_CREATEFONT = 0x0521, 0x0A32, 0x02FB
+# Font charsets (LOGFONT lfCharSet) of the East Asian code pages a WMF writes 8-bit text in.
+_CHARSETS = {128: "cp932", 129: "cp949", 134: "gb18030", 136: "big5"}
+
+
+def wmf_lines(data: bytes) -> list[str]:
+    """The text a WMF picture draws ([MS-WMF] META_TEXTOUT, META_EXTTEXTOUT): 8-bit text in the code
+    page of the font's charset (GB2312 fonts in a Chinese office), else GB18030 when it decodes, else cp1252."""
+    pos = 22 if data[:4] == b"\xd7\xcd\xc6\x9a" else 0  # the placeable header
+    if len(data) < pos + 18 or data[pos:pos + 2] not in (b"\x01\x00", b"\x02\x00"):
+        return []
+    pos += 2 * struct.unpack_from("<H", data, pos + 2)[0]
+    runs: list[tuple[int, int, bytes]] = []
+    codec = None
+    while pos + 6 <= len(data) and len(runs) < _MAX_EMF_LINES:
+        words, function = struct.unpack_from("<IH", data, pos)
+        size = 2 * words
+        if words < 3 or pos + size > len(data):
+            break
+        record = data[pos:pos + size]
+        if function == _WMF_CREATEFONT and size >= 6 + 18 and codec is None:
+            # LogFont: height, width, escapement, orientation, weight (2 bytes each), italic,
+            # underline, strike-out, then the charset byte.
+            codec = _CHARSETS.get(record[6 + 13])
+        elif function == _WMF_TEXTOUT and size >= 8:
+            count = struct.unpack_from("<h", record, 6)[0]
+            end = 8 + count + (count & 1)
+            if 0 < count and end + 4 <= size:
+                y, x = struct.unpack_from("<hh", record, end)
+                runs.append((y, x, record[8:8 + count]))
+        elif function == _WMF_EXTTEXTOUT and size >= 14:
+            y, x, count, options = struct.unpack_from("<hhhH", record, 6)
+            start = 14 + (8 if options & 0x0006 else 0)  # a clipping/opaquing rectangle comes first
+            if 0 < count and start + count <= size:
+                runs.append((y, x, record[start:start + count]))
+        pos += size
+    return _lines([(y, x, _decode_8bit(text, codec)) for y, x, text in runs])
+
+
+def _decode_8bit(text: bytes, codec: str | None) -> str:
+    for name in ([codec] if codec else []) + ["gb18030"]:
+        try:
+            return text.decode(name)
+        except UnicodeDecodeError:
+            continue
+    return text.decode("cp1252", "replace")
+
+
 def _emfplus_strings(block: bytes) -> list[tuple[int, int, str]]:
     found, pos = [], 0
     while pos + 12 <= len(block):
@@ -249,7 +297,7 @@ def read_pictures(pictures: Iterable[Picture | tuple], limits: OcrLimits | None 
             image = _open_picture(picture.data)
             # Judged by content, not by name: a screenshot saved as image1.emf is still read.
             if image is None or image.format == "WMF":  # PIL names EMF "WMF" too, and cannot draw either
-                texts = emf_lines(picture.data)
+                texts = emf_lines(picture.data) or wmf_lines(picture.data)
                 if texts:  # a vector picture that draws text: read it from its records, no OCR needed
                     counts["vector_text"] = counts.get("vector_text", 0) + 1
                     label = f"picture {_short(picture.name)}"

@@ -233,3 +233,15 @@ def test_damaged_emf_records_end_the_walk_without_error():
     assert isinstance(emf_lines(bytes(emf)), list)
     assert emf_lines(bytes(emf[:100])) == []
     assert emf_lines(b"\x1f\x8b" + b"\0" * 50) == []  # a damaged EMZ
+
+
+def test_text_drawn_by_a_wmf_picture_is_decoded_in_its_fonts_code_page(make_docx, scan_items):
+    from scanner.extract.pictures import wmf_lines
+
+    wmf = (EMF.parent / "chart.wmf").read_bytes()
+    assert wmf_lines(wmf) == ["机密★5年", "关于合作项目的会议纪要图表"]
+    assert wmf_lines(wmf[:40]) == [] and wmf_lines(b"\x01\x00\x09\x00" + b"\xff" * 30) == []
+    [result] = scan_items(_with_media(make_docx(["见附图。"]), "word/media/image3.wmf", wmf), "memo.docx")
+    assert result.verdict == "block"
+    assert [(m.text, m.location) for m in result.detection.markings] == [("机密★5年", "picture image3.wmf, line 1")]
+
