@@ -212,6 +212,8 @@ def test_findings_carry_original_offsets():
         ("服务热线人员做好接听记录", False),  # 热线人员: hotline staff
         ("一线人员按时到岗", False),
         ("在线人数超过一万", False),
+        ("服务热线人事处负责", False),  # 热线 + 人事处
+        ("线人事先报告了行踪", True),
     ],
 )
 def test_informant_is_not_found_inside_ordinary_words(text, counted):
