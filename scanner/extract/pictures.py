@@ -20,7 +20,8 @@ from scanner.extract import limits as item_limits
 from scanner.extract import ocr
 from scanner.extract.members import Place
 from scanner.extract.ocr import OcrLimits
-from scanner.model import Segment
+from scanner.extract.registry import register
+from scanner.model import Extraction, Segment
 
 MIN_PICTURE_SIDE = 24  # pixels: below this no line of text is legible
 _VECTOR_SUFFIXES = (".emf", ".wmf", ".emz", ".wmz", ".svg")
@@ -338,3 +339,15 @@ def read_pictures(pictures: Iterable[Picture | tuple], limits: OcrLimits | None 
                   f"超过文字识别页数上限 {limits.max_pages}，未识别 (pictures over OCR max_pages)")
         unread.append(f"{len(over)} 张图片 {shown} {reason}")
     return PicturesRead(segments, unread, {"pictures": counts} if counts["found"] else {})
+
+
+@register("emf", "wmf")
+def extract_vector_picture(data: bytes) -> Extraction:
+    """A vector picture sent on its own (a chart or a pasted table saved as .emf/.wmf): the text it
+    draws, read from its records. One that draws no text is blocked as having no text (scan.no_text),
+    like an image in which OCR finds none: what it shows cannot be checked."""
+    lines = emf_lines(data) if data[40:44] == b" EMF" else wmf_lines(data)
+    kind = "emf" if data[40:44] == b" EMF" else "wmf"
+    return Extraction(type=kind, segments=[Segment(text, Place(label="picture", line=number))
+                                           for number, text in enumerate(lines, start=1)],
+                      properties={"vector_text_lines": len(lines)})

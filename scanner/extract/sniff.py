@@ -78,6 +78,10 @@ def sniff(data: bytes) -> str:
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return ole_kind(data) if kind == "ole" else kind
+    if data[:4] == b"\x01\x00\x00\x00" and data[40:44] == b" EMF":
+        return "emf"  # an EMR_HEADER record with the " EMF" signature
+    if head.startswith(b"\xd7\xcd\xc6\x9a"):
+        return "wmf"  # the placeable WMF header
     if head.startswith(b"BM") and len(data) > 26 and data[6:10] == b"\0\0\0\0":
         return "bmp"  # "BM", the file size, then four reserved zero bytes: text rarely looks like that
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":

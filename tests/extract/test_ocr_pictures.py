@@ -245,3 +245,16 @@ def test_text_drawn_by_a_wmf_picture_is_decoded_in_its_fonts_code_page(make_docx
     assert result.verdict == "block"
     assert [(m.text, m.location) for m in result.detection.markings] == [("机密★5年", "picture image3.wmf, line 1")]
 
+
+
+def test_a_vector_picture_sent_on_its_own_is_read_or_fails_closed(scan_items):
+    emf = EMF.read_bytes()
+    [alone] = scan_items(emf, "chart.emf")
+    assert alone.type == "emf" and alone.verdict == "block"
+    assert [(m.text, m.location) for m in alone.detection.markings] == [("机密★5年", "picture, line 1")]
+    [wmf] = scan_items((EMF.parent / "chart.wmf").read_bytes(), "chart.wmf")
+    assert wmf.type == "wmf" and [m.text for m in wmf.detection.markings] == ["机密★5年"]
+    # The same picture without its text records (header, then end of file): nothing to check.
+    header = emf[:struct.unpack_from("<I", emf, 4)[0]]
+    [blank] = scan_items(header + struct.pack("<IIIII", 14, 20, 0, 0, 20), "blank.emf")
+    assert blank.type == "emf" and blank.verdict == "block" and blank.problem["code"] == "scan.no_text"
