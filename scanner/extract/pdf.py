@@ -10,7 +10,8 @@ from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError
 
 from scanner.errors import ExtractionError
-from scanner.extract import ocr
+from scanner.extract import limits as item_limits
+from scanner.extract import ocr, pictures
 from scanner.extract.members import ContainerExtraction, Place
 from scanner.extract.pdf_parts import annotation_segments, attached_files, form_segments, info_segments, xmp_segments
 from scanner.extract.registry import register
@@ -108,6 +109,25 @@ def read_pages(reader: PdfReader, pages) -> tuple[list[Segment], list[str], list
     return segments, unread, textless
 
 
+def _page_pictures(pages, numbers: list[int]):
+    """The pictures placed on the given pages (pypdf hands each as an encoded PNG/JPEG), with the page."""
+    if not item_limits.current().ocr_pictures:
+        return
+    for number in numbers:
+        try:
+            images = list(pages[number - 1].images)
+        except Exception as exc:  # a page whose resources pypdf cannot walk: its pictures are unchecked
+            yield pictures.Picture(f"page {number}", b"", problem=f"图片无法取出 (pictures cannot be taken out): "
+                                                                  f"{type(exc).__name__}: {exc}", page=number)
+            continue
+        for image in images:
+            try:
+                yield pictures.Picture(image.name, image.data, page=number)
+            except Exception as exc:
+                yield pictures.Picture(getattr(image, "name", "?"), b"", page=number,
+                                       problem=f"图片无法解码 (picture cannot be decoded): {type(exc).__name__}: {exc}")
+
+
 def textless_reason(pages: list[int]) -> str:
     return (f"第 {page_ranges(pages)} 页没有文字层，未经文字识别 "
             f"(page {page_ranges(pages)}: no text layer, not OCR'd)")
@@ -135,10 +155,15 @@ def extract_pdf(data: bytes) -> Extraction:
             unread.extend(not_read)
         else:
             unread.append(textless_reason(textless))
+    # Pictures on pages that have text (a pasted screenshot, a scanned stamp): read like pictures in
+    # a Word file. Pages without text were read whole by OCR above.
+    found = pictures.read_pictures(_page_pictures(pages, [n for n in range(1, count + 1) if n not in textless]))
+    segments = sorted(segments + found.segments, key=lambda s: s.location.page or 0)
+    unread.extend(found.unread)
     extra, extra_unread = _extras(reader)
     segments.extend(extra)
     unread.extend(extra_unread)
-    properties = {"pages": count}
+    properties = {"pages": count, **found.properties}
     if textless:
         properties["textless_pages"] = textless
         properties["ocr"] = ocr.available()

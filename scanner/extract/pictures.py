@@ -28,7 +28,7 @@ _VECTOR_SUFFIXES = (".emf", ".wmf", ".emz", ".wmz", ".svg")
 
 
 class Picture(NamedTuple):
-    """One picture in a document: its part name, its bytes and where it stands (slide, sheet, cell)."""
+    """One picture in a document: its part name, its bytes and where it stands (slide, sheet, cell, page)."""
 
     name: str
     data: bytes
@@ -36,6 +36,7 @@ class Picture(NamedTuple):
     sheet: str | None = None
     cell: str | None = None
     problem: str | None = None  # why the bytes could not be taken out of the package
+    page: int | None = None  # a picture on a PDF page
 
 
 class PicturesRead(NamedTuple):
@@ -302,7 +303,7 @@ def read_pictures(pictures: Iterable[Picture | tuple], limits: OcrLimits | None 
                 if texts:  # a vector picture that draws text: read it from its records, no OCR needed
                     counts["vector_text"] = counts.get("vector_text", 0) + 1
                     label = f"picture {_short(picture.name)}"
-                    segments.extend(Segment(text, Place(slide=picture.slide, sheet=picture.sheet,
+                    segments.extend(Segment(text, Place(page=picture.page, slide=picture.slide, sheet=picture.sheet,
                                                         cell=picture.cell, label=label, line=number))
                                     for number, text in enumerate(texts, start=1))
                     continue
@@ -330,7 +331,7 @@ def read_pictures(pictures: Iterable[Picture | tuple], limits: OcrLimits | None 
             unread.append(f"{where}: 文字识别失败 (OCR failed): {type(exc).__name__}: {exc}")
             continue
         label = f"picture {_short(picture.name)}"
-        segments.extend(Segment(text, Place(slide=picture.slide, sheet=picture.sheet, cell=picture.cell,
+        segments.extend(Segment(text, Place(page=picture.page, slide=picture.slide, sheet=picture.sheet, cell=picture.cell,
                                             label=label, line=number))
                         for number, (text, _, _) in enumerate(lines, start=1))
     if over:

@@ -258,3 +258,30 @@ def test_a_vector_picture_sent_on_its_own_is_read_or_fails_closed(scan_items):
     header = emf[:struct.unpack_from("<I", emf, 4)[0]]
     [blank] = scan_items(header + struct.pack("<IIIII", 14, 20, 0, 0, 20), "blank.emf")
     assert blank.type == "emf" and blank.verdict == "block" and blank.problem["code"] == "scan.no_text"
+
+
+def _pdf_with_picture(render_text, lines) -> bytes:
+    """A reportlab PDF with a line of text and a picture placed on the same page."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.setFont("STSong-Light", 14)
+    page.drawString(72, 760, "会议纪要：见下方签批页。")
+    page.drawImage(ImageReader(render_text(lines)), 72, 560, width=380, height=90)
+    page.showPage()
+    page.save()
+    return out.getvalue()
+
+
+def test_pictures_on_pdf_pages_with_text_are_read(render_text, scan_items):
+    [marked] = scan_items(_pdf_with_picture(render_text, ["机密★5年"]), "minutes.pdf")
+    assert marked.verdict == "block"
+    [mark] = marked.detection.markings
+    assert mark.text == "机密★5年" and mark.location.startswith("picture ") and "page 1" in mark.location
+    [plain] = scan_items(_pdf_with_picture(render_text, []), "minutes.pdf")  # a picture with no text
+    assert plain.verdict == "allow"
