@@ -137,10 +137,13 @@ def scan_bytes(
     return scan_tree(data, path=path, config=config, engine=engine, member=member, approval=approval)[0]
 
 
-def _member_result(config: Config, *, path: str, member: str, kind: str, problem: Problem | None,
-                   protection: Protection = Protection(), size: int | None = None) -> ItemResult:
+def unread_result(config: Config, *, path: str, problem: Problem | None, member: str | None = None,
+                  kind: str = "unknown", sha256: str | None = None, size: int | None = None,
+                  protection: Protection = Protection()) -> ItemResult:
+    """The result of an item that was not read (a limit, damage, a killed reader): nothing detected,
+    decided by its problem and protection alone."""
     return build_result(
-        config, path=path, member=member, sha256=None, size=size, kind=kind, detection=Detection(),
+        config, path=path, member=member, sha256=sha256, size=size, kind=kind, detection=Detection(),
         protection=protection, approval={"status": "missing"}, problem=problem,
     )
 
@@ -187,7 +190,7 @@ def scan_tree(
             budget.check_depth(depth + 1)
         except LimitExceededError as exc:
             # The rest of the container is not read: say so once, on the container.
-            results.append(_member_result(config, path=path, member=name, kind="unknown",
+            results.append(unread_result(config, path=path, member=name, kind="unknown",
                                           problem=Problem(exc.code, str(exc))))
             direct.append(results[-1])
             break
@@ -201,7 +204,7 @@ def _scan_member(item: Member, name: str, *, path, config, engine, depth, budget
     extra = Problem(*item.problem) if item.problem else None
     if item.data is None and item.open is None:
         # Not to be read: encrypted (the protection decides), a link, a device.
-        return [_member_result(config, path=path, member=name, kind="unknown" if extra else "encrypted",
+        return [unread_result(config, path=path, member=name, kind="unknown" if extra else "encrypted",
                                problem=extra, protection=item.protection, size=item.size)]
     try:
         if item.data is not None:
@@ -210,10 +213,10 @@ def _scan_member(item: Member, name: str, *, path, config, engine, depth, budget
             with item.open() as stream:
                 data = budget.read_stream(stream, compressed=item.compressed)
     except LimitExceededError as exc:
-        return [_member_result(config, path=path, member=name, kind="unknown", problem=Problem(exc.code, str(exc)),
+        return [unread_result(config, path=path, member=name, kind="unknown", problem=Problem(exc.code, str(exc)),
                                size=item.size)]
     except Exception as exc:  # a damaged or unsupported member (bad CRC, unknown method, truncation)
-        return [_member_result(config, path=path, member=name, kind="unknown", size=item.size, problem=Problem(
+        return [unread_result(config, path=path, member=name, kind="unknown", size=item.size, problem=Problem(
             "scan.unreadable", f"成员无法读取 (member cannot be read): {type(exc).__name__}: {exc}"))]
     return scan_tree(data, path=path, config=config, engine=engine, member=name, depth=depth + 1,
                      budget=budget, problem=extra)

@@ -21,7 +21,7 @@ import threading
 from multiprocessing import get_context
 
 from scanner.config import Config
-from scanner.model import Detection, ItemResult, Protection
+from scanner.model import ItemResult
 from scanner.policy.decide import Problem
 
 log = logging.getLogger("mijian.sandbox")
@@ -167,11 +167,9 @@ class Sandbox:
 
 
 def _failed(config: Config, display: str, sha256: str, size: int, code: str, detail: str) -> ItemResult:
-    from scanner.pipeline import build_result
+    from scanner.pipeline import unread_result
 
-    return build_result(config, path=display, member=None, sha256=sha256, size=size, kind="unknown",
-                        detection=Detection(), protection=Protection(), approval={"status": "missing"},
-                        problem=Problem(code, detail))
+    return unread_result(config, path=display, sha256=sha256, size=size, problem=Problem(code, detail))
 
 
 class SandboxPool:

@@ -15,8 +15,8 @@ from scanner.detect.engine import DetectionEngine
 from scanner.detect.registry import lexicon_folder
 from scanner.errors import ConfigError, PolicyError
 from scanner.ingest.walk import Entry, walk
-from scanner.model import Detection, ItemResult, Protection
-from scanner.pipeline import build_result, redecide, rollup, scan_tree
+from scanner.model import ItemResult
+from scanner.pipeline import redecide, rollup, scan_tree, unread_result
 from scanner.sandbox import SandboxPool
 from scanner.policy.book import ApprovalBook, package_hints
 from scanner.policy.decide import Problem
@@ -117,11 +117,8 @@ class Scanner:
 
     def unreadable(self, display: str, detail: str, *, code: str = "scan.unreadable",
                    sha256: str | None = None, size: int | None = None, kind: str = "unknown") -> ItemResult:
-        return build_result(
-            self.config, path=display, member=None, sha256=sha256, size=size, kind=kind,
-            detection=Detection(), protection=Protection(), approval={"status": "missing"},
-            problem=Problem(code, detail),
-        )
+        return unread_result(self.config, path=display, sha256=sha256, size=size, kind=kind,
+                             problem=Problem(code, detail))
 
     def read_entry(self, entry: Entry) -> tuple[bytes, ItemResult | None]:
         """The file's bytes, or the fail-closed result when it cannot (or may not) be read."""

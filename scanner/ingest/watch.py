@@ -31,7 +31,7 @@ from scanner.ingest.spool import Spool, name_parts, open_dir_nofollow, write_jso
 from scanner.ingest.watch_config import (META_SUFFIX, SIDECAR_SUFFIXES, InboxSettings, WatchSettings, inbox_config,
                                          parse_watch)
 from scanner.ingest.walk import Entry
-from scanner.model import Detection, ItemResult, Protection
+from scanner.model import ItemResult
 from scanner.store.approvals import ApprovalStore
 from scanner.store.db import Store, utcnow
 from scanner.store.journal import DECIDED, QUARANTINED, RELEASED, STUCK, VANISHED, Job, Journal
@@ -717,16 +717,14 @@ class Daemon:
 
     def fail_closed(self, pending: Pending, detail: str, code: str = "scan.unreadable") -> None:
         """A file that could not be decided: blocked with the reason, and quarantined whatever the policy says."""
-        from scanner.pipeline import build_result  # the main process loads the detectors only if it must
+        from scanner.pipeline import unread_result  # the main process loads the detectors only if it must
         from scanner.policy.decide import Problem
 
         job = pending.job
         sha256, size = _sha256(self.spool.job_file(job))
         config = inbox_config(self.config, self.inboxes[job.inbox], job.recipient)
-        pending.result = build_result(
-            config, path=f"{job.inbox}/{job.name}", member=None, sha256=sha256, size=size, kind="unknown",
-            detection=Detection(), protection=Protection(), approval={"status": "missing"},
-            problem=Problem(code, detail))
+        pending.result = unread_result(config, path=f"{job.inbox}/{job.name}", sha256=sha256, size=size,
+                                       problem=Problem(code, detail))
         pending.fingerprint, pending.forced = "", True
         log.warning("文件无法判定，按规定隔离", extra={"event": "file.failed_closed", "en": "file could not be decided: quarantined",
                                               "file": job.name, "inbox": job.inbox, "detail": detail})
