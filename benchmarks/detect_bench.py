@@ -1,4 +1,5 @@
-"""Throughput of normalise + markings + lexicon on Chinese text, beside a naive loop and Presidio.
+"""Throughput of normalise + markings + lexicon (word boundaries, public signs, tiers of evidence) on Chinese text,
+beside the same without word boundaries, with jieba instead of rjieba for them, a naive loop and Presidio.
 
     python benchmarks/detect_bench.py                 # 50 MB, Presidio on a 2 MB slice
     python benchmarks/detect_bench.py --mb 5 --presidio-mb 0.5
@@ -21,7 +22,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from scanner.config import Config  # noqa: E402
-from scanner.detect.lexicon import Lexicon, score  # noqa: E402
+from scanner.detect import boundaries  # noqa: E402
+from dataclasses import replace  # noqa: E402
+
+from scanner.detect.lexicon import LexiconDetector  # noqa: E402
+from scanner.detect.registry import DetectContext  # noqa: E402
+from scanner.model import Document, Location, Segment  # noqa: E402
 from scanner.detect.markings import MarkingParser  # noqa: E402
 from scanner.detect.normalize import normalize  # noqa: E402
 from scanner.detect.registry import lexicon_folder  # noqa: E402
@@ -96,6 +102,35 @@ def analyzer_engine_status() -> str:
     return "AnalyzerEngine() started"
 
 
+def jieba_boundaries(docs, detect):
+    """The detection with jieba (Python) segmenting the windows, for the choice of segmenter."""
+    try:
+        import jieba
+    except ImportError:
+        print("  (jieba is not installed: pip install jieba to compare it with rjieba)")
+        return None
+    jieba.setLogLevel(60)
+    jieba.initialize()
+
+    def tokenize(text):
+        out, pos = [], 0
+        for word in jieba.cut(text, HMM=True):
+            out.append((word, pos, pos + len(word)))
+            pos += len(word)
+        return out
+
+    def run_with_jieba(doc: str) -> int:
+        saved = boundaries._tokenize
+        boundaries._tokenize = lambda: tokenize
+        boundaries._CACHE.clear()
+        try:
+            return detect(doc)
+        finally:
+            boundaries._tokenize = saved
+            boundaries._CACHE.clear()
+    return run_with_jieba
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=50.0, help="megabytes of text (default 50)")
@@ -105,18 +140,25 @@ def main() -> None:
 
     config = Config()
     folder = lexicon_folder(config)
-    lexicon = Lexicon.from_dir(folder, window=config.detect.context_window)
+    settings = config.detect
+    # The detector the scanner runs: hits with word boundaries, window signals, public signs, tiers.
+    detector = LexiconDetector(config)
+    no_boundaries = LexiconDetector(Config(detect=replace(settings, word_boundaries=False)))
+    lexicon = detector.lexicon
     marking_parser = MarkingParser.from_file(folder / "markings.toml")
     terms = sorted({t.term for t in lexicon.terms})
     docs = make_documents(args.mb)
     print(f"{len(docs)} documents, {mb(docs):.1f} MB of UTF-8 Chinese text, {len(terms)} terms, one core\n")
 
-    def mijian(doc: str) -> int:
-        norm = normalize(doc)
-        marks = marking_parser.parse(norm.text)
-        hits = lexicon.find(norm.text)
-        score(hits, config.detect.score_scale)
-        return len(hits) + sum(1 for m in marks if m.is_mark)
+    def detect_with(lexicon_detector):
+        def detect(doc: str) -> int:
+            norm = normalize(doc)
+            marks = marking_parser.parse(norm.text)
+            out = lexicon_detector.detect(DetectContext(Document([Segment(doc, Location())]), norm))
+            return len(out.findings) + sum(1 for m in marks if m.is_mark)
+        return detect
+
+    mijian = detect_with(detector)
 
     def normalise_only(doc: str) -> int:
         normalize(doc)
@@ -132,6 +174,10 @@ def main() -> None:
     mijian(docs[0])  # warm up: the traditional→simplified map is built on first use
     rate, _ = run("mijian normalise + markings + lexicon", docs, mijian)
     run("  of which: normalise", docs, normalise_only)
+    run("  the same without word boundaries", docs, detect_with(no_boundaries))
+    jieba_rate = jieba_boundaries(docs, detect_with(detector))
+    if jieba_rate is not None:
+        run("  word boundaries by jieba instead of rjieba", docs, jieba_rate)
     run("naive: for term in terms: if term in text", docs, naive)
     print("(naive counts the terms present in each document; mijian counts every occurrence, after normalising)")
     print(f"\ntarget >= 10 MB/s per core: {'met' if rate >= 10 else 'NOT met'} ({rate:.1f} MB/s)")

@@ -68,11 +68,29 @@ class DetectSettings:
     lexicon_dir: str = ""
     other_lexicon: str = ""
     allow_list: str = ""
-    score_scale: float = 3.0
+    score_scale: float = 2.5
     context_chars: int = 30
     context_window: int = 20
     model: str = "default"
-    classifier_weight: float = 0.45
+    classifier_weight: float = 0.3
+    # Tiers of evidence (lexicons/README.md): how the best window of a document is scored.
+    window_chars: int = 400
+    repeat_bonus: float = 0.25
+    repeat_cap: int = 2
+    raise_min: float = 1.3
+    weak_gain: float = 0.5
+    weak_cap: float = 2.0
+    handling_factor: float = 1.5
+    handled_cap: float = 3.0
+    specifics_min: int = 3
+    specifics_min_terms: int = 3
+    specifics_step: float = 0.1
+    specifics_max: int = 5
+    topic_threshold: float = 0.6
+    topic_weight: float = 1.0
+    topic_evidence_min: float = 0.8
+    word_boundaries: bool = True
+    boundary_max_chars: int = 3
     thresholds: dict[str, float] = field(default_factory=_default_thresholds)
 
 
@@ -207,6 +225,17 @@ def _validate_values(sections: dict) -> None:
         raise ConfigError("配置项 detect.context_window 不能为负 (detect.context_window must not be negative)")
     if detect.score_scale <= 0:
         raise ConfigError("配置项 detect.score_scale 必须大于 0 (detect.score_scale must be positive)")
+    for key in ("window_chars", "boundary_max_chars", "raise_min", "handling_factor"):
+        if getattr(detect, key) <= 0:
+            raise ConfigError(f"配置项 detect.{key} 必须大于 0 (detect.{key} must be positive)")
+    for key in ("repeat_bonus", "repeat_cap", "weak_gain", "weak_cap", "handled_cap", "specifics_min",
+                "specifics_min_terms", "specifics_step", "specifics_max", "topic_weight"):
+        if getattr(detect, key) < 0:
+            raise ConfigError(f"配置项 detect.{key} 不能为负 (detect.{key} must not be negative)")
+    if not 0.0 < detect.topic_threshold <= 1.0:
+        raise ConfigError("配置项 detect.topic_threshold 应在 (0, 1] 之间 (detect.topic_threshold must be in (0, 1])")
+    if not 0.0 < detect.topic_evidence_min <= 1.0:
+        raise ConfigError("配置项 detect.topic_evidence_min 应在 (0, 1] 之间 (detect.topic_evidence_min must be in (0, 1])")
     if detect.context_chars < 0:
         raise ConfigError("配置项 detect.context_chars 不能为负 (detect.context_chars must not be negative)")
     if policy.destination not in ("external", "internal"):

@@ -198,12 +198,15 @@ class Finding:
     location: str = ""
     score: float = 1.0
     context: tuple[str, str, str] | None = None
+    tier: str | None = None  # lexicon findings: "strong" (evidence alone) or "weak" (a topic)
 
     def __post_init__(self):
         if self.category is not None and self.category not in CATEGORIES:
             raise ValueError(f"unknown category: {self.category}")
         if not 0.0 <= self.score <= 1.0:
             raise ValueError(f"score out of range: {self.score}")
+        if self.tier not in (None, "strong", "weak"):
+            raise ValueError(f"unknown tier: {self.tier}")
 
     def to_dict(self) -> dict:
         out = {
@@ -217,6 +220,8 @@ class Finding:
         }
         if self.context is not None:
             out["context"] = {"before": self.context[0], "after": self.context[2]}
+        if self.tier is not None:
+            out["tier"] = self.tier
         return out
 
 
@@ -229,6 +234,13 @@ class Detection:
     findings: list[Finding] = field(default_factory=list)
     categories: dict[str, float] = field(default_factory=lambda: {c: 0.0 for c in CATEGORIES})
     labels: list[str] = field(default_factory=list)
+    # The classes the topic classifier is confident about, and its scores: for sorting, never a flag.
+    topics: list[str] = field(default_factory=list)
+    topic_scores: dict[str, float] = field(default_factory=dict)
+    # Per labelled class, why it scored: tiers of evidence, context, public signs (EVIDENCE_KEYS).
+    evidence: dict[str, dict] = field(default_factory=dict)
+    # Signs that the text is already public, each {"id", "name", "name_en", "factor", "text"}.
+    public: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -280,6 +292,10 @@ class ItemResult:
             "mentions": [m.to_dict() for m in det.mentions],
             "categories": {c: round(det.categories.get(c, 0.0), 4) for c in CATEGORIES},
             "labels": list(det.labels),
+            "topics": list(det.topics),
+            "topic_scores": {c: round(v, 4) for c, v in det.topic_scores.items()},
+            "evidence": {c: dict(v) for c, v in det.evidence.items()},
+            "public": [dict(p) for p in det.public],
             "findings": [f.to_dict() for f in det.findings],
             "protection": self.protection.to_dict(),
             "approval": dict(self.approval),
@@ -298,7 +314,7 @@ class ItemResult:
             ctx = d.get("context")
             return Finding(
                 d["rule"], d["category"], d["text"], d["start"], d["end"], d["location"], d["score"],
-                (ctx["before"], d["text"], ctx["after"]) if ctx else None,
+                (ctx["before"], d["text"], ctx["after"]) if ctx else None, d.get("tier"),
             )
 
         det = Detection(
@@ -307,6 +323,10 @@ class ItemResult:
             findings=[finding(f) for f in data["findings"]],
             categories=dict(data["categories"]),
             labels=list(data["labels"]),
+            topics=list(data.get("topics", [])),
+            topic_scores=dict(data.get("topic_scores", {})),
+            evidence={c: dict(v) for c, v in data.get("evidence", {}).items()},
+            public=[dict(p) for p in data.get("public", [])],
         )
         prot = data["protection"]
         return cls(

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Callable
 
 from scanner.config import Config
 from scanner.detect.engine import DetectionEngine
 from scanner.errors import ExtractionError, LimitExceededError, UnsupportedTypeError
-from scanner.extract import extract, sniff
+from scanner.extract import early, extract, sniff
 from scanner.extract.limits import Budget, Limits, using
 from scanner.extract.members import ContainerExtraction, Member
-from scanner.model import VERDICTS, Detection, Document, Extraction, ItemResult, Protection, worst
+from scanner.model import VERDICTS, Detection, Document, Extraction, ItemResult, Marking, Protection, worst
 from scanner.policy.decide import Problem, decide
 from scanner.policy.reasons import make_reason
 
@@ -71,16 +74,56 @@ def _out_of_memory(exc: BaseException | None) -> bool:
     return False
 
 
+_EARLY_MARKS: ContextVar[Callable[[list[Marking]], None] | None] = ContextVar("mijian_early_marks", default=None)
+
+
+@contextmanager
+def reporting_marks(send: Callable[[list[Marking]], None]):
+    """While items are read, `send(marks)` gets the marks a text layer shows before OCR starts.
+
+    The reader process sends them to its parent: if OCR then runs past the hard time limit and the
+    reader is killed, the parent still reports those marks with the limit (sandbox.py).
+    """
+    token = _EARLY_MARKS.set(send)
+    try:
+        yield
+    finally:
+        _EARLY_MARKS.reset(token)
+
+
+def _looked_at_early(engine: DetectionEngine, found: list[Detection]):
+    """The listener for an extractor's text so far (extract/early.py): detect in it, keep the result
+    for a read that a limit ends, and pass its marks on to a parent process that listens."""
+
+    def tell(segments) -> None:
+        try:
+            detection = engine.detect(Document(segments))
+        except Exception:  # the full read still runs detection and fails closed if it fails
+            return
+        found[:] = [detection]
+        send = _EARLY_MARKS.get()
+        if send is not None and detection.markings:
+            send(detection.markings)
+
+    return tell
+
+
 def _read_item(data: bytes, kind: str, engine: DetectionEngine) -> tuple[Extraction | None, Detection, Problem | None]:
-    """Extract and detect one item; every failure becomes a Problem, never an exception."""
+    """Extract and detect one item; every failure becomes a Problem, never an exception.
+
+    An extraction that fails after its text layer was looked at (before OCR) keeps what was found there.
+    """
     detection = Detection()
     if kind == "empty":
         return None, detection, Problem("scan.empty")
+    early_found: list[Detection] = []
     try:
-        extraction = extract(kind, data)
+        with early.listening(_looked_at_early(engine, early_found)):
+            extraction = extract(kind, data)
     except UnsupportedTypeError as exc:
         return None, detection, Problem("scan.unsupported", str(exc))
     except ExtractionError as exc:
+        detection = early_found[0] if early_found else detection
         if _out_of_memory(exc):
             return None, detection, Problem("scan.limit", f"{_MEMORY}: {exc}")
         return None, detection, Problem(exc.code, str(exc))
@@ -88,7 +131,10 @@ def _read_item(data: bytes, kind: str, engine: DetectionEngine) -> tuple[Extract
     container = isinstance(extraction, ContainerExtraction)
     unread = None
     if extraction.unread:
-        unread = Problem("scan.unreadable", "部分内容无法读取 (part of the file could not be read): "
+        # Parts left unread because a limit stopped the reading (OCR time, pages, pixels, max_seconds)
+        # make it a limit; the text read before still goes to the detectors below.
+        code = "scan.limit" if extraction.properties.get("limits") else "scan.unreadable"
+        unread = Problem(code, "部分内容无法读取 (part of the file could not be read): "
                          + "; ".join(extraction.unread))
     if extraction.protection.needs_password:
         return extraction, detection, None  # nothing to read without the password; the policy decides
@@ -139,12 +185,13 @@ def scan_bytes(
 
 def unread_result(config: Config, *, path: str, problem: Problem | None, member: str | None = None,
                   kind: str = "unknown", sha256: str | None = None, size: int | None = None,
-                  protection: Protection = Protection()) -> ItemResult:
-    """The result of an item that was not read (a limit, damage, a killed reader): nothing detected,
-    decided by its problem and protection alone."""
+                  protection: Protection = Protection(), markings: list[Marking] = ()) -> ItemResult:
+    """The result of an item that was not read (a limit, damage, a killed reader): decided by its
+    problem and protection, and by the `markings` found before it was stopped (its text layer)."""
     return build_result(
-        config, path=path, member=member, sha256=sha256, size=size, kind=kind, detection=Detection(),
-        protection=protection, approval={"status": "missing"}, problem=problem,
+        config, path=path, member=member, sha256=sha256, size=size, kind=kind,
+        detection=Detection(markings=list(markings)), protection=protection, approval={"status": "missing"},
+        problem=problem,
     )
 
 
@@ -174,7 +221,7 @@ def scan_tree(
         kind = sniff(data)
     except Exception:  # sniffing must not stop a run: an unknown type is blocked as unsupported
         kind = "unknown"
-    with using(budget.limits):  # the configured limits reach the extractors (7z, OCR)
+    with using(budget.limits, budget):  # the configured limits and the clock reach the extractors (7z, OCR)
         own, extraction = _scan_one(data, kind, path=path, member=member, config=config, engine=engine,
                                     approval=approval, extra=problem, sha256=sha256)
     if not isinstance(extraction, ContainerExtraction) or not extraction.members:

@@ -9,6 +9,10 @@ for at most `hard_seconds(max_seconds)` and then kills the child, records the it
 
 Children fork from a server that imported the scanner once, so a restart costs the detection
 engine's build (about a second), not the imports. Each child keeps one Scanner per configuration.
+
+Before slow OCR starts, a child sends the marks its text layer shows (("partial", marks)); a file
+then stopped at the hard limit is blocked with the limit and with those marks, so a slow picture
+never hides a mark on page 1.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ import os
 import resource
 import signal
 import threading
+import time
 from multiprocessing import get_context
 
 from scanner.config import Config
-from scanner.model import ItemResult
+from scanner.model import ItemResult, Marking
 from scanner.policy.decide import Problem
 
 log = logging.getLogger("mijian.sandbox")
@@ -46,10 +51,18 @@ def limit_memory(max_bytes: int) -> None:
 
 
 def _child(conn) -> None:
-    """The child's loop: (config, data, display, sha256) in, ("done", results) or ("error", text) out."""
+    """The child's loop: (config, data, display, sha256) in; ("partial", marks) any number of times,
+    then ("done", results) or ("error", text) out."""
     # The parent decides when a child stops; Ctrl-C in a terminal must not kill it mid-file.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from scanner.pipeline import reporting_marks
     from scanner.scan import Scanner
+
+    def send_marks(marks) -> None:
+        try:
+            conn.send(("partial", list(marks)))
+        except (OSError, ValueError):  # the parent has gone: the read ends when it next sends
+            pass
 
     scanners: dict[str, Scanner] = {}
     conn.send(("ready", os.getpid()))
@@ -69,7 +82,8 @@ def _child(conn) -> None:
                     scanners.clear()
                 scanner = scanners[key] = Scanner(config, isolate=False)
             limit_memory(config.scan.max_memory)
-            reply = ("done", scanner.scan_data(data, display, sha256))
+            with reporting_marks(send_marks):
+                reply = ("done", scanner.scan_data(data, display, sha256))
         except MemoryError:
             reply = ("memory", "")
         except Exception as exc:  # reported; the parent fails the file closed
@@ -137,39 +151,63 @@ class Sandbox:
                 return [_failed(config, display, sha256, len(data), "scan.unreadable",
                                 f"读取进程失败 (reader process failed): {type(exc).__name__}: {exc}")]
             limit = hard_seconds(config.scan.max_seconds)
-            if not self.conn.poll(limit):
-                self._kill()
-                return [_failed(config, display, sha256, len(data), "scan.limit",
-                                f"读取超过 {limit:g} 秒仍未完成，已终止 (reading still running after {limit:g} s: "
-                                f"stopped; scan.max_seconds = {config.scan.max_seconds:g})")]
-            try:
-                kind, payload = self.conn.recv()
-            except (EOFError, OSError):
-                self.process.join(1)
-                code = self.process.exitcode
-                self._kill()
-                how = f"signal {-code}" if code is not None and code < 0 else f"exit {code}"
-                # Killed from outside (the kernel's OOM killer sends SIGKILL): a limit, not damage.
-                return [_failed(config, display, sha256, len(data),
-                                "scan.limit" if code == -signal.SIGKILL else "scan.unreadable",
-                                f"读取进程意外退出（{how}，可能内存不足）(reader process died: {how}, "
-                                f"possibly out of memory; scan.max_memory = {config.scan.max_memory})")]
+            deadline = time.monotonic() + limit
+            marks: list[Marking] = []  # found in the text layer before OCR: kept whatever happens next
+
+            def failed(code: str, detail: str) -> list[ItemResult]:
+                return [_failed(config, display, sha256, len(data), code, detail, marks)]
+
+            while True:
+                if not self.conn.poll(max(0.0, deadline - time.monotonic())):
+                    self._kill()
+                    return failed("scan.limit",
+                                  f"读取超过 {limit:g} 秒仍未完成，已终止 (reading still running after {limit:g} s: "
+                                  f"stopped; scan.max_seconds = {config.scan.max_seconds:g})")
+                try:
+                    kind, payload = self.conn.recv()
+                except (EOFError, OSError):
+                    self.process.join(1)
+                    code = self.process.exitcode
+                    self._kill()
+                    how = f"signal {-code}" if code is not None and code < 0 else f"exit {code}"
+                    # Killed from outside (the kernel's OOM killer sends SIGKILL): a limit, not damage.
+                    return failed("scan.limit" if code == -signal.SIGKILL else "scan.unreadable",
+                                  f"读取进程意外退出（{how}，可能内存不足）(reader process died: {how}, "
+                                  f"possibly out of memory; scan.max_memory = {config.scan.max_memory})")
+                except Exception as exc:  # a message that cannot be unpickled: the file is still decided
+                    self._kill()
+                    return failed("scan.unreadable", f"读取进程的回复无法读取 (reader's reply unreadable): "
+                                                     f"{type(exc).__name__}: {exc}")
+                if kind != "partial":
+                    break
+                marks = _merged(marks, payload)
             if kind == "done":
                 return payload
             if kind == "memory":
                 # Memory is not handed back reliably after a MemoryError: start afresh for the next file.
                 self._kill()
-                return [_failed(config, display, sha256, len(data), "scan.limit",
-                                f"读取所需内存超过上限 {config.scan.max_memory} 字节 "
-                                f"(reading needs more memory than scan.max_memory)")]
-            return [_failed(config, display, sha256, len(data), "scan.unreadable",
-                            f"读取失败 (reading failed): {payload}")]
+                return failed("scan.limit", f"读取所需内存超过上限 {config.scan.max_memory} 字节 "
+                                            f"(reading needs more memory than scan.max_memory)")
+            return failed("scan.unreadable", f"读取失败 (reading failed): {payload}")
 
 
-def _failed(config: Config, display: str, sha256: str, size: int, code: str, detail: str) -> ItemResult:
+def _merged(marks: list[Marking], more) -> list[Marking]:
+    """Marks told so far and the newly told ones, each once (a text layer is told again with OCR'd pages)."""
+    seen = {(m.kind, m.text, m.location) for m in marks}
+    out = list(marks)
+    for mark in more if isinstance(more, list) else []:
+        if isinstance(mark, Marking) and (mark.kind, mark.text, mark.location) not in seen:
+            seen.add((mark.kind, mark.text, mark.location))
+            out.append(mark)
+    return out
+
+
+def _failed(config: Config, display: str, sha256: str, size: int, code: str, detail: str,
+            marks: list[Marking] = ()) -> ItemResult:
     from scanner.pipeline import unread_result
 
-    return unread_result(config, path=display, sha256=sha256, size=size, problem=Problem(code, detail))
+    return unread_result(config, path=display, sha256=sha256, size=size, problem=Problem(code, detail),
+                         markings=marks)
 
 
 class SandboxPool:

@@ -108,3 +108,38 @@ def test_isolated_and_in_process_reading_agree(tmp_path, jobs):
 
     assert summary(a) == summary(b)
     assert [r.verdict for r in sorted(a.files, key=lambda r: r.path)] == ["block", "allow", "allow", "block"]
+
+
+def test_marks_of_the_text_layer_survive_a_reader_killed_during_ocr(tmp_path):
+    """Issue 12: page 1's text layer shows a mark; page 2 is a scan whose OCR runs past the hard
+    limit. The reader tells the parent the mark before OCR starts, so the killed file is blocked
+    with the limit and with the mark."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    _dense_page(tmp_path / "scan.png")  # OCR takes far longer than the hard limit below
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    pdf = canvas.Canvas(str(tmp_path / "report.pdf"))
+    pdf.setFont("STSong-Light", 14)
+    pdf.drawString(72, 750, "机密★10年")
+    pdf.drawString(72, 730, "关于年度合作项目的报告")
+    pdf.showPage()
+    pdf.drawImage(str(tmp_path / "scan.png"), 0, 0, width=612, height=792)
+    pdf.showPage()
+    pdf.save()
+    config = parse_config('[scan]\nmax_seconds = 4.0\n[detect]\nmodel = ""\n')
+    box = Sandbox()
+    try:
+        # Warm the child (its scanner built), so that OCR of page 2 starts well within max_seconds.
+        assert box.read(config, "普通会议通知".encode(), "warm.txt", "0" * 64)[0].verdict == "allow"
+        started = time.monotonic()
+        [result] = box.read(config, (tmp_path / "report.pdf").read_bytes(), "report.pdf", "1" * 64)
+        elapsed = time.monotonic() - started
+    finally:
+        box.close()
+    assert elapsed < hard_seconds(4.0) + 5  # killed at the hard limit, not left to finish OCR
+    assert result.verdict == "block" and result.problem["code"] == "scan.limit"
+    assert "已终止" in result.problem["detail"]  # stopped by the parent, not by the reader itself
+    assert {"scan.limit", "marking.national_secret"} <= set(_reasons(result))
+    assert [(m.text, m.location) for m in result.detection.markings] == [("机密★10年", "page 1")]

@@ -198,3 +198,45 @@ def test_same_bytes_same_result(scan, make_docx):
     first, second = scan(data, "a.docx"), scan(data, "a.docx")
     assert first.to_dict() == second.to_dict()
     assert first.sha256 == second.sha256 and len(first.sha256) == 64
+
+
+# -- issue 12: a limit that stops a file keeps the marks already found --------------------------
+
+
+def test_a_time_limit_during_ocr_keeps_the_marks_of_the_text_layer(make_pdf, engine):
+    from scanner.config import parse_config
+    from scanner.pipeline import scan_tree
+
+    # Page 1 has a text layer with a mark; page 2 has none, and would be read by OCR.
+    data = make_pdf([["机密★10年", "关于年度合作项目的报告"], None])
+    config = parse_config("[scan]\nmax_seconds = 0.001\n")
+    [result] = scan_tree(data, path="report.pdf", config=config, engine=engine)
+    assert result.verdict == "block"
+    assert result.problem["code"] == "scan.limit" and "max_seconds" in result.problem["detail"]
+    assert {"scan.limit", "marking.national_secret"} <= set(codes(result))
+    assert [(m.text, m.location) for m in result.detection.markings] == [("机密★10年", "page 1")]
+
+
+def test_the_text_layer_is_looked_at_before_ocr_starts(make_pdf, engine):
+    from scanner.extract import early
+    from scanner.extract.pdf import extract_pdf
+
+    told = []
+    with early.listening(lambda segments: told.append([(s.location.page, s.text.split()) for s in segments])):
+        extract_pdf(make_pdf([["机密★10年"], None]))
+    assert told[:1] == [[(1, ["机密★10年"])]]  # once, before page 2 was rendered for OCR
+    told.clear()
+    with early.listening(told.append):
+        extract_pdf(make_pdf([["第一页"], ["第二页"]]))  # nothing to OCR: nothing told
+    assert told == []
+
+
+def test_an_unread_result_carries_the_marks_found_before_it_was_stopped(config):
+    from scanner.model import Marking
+    from scanner.pipeline import unread_result
+    from scanner.policy.decide import Problem
+
+    mark = Marking("机密★10年", "机密", "national_secret", "10年", 0, 6, "page 1")
+    result = unread_result(config, path="a.pdf", problem=Problem("scan.limit", "stopped"), markings=[mark])
+    assert result.verdict == "block" and set(codes(result)) == {"scan.limit", "marking.national_secret"}
+    assert result.to_dict()["markings"][0]["text"] == "机密★10年"

@@ -2,36 +2,85 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import asdict
+
 from scanner.config import Config
 from scanner.detect import classifier, lexicon, markings  # noqa: F401  (built-in detectors register on import)
+from scanner.detect.evidence import ClassEvidence
+from scanner.detect.explain import evidence_record
 from scanner.detect.normalize import normalize
 from scanner.detect.registry import DetectContext, build_detectors
 from scanner.model import CATEGORIES, Detection, Document
 
 
 class DetectionEngine:
-    """Built once per run from the config (lexicons loaded once), then applied to each document."""
+    """Built once per run from the config (lexicons loaded once), then applied to each document.
+
+    A class score comes from the lexicon's tiers of evidence in the best window of the document
+    (evidence.py). The topic classifier never flags on its own: it only raises evidence that is
+    already there, by up to `classifier_weight`, and names the document's `topics`.
+    """
 
     def __init__(self, config: Config):
-        self.thresholds = config.detect.thresholds
+        settings = config.detect
+        self.thresholds = settings.thresholds
+        self.scale = settings.score_scale
+        self.classifier_weight = settings.classifier_weight
+        self.topic_threshold = settings.topic_threshold
+        self.topic_weight = settings.topic_weight
+        self.topic_evidence_min = settings.topic_evidence_min
+        self.handling_factor = settings.handling_factor
         self.detectors = build_detectors(config)
-        # How much each detector's class scores count; the classifier's topic is weaker evidence.
-        self.weights = {rule_id: 1.0 for rule_id in self.detectors}
-        self.weights["classifier"] = config.detect.classifier_weight
 
     def detect(self, document: Document) -> Detection:
         ctx = DetectContext(document, normalize(document.text))
         result = Detection()
-        missing = {c: 1.0 for c in CATEGORIES}  # chance that no detector is right about c
+        outputs = {}
         for rule_id, detector in self.detectors.items():
             out = detector.detect(ctx)
+            outputs[rule_id] = out
             result.findings.extend(out.findings)
             result.markings.extend(out.markings)
             result.mentions.extend(out.mentions)
-            for category, value in out.scores.items():
-                # Weighted noisy-OR: independent opinions that agree raise the score.
-                missing[category] *= 1.0 - self.weights[rule_id] * value
-        result.categories = {c: 1.0 - missing[c] for c in CATEGORIES}
+        topics = outputs["classifier"].scores if "classifier" in outputs else {}
+        lex = outputs.get("lexicon")
+        evidence = lex.evidence if lex is not None else {}
+        public = [asdict(s) for s in lex.public] if lex is not None else []
+        missing = {c: 1.0 for c in CATEGORIES}  # other detectors (plugins): a noisy-OR of their scores
+        for rule_id, out in outputs.items():
+            if rule_id not in ("lexicon", "classifier"):
+                for category, value in out.scores.items():
+                    missing[category] *= 1.0 - value
+        handling = [s.text for s in lex.signals if s.kind == "handling"] if lex is not None else []
+        public_factor = min((p["factor"] for p in public), default=1.0)
+        for category in CATEGORIES:
+            ev = evidence.get(category) or ClassEvidence(category)
+            p = topics.get(category, 0.0)
+            value = ev.value
+            factor = 1.0 + self.classifier_weight * p if value > 0 else 1.0
+            value *= factor
+            topic = 0.0
+            if handling and p >= self.topic_evidence_min:
+                # Under a handling instruction the document's topic is weak evidence of its own.
+                topic = self.topic_weight * p * self.handling_factor * public_factor
+                value += topic
+            score = 1.0 - math.exp(-value / self.scale)
+            result.categories[category] = 1.0 - (1.0 - score) * missing[category]
+            if value > 0:
+                if topic and not ev.handling:
+                    ev.handling = tuple(dict.fromkeys(handling))[:3]
+                    ev.public = public_factor
+                result.evidence[category] = evidence_record(ev, score, p, factor, public,
+                                                            self._window(ctx, ev.start, ev.end), topic)
         result.findings.sort(key=lambda f: (f.start, f.end, f.rule))
         result.labels = [c for c in CATEGORIES if result.categories[c] >= self.thresholds[c]]
+        result.topic_scores = {c: float(topics[c]) for c in CATEGORIES if c in topics}
+        result.topics = [c for c, p in result.topic_scores.items() if p >= self.topic_threshold]
+        result.public = public
         return result
+
+    @staticmethod
+    def _window(ctx: DetectContext, start: int, end: int) -> dict:
+        o_start, o_end = ctx.norm.span_to_original(start, end)
+        return {"start": o_start, "end": o_end, "location": ctx.locate(o_start)}

@@ -1,9 +1,10 @@
-"""Lexicon matching with Aho-Corasick: weighted terms per class, context words, an allow-list."""
+"""Lexicon matching with Aho-Corasick: terms per class with a tier and weight, context words, an allow-list."""
 
 from __future__ import annotations
 
 import bisect
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,8 +12,12 @@ from pathlib import Path
 import ahocorasick
 
 from scanner.config import Config
-from scanner.detect.allowlist import AllowList, Spans, read_allow_list
+from scanner.detect.allowlist import REGEX_PREFIX, AllowList, Spans, read_allow_list
+from scanner.detect.boundaries import cut_through
+from scanner.detect.evidence import STRONG, TIERS, WEAK, ClassEvidence, Weights, best_evidence
 from scanner.detect.normalize import normalize
+from scanner.detect.public import PublicSign, PublicSigns, public_factor
+from scanner.detect.signals import WindowSignals
 from scanner.detect.registry import DetectContext, DetectorOutput, lexicon_folder, register
 from scanner.errors import ConfigError
 from scanner.model import CATEGORIES, Finding
@@ -32,15 +37,18 @@ class Term:
     term: str
     category: str
     weight: float
+    tier: str = WEAK  # strong: evidence on its own; weak: a topic that only raises other evidence
 
 
 @dataclass(frozen=True)
 class ContextWord:
-    """A word that, near a term, multiplies its weight: above 1 raises confidence, below 1 lowers it."""
+    """A word (or, with `pattern`, a regular expression) that near a term multiplies its weight:
+    above 1 raises confidence, below 1 lowers it."""
 
     word: str
     factor: float
     categories: frozenset[str] | None = None  # None: every class
+    pattern: re.Pattern | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,7 @@ class Hit:
     start: int  # offsets in the normalised text
     end: int
     factor: float = 1.0
+    context: tuple[str, ...] = ()  # the context words that set the factor
 
 
 def _read_lines(path: Path, what: str) -> list[tuple[int, list[str]]]:
@@ -73,24 +82,44 @@ def _weight(value: str, path: Path, number: int, default: float = 1.0) -> float:
         raise ConfigError(f"词表 {path}:{number} 的权重不是数字 (weight is not a number at {path}:{number})") from None
 
 
+def default_tier(category: str) -> str:
+    """The tier of a line without one: an organisation's secret-scope list (class other) names what
+    is secret, so its terms are strong; a class file's unmarked terms are topics."""
+    return STRONG if category == "other" else WEAK
+
+
 def read_lexicon(path: Path, category: str) -> list[Term]:
-    """Read `term<TAB>weight` lines; the key named in an error is file:line."""
+    """Read `term<TAB>weight[<TAB>tier]` lines; the key named in an error is file:line."""
     terms: list[Term] = []
     for number, parts in _read_lines(path, "词表"):
         # Terms are stored as they will be matched: normalised.
         term = normalize(parts[0]).text.strip()
         weight = _weight(parts[1] if len(parts) > 1 else "", path, number)
+        tier = parts[2] if len(parts) > 2 and parts[2] else default_tier(category)
         if not term or weight <= 0:
             raise ConfigError(f"词表 {path}:{number} 的词条无效 (invalid term at {path}:{number})")
-        terms.append(Term(term, category, weight))
+        if tier not in TIERS:
+            raise ConfigError(f"词表 {path}:{number} 的层级应为 strong 或 weak，实际为 {tier} "
+                              f"(tier must be strong or weak at {path}:{number})")
+        terms.append(Term(term, category, weight, tier))
     return terms
 
 
 def read_context(path: Path) -> list[ContextWord]:
-    """Read `word<TAB>factor[<TAB>class,class]` lines."""
+    """Read `word<TAB>factor[<TAB>class,class]` lines; `re:` before the word makes it a regular
+    expression over normalised text (concrete numbers, code names)."""
     words: list[ContextWord] = []
     for number, parts in _read_lines(path, "上下文词表"):
-        word = normalize(parts[0]).text.strip()
+        pattern = None
+        if parts[0].startswith(REGEX_PREFIX):
+            word = parts[0][len(REGEX_PREFIX):].strip()
+            try:
+                pattern = re.compile(word)
+            except re.error as exc:
+                raise ConfigError(f"上下文词表 {path}:{number} 的正则表达式无效：{exc} "
+                                  f"(invalid regex at {path}:{number})") from None
+        else:
+            word = normalize(parts[0]).text.strip()
         factor = _weight(parts[1] if len(parts) > 1 else "", path, number, default=0.0)
         classes = frozenset(c.strip() for c in parts[2].split(",") if c.strip()) if len(parts) > 2 else None
         if not word or factor <= 0:
@@ -98,7 +127,7 @@ def read_context(path: Path) -> list[ContextWord]:
         if classes and not classes <= set(CATEGORIES):
             raise ConfigError(f"上下文词表 {path}:{number} 的类别未知：{', '.join(sorted(classes - set(CATEGORIES)))} "
                               f"(unknown class at {path}:{number})")
-        words.append(ContextWord(word, factor, classes or None))
+        words.append(ContextWord(word, factor, classes or None, pattern))
     return words
 
 
@@ -106,11 +135,15 @@ class Lexicon:
     """Terms, context words and allowed terms in one automaton, matched in a single pass."""
 
     def __init__(self, terms: list[Term], context: list[ContextWord] = (), allow: AllowList | None = None,
-                 window: int = 20):
+                 window: int = 20, boundary_chars: int = 0):
         self.terms = terms
-        self.context = list(context)
+        self.context = [w for w in context if w.pattern is None]
+        self.patterns = [w for w in context if w.pattern is not None]
         self.allow = allow or AllowList()
         self.window = window
+        # Hits of at most this many characters count only where word segmentation does not cut
+        # through them (0: no check).
+        self.boundary_chars = boundary_chars
         entries: dict[str, list[list]] = defaultdict(lambda: [[], [], False])
         for term in terms:
             entries[term.term][_TERM].append(term)
@@ -127,26 +160,28 @@ class Lexicon:
 
     @classmethod
     def from_dir(cls, folder: Path, other: Path | None = None, allow: Path | None = None,
-                 window: int = 20) -> "Lexicon":
+                 window: int = 20, boundary_chars: int = 0) -> "Lexicon":
+        """The class files of `folder`; `other` adds an organisation's secret-scope list to class other."""
         if not folder.is_dir():
             raise ConfigError(f"词表目录不存在：{folder} (lexicon folder not found: {folder})")
         terms: list[Term] = []
         for category in CATEGORIES:
             path = folder / f"{category}.txt"
-            if category == "other":
-                path = other if other is not None else path
             if path.is_file():
                 terms.extend(read_lexicon(path, category))
-            elif category == "other" and other is not None:
+        if other is not None:
+            if not other.is_file():
                 raise ConfigError(f"保密事项范围词表不存在：{other} (secret-scope list not found: {other})")
+            terms.extend(read_lexicon(other, "other"))
         context = read_context(folder / CONTEXT_FILE) if (folder / CONTEXT_FILE).is_file() else []
         if allow is not None and not allow.is_file():
             raise ConfigError(f"允许列表不存在：{allow} (allow-list not found: {allow})")
         allow = allow or (folder / ALLOW_FILE if (folder / ALLOW_FILE).is_file() else None)
-        return cls(terms, context, read_allow_list(allow) if allow else None, window)
+        return cls(terms, context, read_allow_list(allow) if allow else None, window, boundary_chars)
 
     def find(self, text: str) -> list[Hit]:
-        """Term hits outside allowed spans, each with the factor of the context words near it."""
+        """Term hits outside allowed spans and not cut by word boundaries, each with the factor of
+        the context words near it."""
         if self._empty:
             return []
         raw: list[tuple[int, int, tuple]] = []
@@ -165,41 +200,56 @@ class Lexicon:
         spans = Spans(allowed + self.allow.regex_spans(text))
         if spans:
             raw = [r for r in raw if not spans.covers(r[0], r[1])]
+        if self.boundary_chars:
+            short = self.boundary_chars
+            raw = [r for r in raw if r[1] - r[0] > short or not cut_through(text, r[0], r[1])]
+        raw = _outermost(raw)
+        if not raw:
+            return []
+        for word in self.patterns:
+            near.extend((m.start(), m.end(), (word,)) for m in word.pattern.finditer(text) if m.end() > m.start())
+        if self.patterns:
+            near.sort(key=lambda n: n[0])
         near_starts = [s for s, _, _ in near]
         hits = []
         for start, end, terms in raw:
             for term in terms:
-                factor = self._factor(term, start, end, near, near_starts) if near else 1.0
-                hits.append(Hit(term, start, end, factor))
+                factor, words = self._factor(term, start, end, near, near_starts, text) if near else (1.0, ())
+                hits.append(Hit(term, start, end, factor, words))
         return hits
 
-    def _factor(self, term: Term, start: int, end: int, near, near_starts) -> float:
+    def _factor(self, term: Term, start: int, end: int, near, near_starts, text) -> tuple[float, tuple[str, ...]]:
         """Strongest raise times strongest lowering among context words within the window."""
-        lo = bisect.bisect_left(near_starts, start - self.window - 16)
+        lo = bisect.bisect_left(near_starts, start - self.window - 64)
         hi = bisect.bisect_right(near_starts, end + self.window)
         up, down = 1.0, 1.0
+        up_word = down_word = None
         for s, e, words in near[lo:hi]:
             if e > start - self.window and s < end + self.window and (e <= start or s >= end):
                 for word in words:
                     if word.categories is None or term.category in word.categories:
-                        up, down = max(up, word.factor), min(down, word.factor)
-        return up * down
+                        if word.factor > up:
+                            up, up_word = word.factor, text[s:e]
+                        elif word.factor < down:
+                            down, down_word = word.factor, text[s:e]
+        return up * down, tuple(w for w in (up_word, down_word) if w)
 
 
-def score(hits: list[Hit], scale: float) -> dict[str, float]:
-    """Class scores in [0, 1): 1 - exp(-S/scale), S = sum of weight * factor * (1 + ln count) per distinct term.
+def _outermost(raw: list[tuple[int, int, tuple]]) -> list[tuple[int, int, tuple]]:
+    """Drop hits inside a longer hit: 兵力 inside 兵力部署 is the same evidence, counted once."""
+    raw.sort(key=lambda r: (r[0], -r[1]))
+    kept, reach = [], -1
+    for r in raw:
+        if r[1] <= reach:
+            continue
+        kept.append(r)
+        reach = r[1]
+    return kept
 
-    A term's factor is the largest its context gave any of its occurrences.
-    """
-    counts: dict[Term, int] = defaultdict(int)
-    factors: dict[Term, float] = defaultdict(float)
-    for hit in hits:
-        counts[hit.term] += 1
-        factors[hit.term] = max(factors[hit.term], hit.factor)
-    totals = {c: 0.0 for c in CATEGORIES}
-    for term, count in counts.items():
-        totals[term.category] += term.weight * factors[term] * (1.0 + math.log(count))
-    return {c: 1.0 - math.exp(-s / scale) for c, s in totals.items()}
+
+def score(hits: list[Hit], scale: float, weights: Weights = Weights(), public: float = 1.0) -> dict[str, float]:
+    """Class scores in [0, 1): 1 - exp(-E/scale), E the evidence of the best window (evidence.py)."""
+    return {c: ev.score(scale) for c, ev in best_evidence(hits, weights, public).items()}
 
 
 def evidence(hits: list[Hit]) -> list[Hit]:
@@ -213,20 +263,49 @@ def evidence(hits: list[Hit]) -> list[Hit]:
     return kept
 
 
+def weights_from(settings) -> Weights:
+    return Weights(settings.window_chars, settings.repeat_bonus, settings.repeat_cap, settings.raise_min,
+                   settings.weak_gain, settings.weak_cap, settings.handling_factor, settings.handled_cap,
+                   settings.specifics_min, settings.specifics_min_terms, settings.specifics_step,
+                   settings.specifics_max)
+
+
 @register("lexicon")
 class LexiconDetector:
-    """Terms of each class found in the text, as findings `lexicon.<class>` and class scores."""
+    """Terms of each class found in the text, as findings `lexicon.<class>` with their tier, and
+    class evidence from the best window of the document, lowered where the text is already public."""
 
     def __init__(self, config: Config):
         settings = config.detect
         other = Path(settings.other_lexicon) if settings.other_lexicon else None
         allow = Path(settings.allow_list) if settings.allow_list else None
-        self.lexicon = Lexicon.from_dir(lexicon_folder(config), other, allow, settings.context_window)
+        folder = lexicon_folder(config)
+        boundary = settings.boundary_max_chars if settings.word_boundaries else 0
+        self.lexicon = Lexicon.from_dir(folder, other, allow, settings.context_window, boundary)
+        self.public = PublicSigns.from_dir(folder)
+        self.signals = WindowSignals.from_dir(folder)
         self.scale = settings.score_scale
+        self.weights = weights_from(settings)
+        self.most_raise = 1.0 + settings.classifier_weight
+        self.topic_most = settings.topic_weight * settings.handling_factor
+        self.lowest_threshold = min(settings.thresholds.values())
         self.width = settings.context_chars
 
     def detect(self, ctx: DetectContext) -> DetectorOutput:
         hits = self.lexicon.find(ctx.norm.text)
+        reach = self.weights.window_chars // 2 + 16  # a signal matters only inside a window around a hit
+        signals = self.signals.find(ctx.norm.text, [(h.start - reach, h.end + reach) for h in hits]) if hits else []
+        classes = best_evidence(hits, self.weights, signals=signals)
+        signs: list[PublicSign] = []
+        # Public signs only lower a score: look for them only where a class could reach its threshold
+        # (its evidence raised as far as the classifier can, plus a topic under a handling instruction).
+        handled = any(s.kind == "handling" for s in signals)
+        reachable = max(ev.value for ev in classes.values()) * self.most_raise + (self.topic_most if handled else 0.0)
+        if reachable > 0 and 1.0 - math.exp(-reachable / self.scale) >= self.lowest_threshold:
+            signs = self.public.find(ctx.norm.text)
+            factor = public_factor(signs)
+            for ev in classes.values():
+                ev.lower(factor)
         findings = []
         for hit in evidence(hits):
             start, end = ctx.norm.span_to_original(hit.start, hit.end)
@@ -239,5 +318,7 @@ class LexiconDetector:
                 location=ctx.locate(start),
                 score=min(1.0, hit.term.weight * hit.factor / 2.0),
                 context=ctx.document.snippet(start, end, self.width),
+                tier=hit.term.tier,
             ))
-        return DetectorOutput(findings=findings, scores=score(hits, self.scale))
+        return DetectorOutput(findings=findings, scores={c: ev.score(self.scale) for c, ev in classes.items()},
+                              evidence=classes, public=signs, signals=signals)

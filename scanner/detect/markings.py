@@ -103,6 +103,12 @@ class MarkingParser:
             )
             self._residue = compile_(rf"(?:{'|'.join(_expand(t, p) for t in layout['header_tokens'])})+")
             self._period_label = compile_(rf"{layout['period_label']}(?P<period>{period})")
+            # The rest of a mark broken over lines (a PDF text layer, OCR): blank lines, then a line that
+            # holds nothing but a period, after a star (on its own line or the period's) or a label.
+            self._continuation = compile_(
+                rf"(?:[ \t]*\n)+[ \t]*(?:(?P<star>{STAR})[ \t]*(?:\n[ \t]*)*|(?P<label>{layout['period_label']}))?"
+                rf"(?P<period>{period})[ \t]*(?=\n|\Z)"
+            )
             self._quotes = compile_(layout["quotes"])
             self._open = compile_(layout["paragraph_open"])
             self._close = compile_(layout["paragraph_close"])
@@ -137,7 +143,9 @@ class MarkingParser:
             start = m.start()
             if taken and taken.covers(start, start + 1):
                 continue  # 秘密 inside 工作秘密 is not a national level
-            if any(text.startswith(w, start - len(w)) for w in self.not_after):
+            # (Only what stands before: a negative offset would count from the text's end, and a
+            # document whose last line ends in 工作 would lose the mark on its first line.)
+            if any(start >= len(w) and text.startswith(w, start - len(w)) for w in self.not_after):
                 continue  # 国家秘密, 商业秘密: a term of its own
             raw = m.group("level")
             level = raw[0] + raw[-1]
@@ -229,6 +237,21 @@ class MarkingParser:
         end = text.find("\n", start)
         return text[start:len(text) if end == -1 else end]
 
+    def _continued(self, text: str, cand: _Candidate, line_end: int) -> re.Match | None:
+        """The period of a mark that ends its line, found on the next lines (绝密 / ★ / 考试结束前).
+
+        A PDF text layer or OCR may put the level, the star and the period on lines of their own.
+        Only a line holding nothing but a period is taken, and only after a star or a period label
+        (密级：机密 / 保密期限：5年): a bare number of years under a level (机密 / 10年) may be the first
+        line of the text, and a guessed period could wrongly date the mark as expired.
+        """
+        if cand.kind not in ("national_secret", "commercial_secret") or text[cand.end:line_end].strip(" \t" + STAR):
+            return None
+        m = self._continuation.match(text, line_end)
+        if m is None or not (cand.star or m.group("star") or m.group("label") or STAR in text[cand.end:line_end]):
+            return None
+        return m
+
     def _head_end(self, text: str) -> int:
         """Offset where the head of the first page (its first few non-empty lines) ends."""
         seen, pos = 0, 0
@@ -295,8 +318,11 @@ class MarkingParser:
             if period is None and cand.kind != "foreign":
                 line_end = self._line(text, cand.start, cand.end, newlines)[1]
                 labelled = self._period_label.search(text, cand.end, line_end)
+                continued = None if labelled else self._continued(text, cand, line_end)
                 if labelled:
                     period = labelled.group("period")
+                elif continued:
+                    period, end = continued.group("period"), continued.end("period")
             if period is not None:
                 period = canonical_period(period)
             elif cand.kind == "national_secret":

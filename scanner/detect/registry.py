@@ -30,6 +30,10 @@ class DetectorOutput:
     markings: list[Marking] = field(default_factory=list)
     mentions: list[Marking] = field(default_factory=list)
     scores: dict[str, float] = field(default_factory=dict)
+    # The lexicon's evidence per class (evidence.ClassEvidence) and the public signs it saw.
+    evidence: dict = field(default_factory=dict)
+    public: list = field(default_factory=list)
+    signals: list = field(default_factory=list)  # handling instructions and concrete details (signals.py)
 
 
 class Detector(Protocol):

@@ -12,7 +12,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from scanner.errors import ExtractionError
-from scanner.extract import pictures
+from scanner.extract import early, pictures
 from scanner.extract.members import ContainerExtraction, Place
 from scanner.extract.ooxml import embedded_members, open_package, property_segments, read_xml
 from scanner.extract.registry import register
@@ -100,6 +100,7 @@ def extract_docx(data: bytes) -> ContainerExtraction:
     segments.extend(_extra_segments(archive))
     segments.extend(property_segments(archive))
     # Pictures last: a mark pasted as a screenshot or a scanned stamp (word/media/ holds every picture).
+    early.text_so_far(segments)  # looked at before OCR starts, in case a limit stops it
     found = pictures.read_pictures(pictures.package_pictures(archive, "word/media/"))
     segments.extend(found.segments)
     return ContainerExtraction(type="docx", segments=segments, members=embedded_members(archive),

@@ -8,7 +8,7 @@ from email import policy
 
 from lxml import html as lxml_html
 
-from scanner.extract import pictures
+from scanner.extract import early, pictures
 from scanner.extract.members import ContainerExtraction, Member, Place
 from scanner.extract.registry import register
 from scanner.model import Segment
@@ -75,6 +75,7 @@ def extract_eml(data: bytes) -> ContainerExtraction:
             # attachment: read like a picture in a document, so a logo without text blocks nothing.
             name = part.get_filename() or (part.get("content-id") or "").strip("<> ") or f"inline-{number}"
             inline.append(pictures.Picture(name, part.get_payload(decode=True) or b""))
+    early.text_so_far(segments)  # looked at before OCR starts, in case a limit stops it
     read = pictures.read_pictures(inline)
     segments.extend(read.segments)
     return ContainerExtraction(type="eml", segments=segments, members=members, unread=read.unread,

@@ -59,6 +59,7 @@ class Limits:
 
 
 _CURRENT: ContextVar[Limits | None] = ContextVar("mijian_limits", default=None)
+_BUDGET: ContextVar["Budget | None"] = ContextVar("mijian_budget", default=None)
 
 
 def current() -> Limits:
@@ -71,13 +72,23 @@ def current() -> Limits:
 
 
 @contextmanager
-def using(limits: Limits):
-    """Make `limits` the current ones while an item (and everything inside it) is read."""
+def using(limits: Limits, budget: "Budget | None" = None):
+    """Make `limits` the current ones while an item (and everything inside it) is read; with `budget`,
+    its clock too, so that slow work inside one extractor (OCR page after page) stops at max_seconds."""
     token = _CURRENT.set(limits)
+    clock = _BUDGET.set(budget)
     try:
         yield limits
     finally:
+        _BUDGET.reset(clock)
         _CURRENT.reset(token)
+
+
+def check_time() -> None:
+    """Raise LimitExceededError once the item being read is past max_seconds (no clock: never)."""
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.check_time()
 
 
 @dataclass

@@ -10,7 +10,7 @@ import olefile
 from extract_msg.enums import ErrorBehavior
 
 from scanner.errors import ExtractionError
-from scanner.extract import pictures
+from scanner.extract import early, pictures
 from scanner.extract.html import html_segments
 from scanner.extract.members import ContainerExtraction, Member, Place
 from scanner.extract.rtf import parse_rtf
@@ -124,6 +124,7 @@ def extract_msg_file(data: bytes) -> ContainerExtraction:
                 inline.append(picture)
             else:
                 members.append(_attachment_member(number, attachment))
+    early.text_so_far(segments)  # looked at before OCR starts, in case a limit stops it
     read = pictures.read_pictures(inline)
     segments.extend(read.segments)
     segments.extend(Segment(m.name, Place(part="metadata", label="attachment names", line=n))

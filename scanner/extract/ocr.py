@@ -13,8 +13,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from scanner.errors import ExtractionError, LimitExceededError
+from scanner.extract import early
 from scanner.extract import limits as item_limits
 from scanner.extract.members import Place
 from scanner.extract.registry import register
@@ -106,6 +108,7 @@ def recognise(array, limits: OcrLimits | None = None) -> list[tuple[str, float, 
     engine = _load()
     if engine is None:
         raise ExtractionError(f"文字识别不可用 (OCR unavailable): {_unavailable}", code="scan.no_text")
+    early.before_slow_work()  # what the text layer shows is looked at before OCR may be stopped
     future = _executor.submit(engine, array)
     try:
         result, _ = future.result(timeout=limits.page_seconds)
@@ -137,15 +140,23 @@ def extract_image(data: bytes, limits: OcrLimits | None = None) -> Extraction:
                               f"{_unavailable}", code="scan.no_text")
     frames, total = _image_frames(data, limits)
     segments: list[Segment] = []
+    unread: list[str] = []
     many = total > 1
     for number, frame in enumerate(frames, start=1):
+        if number > 1:
+            try:
+                item_limits.check_time()
+            except LimitExceededError as exc:  # the frames read so far are kept, the rest reported
+                unread.append(f"第 {number}-{total} 帧未识别 (frames {number}-{total} not OCR'd): {exc}")
+                break
         segments.extend(page_segments(frame, number if many else None, limits))
-    unread = []
     if total > len(frames):
         unread.append(f"第 {len(frames) + 1}-{total} 帧超过文字识别页数上限，未识别 "
                       f"(frames {len(frames) + 1}-{total} over OCR max_pages)")
-    return Extraction(type="image", segments=segments, unread=unread,
-                      properties={"ocr": True, "frames": total})
+    properties = {"ocr": True, "frames": total}
+    if unread:
+        properties["limits"] = list(unread)  # every frame left unread here was stopped by a limit
+    return Extraction(type="image", segments=segments, unread=unread, properties=properties)
 
 
 RENDER_DPI = 200  # enough for body text; the pixel limit lowers it for large pages
@@ -193,16 +204,33 @@ def _rendered_pages(data: bytes, numbers: list[int], limits: OcrLimits):
             yield number, exc
 
 
-def ocr_pdf_pages(data: bytes, numbers: list[int], limits: OcrLimits | None = None) -> tuple[list[Segment], list[str]]:
+class PagesRead(NamedTuple):
+    """What OCR found on a PDF's pages, what it could not read, and which of those a limit stopped."""
+
+    segments: list[Segment]
+    unread: list[str]
+    limits: list[str]  # the part of `unread` due to a limit (time, pages, pixels): the item's problem is scan.limit
+
+
+def ocr_pdf_pages(data: bytes, numbers: list[int], limits: OcrLimits | None = None) -> PagesRead:
     """OCR the given pages of a PDF: segments found, and what could not be read (with the reason)."""
     limits = limits or OcrLimits.configured()
     segments: list[Segment] = []
     unread: list[str] = []
+    limited: list[str] = []
     todo, over = numbers[:limits.max_pages], numbers[limits.max_pages:]
     failed: set[int] = set()
+    if todo:
+        early.before_slow_work()  # rendering is slow too: the text layer is looked at first
     for number, picture in _rendered_pages(data, todo, limits):
         if number in failed:
             continue
+        try:
+            item_limits.check_time()
+        except LimitExceededError as exc:  # the item's time is up: the pages read so far are kept
+            rest = [n for n in todo if n >= number]
+            limited.append(f"page {rest[0]}-{rest[-1]}: {exc}")
+            break
         try:
             if isinstance(picture, Exception):
                 raise picture
@@ -210,16 +238,16 @@ def ocr_pdf_pages(data: bytes, numbers: list[int], limits: OcrLimits | None = No
         except LimitExceededError as exc:
             # The engine is still busy with this page: the rest waits no longer, and is reported.
             failed.add(number)
-            unread.append(f"page {number}: {exc}")
+            limited.append(f"page {number}: {exc}")
             if "page_seconds" in str(exc):
                 rest = [n for n in todo if n > number]
                 if rest:
-                    unread.append(f"page {rest[0]}-{rest[-1]}: 前一页文字识别超时，未识别 (not OCR'd after a timeout)")
+                    limited.append(f"page {rest[0]}-{rest[-1]}: 前一页文字识别超时，未识别 (not OCR'd after a timeout)")
                 break
         except Exception as exc:
             failed.add(number)
             unread.append(f"page {number}: 文字识别失败 (OCR failed): {type(exc).__name__}: {exc}")
     if over:
-        unread.append(f"第 {over[0]}-{over[-1]} 页超过文字识别页数上限 {limits.max_pages}，未识别 "
-                      f"(pages over OCR max_pages)")
-    return segments, unread
+        limited.append(f"第 {over[0]}-{over[-1]} 页超过文字识别页数上限 {limits.max_pages}，未识别 "
+                       f"(pages over OCR max_pages)")
+    return PagesRead(segments, unread + limited, limited)

@@ -10,8 +10,8 @@ from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError
 
 from scanner.errors import ExtractionError
+from scanner.extract import early, ocr, pictures
 from scanner.extract import limits as item_limits
-from scanner.extract import ocr, pictures
 from scanner.extract.members import ContainerExtraction, Place
 from scanner.extract.pdf_parts import annotation_segments, attached_files, form_segments, info_segments, xmp_segments
 from scanner.extract.registry import register
@@ -83,21 +83,77 @@ def _extras(reader: PdfReader) -> tuple[list[Segment], list[str]]:
     return segments, unread
 
 
-def read_pages(reader: PdfReader, pages) -> tuple[list[Segment], list[str], list[int]]:
-    """Text and annotations per page; pages that paint something but hold no text are returned apart."""
+# Which pictures on a page with a text layer may stay unread when a file has more pictures than
+# scan.ocr_max_pages (the OCR budget). A text layer is what its page says: a picture beside plenty of
+# text, smaller than a third of the page, is a figure, a chart, a logo; a file is not blocked as
+# unreadable only for its figures. A picture may hold what the text layer lacks when its page has
+# next to no text (a title or a page number over a pasted scan) or when a picture covers a third of
+# the page or more (room for a page of text of its own): beyond the budget such a picture is unread
+# and the file fails closed. Pages with no text layer at all are OCR'd whole and fail closed beyond
+# the budget, as before. The budget goes first to page 1's pictures (a mark heads the first page),
+# then to the pages whose pictures may hold text, then to the rest in page order.
+FULL_PAGE_TEXT = 100  # non-blank characters: fewer is next to no text layer
+LARGE_PICTURE = 1 / 3  # of the page's area
+
+
+def _area(matrix) -> float:
+    a, b, c, d = (float(x) for x in matrix[:4])
+    return abs(a * d - b * c)
+
+
+def _drawn_fractions(page, resources):
+    """A visitor for pypdf's text extraction that keeps the largest share of the page an XObject
+    (picture or form) is drawn over, from the transformation matrix at each `Do`."""
+    largest = [0.0]
+    try:
+        box = page.mediabox
+        page_area = max(float(box.width) * float(box.height), 1.0)
+        xobjects = resources.get("/XObject", {}) if resources is not None else {}
+        xobjects = xobjects.get_object() if hasattr(xobjects, "get_object") else xobjects
+    except Exception:  # cannot tell: every picture on the page counts as large
+        return None, [1.0]
+
+    def visit(operator, operands, cm, tm):
+        if operator != b"Do" or not operands:
+            return
+        try:
+            area = _area(cm)
+            xobject = xobjects[operands[0]].get_object()
+            if xobject.get("/Subtype") == "/Form":  # drawn in its own box, not the unit square
+                x0, y0, x1, y1 = (float(v) for v in xobject.get("/BBox", [0, 0, 1, 1]))
+                area *= abs(x1 - x0) * abs(y1 - y0) * _area(xobject.get("/Matrix", [1, 0, 0, 1, 0, 0]))
+        except Exception:
+            area = page_area  # unknown: assume it covers the page
+        largest[0] = max(largest[0], area / page_area)
+
+    return visit, largest
+
+
+def read_pages(reader: PdfReader, pages) -> tuple[list[Segment], list[str], list[int], set[int]]:
+    """Text and annotations per page; pages that paint something but hold no text are returned apart,
+    and so are the pages whose text layer vouches for their pictures (see FULL_PAGE_TEXT)."""
     segments: list[Segment] = []
     unread: list[str] = []
     textless: list[int] = []
+    covered: set[int] = set()
     read_any = False
     for number, page in enumerate(pages, start=1):
         try:
-            text = page.extract_text() or ""
+            resources = page.get("/Resources")
+            resources = resources.get_object() if resources is not None else None
+        except Exception:
+            resources = None
+        visit, largest = _drawn_fractions(page, resources)
+        try:
+            text = page.extract_text(visitor_operand_before=visit) or ""
         except Exception as exc:  # one bad page is reported, the others still read
             unread.append(f"page {number}: {type(exc).__name__}: {exc}")
             continue
         read_any = True
         if text.strip():
             segments.append(Segment(text, Location(page=number)))
+            if len("".join(text.split())) >= FULL_PAGE_TEXT and largest[0] < LARGE_PICTURE:
+                covered.add(number)
         elif _draws_something(page):
             textless.append(number)
         try:
@@ -106,7 +162,7 @@ def read_pages(reader: PdfReader, pages) -> tuple[list[Segment], list[str], list
             unread.append(f"page {number} annotations: {type(exc).__name__}: {exc}")
     if unread and not read_any:
         raise ExtractionError(f"PDF 页面无法读取 (no page could be read): {unread[0]}")
-    return segments, unread, textless
+    return segments, unread, textless, covered
 
 
 def _page_pictures(pages, numbers: list[int]):
@@ -146,24 +202,34 @@ def extract_pdf(data: bytes) -> Extraction:
         raise ExtractionError(f"PDF 文件已损坏或无法解析：{exc} (damaged or unparsable PDF)") from exc
     if count == 0:
         raise ExtractionError("PDF 文件没有页面 (PDF has no pages)")
-    segments, unread, textless = read_pages(reader, pages)
+    segments, unread, textless, covered = read_pages(reader, pages)
+    extra, extra_unread = _extras(reader)
+    limited: list[str] = []
+    # The text layer (and the document's info) first: a limit that stops OCR later keeps its marks.
+    early.text_so_far(segments + extra)
     if textless:
         if ocr.available():
-            found, not_read = ocr.ocr_pdf_pages(data, textless)
+            read = ocr.ocr_pdf_pages(data, textless)
             # Pages in order, OCR'd ones among the others: a mark heads the page it stands on.
-            segments = sorted(segments + found, key=lambda s: s.location.page or 0)
-            unread.extend(not_read)
+            segments = sorted(segments + read.segments, key=lambda s: s.location.page or 0)
+            unread.extend(read.unread)
+            limited.extend(read.limits)
+            early.text_so_far(segments + extra)
         else:
             unread.append(textless_reason(textless))
     # Pictures on pages that have text (a pasted screenshot, a scanned stamp): read like pictures in
     # a Word file. Pages without text were read whole by OCR above.
-    found = pictures.read_pictures(_page_pictures(pages, [n for n in range(1, count + 1) if n not in textless]))
+    with_text = [n for n in range(1, count + 1) if n not in textless]
+    order = sorted(with_text, key=lambda n: (n != 1, n in covered, n))
+    found = pictures.read_pictures(_page_pictures(pages, order), covered=lambda picture: picture.page in covered)
     segments = sorted(segments + found.segments, key=lambda s: s.location.page or 0)
     unread.extend(found.unread)
-    extra, extra_unread = _extras(reader)
     segments.extend(extra)
     unread.extend(extra_unread)
     properties = {"pages": count, **found.properties}
+    limited.extend(found.properties.get("limits", []))
+    if limited:
+        properties["limits"] = limited
     if textless:
         properties["textless_pages"] = textless
         properties["ocr"] = ocr.available()

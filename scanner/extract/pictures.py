@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import struct
-from typing import Iterable, Iterator, NamedTuple
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 from scanner.errors import ExtractionError, LimitExceededError
 from scanner.extract import limits as item_limits
@@ -40,7 +40,11 @@ class Picture(NamedTuple):
 
 
 class PicturesRead(NamedTuple):
-    """What OCR found in a document's pictures, what it could not read, and counts for the properties."""
+    """What OCR found in a document's pictures, what it could not read, and counts for the properties.
+
+    `properties["limits"]` holds the part of `unread` due to a limit (OCR time, pages, pixels, the
+    item's max_seconds): the item's problem is then scan.limit.
+    """
 
     segments: list[Segment]
     unread: list[str]
@@ -266,23 +270,29 @@ def _short(name: str) -> str:
     return name.rsplit("/", 1)[-1]
 
 
-def read_pictures(pictures: Iterable[Picture | tuple], limits: OcrLimits | None = None) -> PicturesRead:
+def read_pictures(pictures: Iterable[Picture | tuple], limits: OcrLimits | None = None,
+                  covered: Callable[[Picture], bool] | None = None) -> PicturesRead:
     """OCR a document's pictures, each identical picture once, at most `max_pages` of them.
 
     Lines found become segments placed at the picture (`picture image1.png, line 2`, with the
     slide or sheet); a picture with no text adds nothing. Pictures beyond `max_pages`, or that
     fail to decode or time out, are unread, and the item then fails closed. Off (`ocr_pictures =
     false`), nothing is read; without an OCR engine, one unread note says pictures were not read.
+
+    `covered(picture)` is True for a picture whose text the document already carries in a text
+    layer (a figure on a PDF page full of text, see pdf.py): one beyond `max_pages` is recorded in
+    `skipped` and does not make the item unreadable.
     """
     if not item_limits.current().ocr_pictures:
         return PicturesRead([], [], {})
     limits = limits or OcrLimits.configured()
     segments: list[Segment] = []
     unread: list[str] = []
+    limited: list[str] = []
     counts = {"found": 0, "ocr": 0, "repeated": 0, "skipped": []}
     over: list[str] = []
     seen: set[bytes] = set()
-    stopped = False  # the engine is still busy with a picture that ran out of time
+    stopped = None  # why no more pictures are read: the engine busy with one past its time, or the item's time up
     for picture in pictures:
         picture = Picture(*picture)
         counts["found"] += 1
@@ -317,15 +327,24 @@ def read_pictures(pictures: Iterable[Picture | tuple], limits: OcrLimits | None 
                 unread.append(f"文档中的图片未经文字识别，其中的文字未检查 (pictures in the document not OCR'd, "
                               f"their text unchecked): {ocr.unavailable_reason()}")
                 return PicturesRead(segments, unread, {"pictures": counts})
-            if stopped or counts["ocr"] >= limits.max_pages:
+            if stopped is None and counts["ocr"] < limits.max_pages:
+                try:
+                    item_limits.check_time()
+                except LimitExceededError as exc:
+                    stopped = f"未识别 (not OCR'd): {exc}"
+            if stopped is None and counts["ocr"] >= limits.max_pages and covered is not None and covered(picture):
+                counts["skipped"].append(f"{picture.name}: over OCR max_pages, its page has a text layer")
+                continue
+            if stopped is not None or counts["ocr"] >= limits.max_pages:
                 over.append(picture.name)
                 continue
             counts["ocr"] += 1
             array = _picture_array(image, limits)
             lines = ocr.recognise(array, limits)
         except LimitExceededError as exc:
-            unread.append(f"{where}: {exc}")
-            stopped = stopped or "page_seconds" in str(exc)
+            limited.append(f"{where}: {exc}")
+            if "page_seconds" in str(exc):
+                stopped = "前一张图片文字识别超时，未识别 (not OCR'd after a timeout)"
             continue
         except Exception as exc:  # a damaged picture Word would still try to show: fail closed
             unread.append(f"{where}: 文字识别失败 (OCR failed): {type(exc).__name__}: {exc}")
@@ -336,10 +355,12 @@ def read_pictures(pictures: Iterable[Picture | tuple], limits: OcrLimits | None 
                         for number, (text, _, _) in enumerate(lines, start=1))
     if over:
         shown = "、".join(over[:10]) + ("…" if len(over) > 10 else "")
-        reason = ("前一张图片文字识别超时，未识别 (not OCR'd after a timeout)" if stopped else
-                  f"超过文字识别页数上限 {limits.max_pages}，未识别 (pictures over OCR max_pages)")
-        unread.append(f"{len(over)} 张图片 {shown} {reason}")
-    return PicturesRead(segments, unread, {"pictures": counts} if counts["found"] else {})
+        reason = stopped or f"超过文字识别页数上限 {limits.max_pages}，未识别 (pictures over OCR max_pages)"
+        limited.append(f"{len(over)} 张图片 {shown} {reason}")
+    properties = {"pictures": counts} if counts["found"] else {}
+    if limited:
+        properties["limits"] = limited
+    return PicturesRead(segments, unread + limited, properties)
 
 
 @register("emf", "wmf")

@@ -11,7 +11,7 @@ from pptx.exc import PackageNotFoundError
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 
 from scanner.errors import ExtractionError
-from scanner.extract import pictures
+from scanner.extract import early, pictures
 from scanner.extract.members import ContainerExtraction, Place
 from scanner.extract.ooxml import embedded_members, open_package, property_segments, read_xml
 from scanner.extract.registry import register
@@ -97,6 +97,7 @@ def extract_pptx(data: bytes) -> ContainerExtraction:
             segments.append(Segment(text, Place(label=f"slide master {m}")))
     segments.extend(_comment_segments(archive))
     segments.extend(property_segments(archive))
+    early.text_so_far(segments)  # looked at before OCR starts, in case a limit stops it
     found = pictures.read_pictures(_pictures(deck, archive))
     segments.extend(found.segments)
     return ContainerExtraction(type="pptx", segments=segments, members=embedded_members(archive),

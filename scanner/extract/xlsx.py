@@ -11,7 +11,7 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 
 from scanner.errors import ExtractionError
-from scanner.extract import pictures
+from scanner.extract import early, pictures
 from scanner.extract.members import ContainerExtraction, Place
 from scanner.extract.ooxml import embedded_members, open_package, property_segments, read_xml
 from scanner.extract.registry import register
@@ -122,6 +122,7 @@ def extract_xlsx(data: bytes) -> ContainerExtraction:
     for name in getattr(book, "defined_names", {}) or {}:
         segments.append(Segment(name, Place(part="metadata", label="defined name")))
     segments.extend(property_segments(archive))
+    early.text_so_far(segments)  # looked at before OCR starts, in case a limit stops it
     found = pictures.read_pictures(_pictures(archive))
     segments.extend(found.segments)
     return ContainerExtraction(type="xlsx", segments=segments, members=embedded_members(archive),

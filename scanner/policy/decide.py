@@ -62,7 +62,9 @@ def decide(
             add("marking.commercial_star", text=mark.text)
     if not approved:
         for category in detection.labels:
-            add("content.sensitive", category=category, score=detection.categories[category])
+            ev = detection.evidence.get(category, {})
+            add("content.sensitive", category=category, score=detection.categories[category],
+                why=ev.get("why") or "", why_en=ev.get("why_en") or "")
     weak = protection.method in WEAK_METHODS and not policy.weak_encryption_protects
     if approved and policy.destination == "external" and (not protection.needs_password or weak):
         if protection.needs_password:

@@ -16,8 +16,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "work-secret or internal marking without a valid approval: {text}"),
     "marking.commercial_secret": ("检测到商业秘密标志：{text}，且无有效审批",
                                   "commercial-secret marking without a valid approval: {text}"),
-    "content.sensitive": ("内容涉及{category_zh}（得分 {score:.2f}），且无有效审批",
-                          "content on {category} (score {score:.2f}) without a valid approval"),
+    "content.sensitive": ("内容涉及{category_zh}（得分 {score:.2f}），且无有效审批{why_sep}{why}",
+                          "content on {category} (score {score:.2f}) without a valid approval{why_en_sep}{why_en}"),
     "protection.missing": ("已审批但{how}，对外传输时应添加密码保护",
                            "approved but {how_en} for an external destination"),
     "approval.hash_mismatch": ("审批记录 {id} 与文件内容不符（文件在审批后被改动）",
@@ -45,4 +45,9 @@ def make_reason(code: str, verdict: str, **values) -> Reason:
     zh, en = MESSAGES[code]
     if "category" in values:
         values.setdefault("category_zh", CATEGORY_NAMES_ZH.get(values["category"], values["category"]))
+    if code == "content.sensitive":
+        values.setdefault("why", "")
+        values.setdefault("why_en", "")
+        values["why_sep"] = "。依据：" if values["why"] else ""
+        values["why_en_sep"] = ". Because: " if values["why_en"] else ""
     return Reason(code=code, message=zh.format(**values), message_en=en.format(**values), verdict=verdict)

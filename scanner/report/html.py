@@ -29,6 +29,8 @@ _TEXT = {
         "no_reason": "未发现敏感内容", "encrypted": "已加密", "not_encrypted": "未加密",
         "needs_password": "需密码才能打开", "member": "包内路径", "cached": "沿用此前结果（文件未变）",
         "problem": "问题", "items_heading": "逐项结果", "location": "位置",
+        "category": "类别", "score": "得分", "tier": "证据层级", "why": "依据",
+        "tiers": {"strong": "强证据", "weak": "弱证据"}, "topics": "主题（仅供排序，不据此拦截）",
         "approval_status": {"valid": "有效", "missing": "无审批记录", "expired": "已过期", "revoked": "已撤销",
                             "hash-mismatch": "文件与审批不符", "bad-signature": "签名无效",
                             "wrong-recipient": "接收方不符"},
@@ -42,6 +44,8 @@ _TEXT = {
         "not_encrypted": "not encrypted", "needs_password": "password needed to open", "member": "member",
         "cached": "result reused (file unchanged)", "problem": "Problem", "items_heading": "Items",
         "location": "Location", "approval_status": {},
+        "category": "Class", "score": "Score", "tier": "Tier", "why": "Why",
+        "tiers": {"strong": "strong", "weak": "weak"}, "topics": "Topics (for sorting, never a flag)",
     },
 }
 

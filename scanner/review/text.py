@@ -50,6 +50,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "approval.hash-mismatch": ("文件与审批不符", "file does not match"), "approval.bad-signature": ("签名无效", "bad signature"),
     "approval.wrong-recipient": ("接收方不符", "wrong recipient"),
     "context": ("上下文（命中处高亮）", "Context (match highlighted)"),
+    "topics": ("主题（仅供排序，不据此拦截）", "Topics (for sorting, never a flag)"), "score": ("得分", "Score"), "tier": ("证据层级", "Tier"), "why": ("依据", "Why"),
+    "tier.strong": ("强证据", "strong"), "tier.weak": ("弱证据", "weak"),
     "kind.national_secret": ("国家秘密", "national secret"), "kind.work_secret": ("工作秘密", "work secret"),
     "kind.commercial_secret": ("商业秘密", "commercial secret"), "kind.foreign": ("外国密级", "foreign classification"),
     "reason_hint": ("请写明理由（将记入审计日志）", "write the reason (it goes into the audit log)"),

@@ -1,4 +1,6 @@
-"""The engine: detectors' class scores combine as a weighted noisy-OR, and labels follow thresholds."""
+"""The engine: class scores come from tiers of lexicon evidence; the classifier only raises them and names topics."""
+
+import math
 
 import pytest
 
@@ -9,41 +11,60 @@ from scanner.detect.normalize import normalize
 from scanner.detect.registry import DetectContext
 from scanner.model import CATEGORIES, Document, Location, Segment
 
-TEXT = ("国防部新闻发言人介绍，部队近期在东南沿海组织实兵对抗演练，检验远程机动和联合作战指挥能力，"
-        "参演兵力包括陆军合成旅和空军航空兵部队。")
+# Strong defence evidence (兵力部署, 作战部署) next to a handling instruction.
+TEXT = ("关于调整兵力部署的通知（内部掌握，不得外传）：某旅两个营于5月10日前出至指定地域，"
+        "作战部署另行下达。国防部新闻发言人此前介绍，部队近期组织实兵对抗演练。")
 
 
-@pytest.fixture(scope="module")
-def document():
-    return Document([Segment(TEXT, Location(paragraph=1))])
+def doc(text: str) -> Document:
+    return Document([Segment(text, Location(paragraph=1))])
 
 
-@pytest.mark.parametrize("weight", [0.0, 0.45, 1.0])
-def test_scores_are_a_weighted_noisy_or(document, weight):
-    lexicon_only = DetectionEngine(parse_config('[detect]\nmodel = ""\n')).detect(document).categories
+@pytest.mark.parametrize("weight", [0.0, 0.3, 1.0])
+def test_the_classifier_raises_existing_evidence_by_its_weight(weight):
+    document = doc(TEXT)
+    off = DetectionEngine(parse_config('[detect]\nmodel = ""\n')).detect(document)
     config = parse_config(f"[detect]\nclassifier_weight = {weight}\n")
-    classifier = ClassifierDetector(config).detect(DetectContext(document, normalize(document.text))).scores
-    combined = DetectionEngine(config).detect(document).categories
+    topic = ClassifierDetector(config).detect(DetectContext(document, normalize(document.text))).scores
+    on = DetectionEngine(config).detect(document)
+    scale = config.detect.score_scale
     for c in CATEGORIES:
-        expected = 1 - (1 - lexicon_only[c]) * (1 - weight * classifier.get(c, 0.0))
-        assert combined[c] == pytest.approx(expected, abs=1e-9)
-    assert classifier["defense"] > 0.5  # the topic is plain; the point is how much it counts
+        lexicon = -math.log(1 - off.categories[c]) * scale  # the lexicon's evidence
+        factor = 1 + weight * topic.get(c, 0.0) if lexicon > 0 else 1.0
+        assert on.categories[c] == pytest.approx(1 - math.exp(-lexicon * factor / scale), abs=1e-9)
+    assert off.categories["defense"] > 0.5 and "defense" in on.labels
 
 
-def test_the_classifier_alone_does_not_flag_by_default():
-    # A topic alone is not a secret: with no sensitive term, a business report on economic
-    # topics is lifted towards the threshold but not over it, unless the weight says so.
+def test_the_classifier_alone_never_flags_but_names_the_topic():
+    # A topic alone is not a secret: a business report on economic topics gets no label, even
+    # when the classifier is trusted fully; its topic is still there for sorting.
     text = "本季度公司营业收入同比增长百分之十二，净利润率有所提高，董事会建议提高分红比例并扩大投资。"
-    document = Document([Segment(text, Location(paragraph=1))])
-    default = DetectionEngine(parse_config("")).detect(document)
-    assert not [f for f in default.findings if f.rule.startswith("lexicon.")]
-    assert default.labels == [] and 0.3 < default.categories["economy"] < 0.5
-    trusting = DetectionEngine(parse_config("[detect]\nclassifier_weight = 1.0\n")).detect(document)
-    assert trusting.labels == ["economy"]
+    for weight in (0.3, 1.0):
+        out = DetectionEngine(parse_config(f"[detect]\nclassifier_weight = {weight}\n")).detect(doc(text))
+        assert out.labels == [] and out.categories["economy"] == 0.0
+        assert "economy" in out.topics and out.topic_scores["economy"] >= 0.6
+        assert out.evidence == {}
 
 
-def test_labels_follow_per_class_thresholds(document):
-    strict = parse_config("[detect]\nclassifier_weight = 1.0\n[detect.thresholds]\ndefense = 1.0\n")
-    loose = parse_config("[detect]\nclassifier_weight = 1.0\n[detect.thresholds]\ndefense = 0.05\n")
-    assert "defense" not in DetectionEngine(strict).detect(document).labels
-    assert "defense" in DetectionEngine(loose).detect(document).labels
+def test_topics_follow_their_threshold():
+    text = "本季度公司营业收入同比增长百分之十二，净利润率有所提高，董事会建议提高分红比例并扩大投资。"
+    strict = DetectionEngine(parse_config("[detect]\ntopic_threshold = 1.0\n")).detect(doc(text))
+    assert strict.topics == [] and strict.topic_scores["economy"] > 0
+
+
+def test_labels_follow_per_class_thresholds():
+    strict = parse_config("[detect.thresholds]\ndefense = 1.0\n")
+    loose = parse_config("[detect.thresholds]\ndefense = 0.05\n")
+    assert "defense" not in DetectionEngine(strict).detect(doc(TEXT)).labels
+    assert "defense" in DetectionEngine(loose).detect(doc(TEXT)).labels
+
+
+def test_a_label_carries_its_evidence_in_chinese_and_english():
+    out = DetectionEngine(parse_config("")).detect(doc(TEXT))
+    ev = out.evidence["defense"]
+    assert ev["tier"] == "strong" and {r["term"] for r in ev["strong"]} >= {"兵力部署", "作战部署"}
+    assert "强证据" in ev["why"] and "兵力部署" in ev["why"] and "内部掌握" in ev["why"]
+    assert "strong evidence" in ev["why_en"]
+    window = ev["window"]
+    assert TEXT[window["start"]:window["end"]].startswith("兵力部署") and window["location"] == "paragraph 1"
+    assert {f.tier for f in out.findings if f.rule == "lexicon.defense"} <= {"strong", "weak"}

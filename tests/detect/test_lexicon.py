@@ -77,7 +77,7 @@ def test_bad_allow_regex_names_file_and_line(tmp_path):
 
 # -- context words ------------------------------------------------------------------------------
 
-TERMS = [Term("导弹阵地", "defense", 2.0), Term("统计数据", "economy", 1.0)]
+TERMS = [Term("导弹阵地", "defense", 2.0, "strong"), Term("统计数据", "economy", 1.0)]
 CONTEXT = [ContextWord("涉密", 1.5), ContextWord("培训", 0.5), ContextWord("底价", 1.5, frozenset({"economy"}))]
 
 
@@ -107,7 +107,7 @@ def test_context_changes_the_score():
 
 
 def test_context_window_comes_from_config(tmp_path):
-    (tmp_path / "defense.txt").write_text("导弹阵地\t2.0\n", encoding="utf-8")
+    (tmp_path / "defense.txt").write_text("导弹阵地\t2.0\tstrong\n", encoding="utf-8")
     (tmp_path / "context.txt").write_text("涉密\t1.5\n", encoding="utf-8")
     text = "涉密" + "，" * 10 + "导弹阵地"
     near = detect(text, Config(detect=DetectSettings(lexicon_dir=str(tmp_path), context_window=20)))

@@ -332,3 +332,68 @@ def test_bad_pattern_is_a_config_error(tmp_path):
     missing.write_text("[national_secret]\n", encoding="utf-8")
     with pytest.raises(ConfigError):
         MarkingParser.from_file(missing)
+
+
+# -- issue 12: marks that must not be lost ------------------------------------------------------
+
+# What the last line of a document says never decides whether its first line is a mark: a level at
+# offset 0 has nothing before it (a negative offset would look at the end of the text).
+OCR_PAGE = ("秘密★1年\n关于国务院文化主管部的通知\n第五做好机器学习相关工作十八条违反本条例的规定，不移交有\n"
+            "关资料的，由县级以上地方人民政府房地产行政主管部门责令限期改正；\n逾期仍不移交有关资料的，对建设单位、"
+            "物业服务企业予以通报，处1万\n元以上10万元以下的罚款。\n做好隐身战机相关工作")
+
+
+@pytest.mark.parametrize("last", ["做好隐身战机相关工作", "其他内容", "维护国家", "严守商业", "普通", "国家秘密"])
+def test_a_mark_at_the_head_does_not_depend_on_the_last_line(parser, last):
+    text = OCR_PAGE.rsplit("\n", 1)[0] + "\n" + last
+    marks = [(p.text, p.period, p.position) for p in parser.parse(normalize(text).text, TODAY) if p.is_mark]
+    assert marks == [("秘密★1年", "1年", "head")]
+
+
+@pytest.mark.parametrize("level", ["绝密", "机密", "秘密"])
+def test_a_level_at_offset_zero_of_a_text_ending_in_a_prefix_word(parser, level):
+    for word in ("工作", "国家", "商业", "保守", "党和国家"):
+        assert found(parser, f"{level}\n正文{word}") == [(level, N, {"绝密": "30年", "机密": "20年", "秘密": "10年"}[level], MARK)]
+
+
+# A mark broken over lines by a PDF text layer or OCR (the star or the period on a line of its own) is
+# one mark with its period; the lines after a mark are taken only when they hold nothing but a period.
+SPLIT_CASES = [
+    ("绝密\n★\n考试结束前\n试题", "绝密", "考试结束前", "绝密\n★\n考试结束前"),
+    ("机密\n★\n10年\n正文", "机密", "10年", "机密\n★\n10年"),
+    ("机密★\n10年\n正文", "机密", "10年", "机密★\n10年"),
+    ("机密\n★10年\n正文", "机密", "10年", "机密\n★10年"),
+    ("绝密★\n启用前\n试卷", "绝密", "启用前", "绝密★\n启用前"),
+    ("秘密 ★\n2027年6月30日\n正文", "秘密", "2027年6月30日", "秘密 ★\n2027年6月30日"),
+    ("秘密\n\n★\n\n长期\n正文", "秘密", "长期", "秘密\n\n★\n\n长期"),
+    ("密级：机密\n保密期限：5年\n报告", "机密", "5年", "机密\n保密期限：5年"),
+    ("000123\n机密★\n5年\n特急\n关于……的通知", "机密", "5年", "机密★\n5年"),
+    ("绝密★\n考试结束前", "绝密", "考试结束前", "绝密★\n考试结束前"),
+]
+
+
+@pytest.mark.parametrize("text, level, period, shown", SPLIT_CASES, ids=[repr(t[:12]) for t, *_ in SPLIT_CASES])
+def test_a_mark_split_over_lines_keeps_its_period(parser, text, level, period, shown):
+    norm = normalize(text)
+    marks, mentions = parse_markings(parser, norm, str, today=TODAY)
+    assert [(m.level, m.period, m.text) for m in marks] == [(level, period, shown)]
+    assert marks[0].position == "head" and not mentions
+
+
+# Lines that follow a mark but are not a period (a title, prose, a number in a sentence) stay apart,
+# and a level that is only mentioned takes no period from the next line.
+NOT_GLUED = [
+    ("机密\n10年来的工作总结", [("机密", N, "20年", MARK)]),
+    ("机密\n10年\n正文", [("机密", N, "20年", MARK)]),  # no star, no label: a period is not guessed
+    ("机密★\n关于合作项目的报告\n10年", [("机密", N, "20年", MARK)]),
+    ("绝密★\n会议纪要前言部分内容很长很长\n正文", [("绝密", N, "30年", MARK)]),
+    ("本文件定为机密\n★10年", [("机密", N, None, MENTION)]),
+    ("按机密★\n10年管理", [("机密", N, None, MENTION)]),
+    ("密级分为：\n绝密\n机密\n秘密\n★10年", [("绝密", N, None, MENTION), ("机密", N, None, MENTION),
+                                        ("秘密", N, None, MENTION)]),
+]
+
+
+@pytest.mark.parametrize("text, expected", NOT_GLUED, ids=[repr(t[:12]) for t, _ in NOT_GLUED])
+def test_prose_after_a_mark_is_not_glued_to_it(parser, text, expected):
+    assert found(parser, text) == expected

@@ -159,7 +159,8 @@ def test_the_same_picture_on_five_slides_is_read_once(make_pptx, marked, scan_it
 def test_pictures_over_max_pages_are_unread(make_docx, marked, blank, engine):
     data = docx_with(make_docx, blank, marked)
     [result] = scan(data, "two.docx", engine, toml="[scan]\nocr_max_pages = 1\n")
-    assert result.verdict == "block" and result.problem["code"] == "scan.unreadable"
+    # A limit stopped the reading (issue 12): the problem says so, as for any other limit.
+    assert result.verdict == "block" and result.problem["code"] == "scan.limit"
     assert "word/media/image2.png" in result.problem["detail"]
     assert "pictures over OCR max_pages" in result.problem["detail"]
 
@@ -285,3 +286,73 @@ def test_pictures_on_pdf_pages_with_text_are_read(render_text, scan_items):
     assert mark.text == "机密★5年" and mark.location.startswith("picture ") and "page 1" in mark.location
     [plain] = scan_items(_pdf_with_picture(render_text, []), "minutes.pdf")  # a picture with no text
     assert plain.verdict == "allow"
+
+
+# -- issue 12: limits keep the marks found; figures beyond the OCR budget ---------------------------
+
+
+def test_a_time_limit_before_the_pictures_keeps_the_marks_of_the_text(make_docx, blank, engine):
+    data = docx_with(make_docx, blank, text="机密★10年")
+    [result] = scan(data, "notice.docx", engine, toml="[scan]\nmax_seconds = 0.001\n")
+    assert result.verdict == "block" and result.problem["code"] == "scan.limit"
+    assert "max_seconds" in result.problem["detail"] and "image1.png" in result.problem["detail"]
+    assert {"scan.limit", "marking.national_secret"} <= {r.code for r in result.reasons}
+
+
+# A page of text (well over FULL_PAGE_TEXT characters) that holds nothing sensitive.
+BODY = ["本页为年度例行会议的纪要正文，记录了议程安排与出席人员。"] * 5
+
+
+def _logo(colour: str) -> bytes:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (160, 90), "white")
+    ImageDraw.Draw(image).ellipse((20, 10, 140, 80), fill=colour)
+    return png(image)
+
+
+def _pdf_pages(pages) -> bytes:
+    """A reportlab PDF: each page is (lines of text, [(png bytes, x, y, width, height)])."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, invariant=1)  # A4 is 595 × 842 points
+    for lines, images in pages:
+        pdf.setFont("STSong-Light", 14)
+        for i, line in enumerate(lines):
+            pdf.drawString(60, 780 - 20 * i, line)
+        for data, x, y, width, height in images:
+            pdf.drawImage(ImageReader(io.BytesIO(data)), x, y, width=width, height=height)
+        pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+def test_figures_beyond_the_ocr_budget_on_pages_with_text_are_skipped_not_unread(engine):
+    from scanner.extract.limits import Limits, using
+
+    data = _pdf_pages([(BODY, [(_logo("navy"), 60, 500, 120, 70)]), (BODY, [(_logo("maroon"), 60, 500, 120, 70)])])
+    [result] = scan(data, "minutes.pdf", engine, toml="[scan]\nocr_max_pages = 1\n")
+    assert result.verdict == "allow" and result.problem is None
+    with using(Limits(ocr_max_pages=1)):
+        ex = extract("pdf", data)
+    assert ex.unread == [] and "limits" not in ex.properties
+    counts = ex.properties["pictures"]
+    assert counts["ocr"] == 1 and len(counts["skipped"]) == 1
+    assert "over OCR max_pages, its page has a text layer" in counts["skipped"][0]
+
+
+@pytest.mark.parametrize("page2", [
+    (["图2"], [(b"maroon", 60, 500, 120, 70)]),  # next to no text: the picture may be the page
+    (BODY, [(b"maroon", 40, 60, 500, 400)]),  # a picture over a third of the page
+], ids=["near-empty text layer", "large picture"])
+def test_a_picture_that_may_hold_what_the_text_layer_lacks_still_fails_closed(engine, page2):
+    lines, [(colour, *box)] = page2
+    data = _pdf_pages([(BODY, [(_logo("navy"), 60, 500, 120, 70)]), (lines, [(_logo(colour.decode()), *box)])])
+    [result] = scan(data, "minutes.pdf", engine, toml="[scan]\nocr_max_pages = 1\n")
+    assert result.verdict == "block" and result.problem["code"] == "scan.limit"
+    assert "pictures over OCR max_pages" in result.problem["detail"]

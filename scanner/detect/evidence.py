@@ -1,0 +1,186 @@
+"""Tiers of evidence: a class's score from the best window of a document, not from its length."""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass, field
+
+from scanner.model import CATEGORIES
+
+STRONG, WEAK = "strong", "weak"
+TIERS = (STRONG, WEAK)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How evidence adds up (the [detect] settings of the same names; lexicons/README.md)."""
+
+    window_chars: int = 400
+    repeat_bonus: float = 0.25
+    repeat_cap: int = 2
+    raise_min: float = 1.3
+    weak_gain: float = 0.5
+    weak_cap: float = 2.0
+    handling_factor: float = 1.5
+    handled_cap: float = 3.0
+    specifics_min: int = 3
+    specifics_min_terms: int = 3
+    specifics_step: float = 0.1
+    specifics_max: int = 5
+
+
+@dataclass
+class TermEvidence:
+    """One distinct term in the best window: its tier, occurrences, strongest context and value."""
+
+    term: str
+    tier: str
+    weight: float
+    count: int
+    factor: float
+    value: float
+    context: tuple[str, ...] = ()
+
+
+@dataclass
+class ClassEvidence:
+    """Why a class scored what it did: the best window's terms, by tier, and the public signs."""
+
+    category: str
+    value: float = 0.0  # evidence of the best window, after public signs
+    start: int = 0  # the best window, in normalised text
+    end: int = 0
+    terms: list[TermEvidence] = field(default_factory=list)
+    public: float = 1.0  # the factor of the public signs applied
+    handling: tuple[str, ...] = ()  # handling instructions in the window (不得外传, 看完就删)
+    specifics: int = 0  # concrete details in the window (numbers with units, dates, code names)
+
+    @property
+    def strong(self) -> list[TermEvidence]:
+        return [t for t in self.terms if t.tier == STRONG]
+
+    @property
+    def weak(self) -> list[TermEvidence]:
+        return [t for t in self.terms if t.tier == WEAK and t.value > 0]
+
+    @property
+    def context(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for t in self.terms:
+            for word in t.context:
+                seen.setdefault(word, None)
+        return list(seen)
+
+    def lower(self, factor: float) -> None:
+        """Apply the factor of the public signs (the best window stays the best: it is one factor)."""
+        self.value *= factor
+        self.public *= factor
+
+    def score(self, scale: float) -> float:
+        return 1.0 - math.exp(-self.value / scale)
+
+
+def _window_value(hits, weights: Weights, handled: bool, specifics: int) -> tuple[float, list[TermEvidence]]:
+    """Evidence of the hits of one class inside one window.
+
+    Strong terms count on their own, each distinct term once, its repeats adding `repeat_bonus`
+    up to `repeat_cap` times. A weak term counts in full where a context word raised it (factor >=
+    raise_min) or where the window holds a handling instruction; otherwise it counts, by
+    `weak_gain`, only beside strong evidence, or where the window is concrete (`specifics_min`
+    details and `specifics_min_terms` distinct weak terms). Weak evidence adds at most `weak_cap`
+    (`handled_cap` under a handling instruction), so no pile of topic words makes a secret.
+    """
+    h = weights.handling_factor if handled else 1.0
+    by_term: dict[object, list] = {}
+    for hit in hits:
+        entry = by_term.get(hit.term)
+        if entry is None:
+            by_term[hit.term] = [1, hit.factor, set(hit.context)]
+        else:
+            entry[0] += 1
+            entry[1] = max(entry[1], hit.factor)
+            entry[2].update(hit.context)
+    strong = raised = plain = 0.0
+    weak_terms = 0
+    rows = []
+    for term, (count, factor, context) in by_term.items():
+        base = term.weight * factor
+        if term.tier == STRONG:
+            value = base * h * (1.0 + weights.repeat_bonus * min(count - 1, weights.repeat_cap))
+            strong += value
+        elif handled or factor >= weights.raise_min:
+            value = base * h
+            raised += value
+            weak_terms += 1
+        else:
+            value = base * weights.weak_gain
+            plain += value
+            weak_terms += 1
+        rows.append(TermEvidence(term.term, term.tier, term.weight, count, factor, value, tuple(sorted(context))))
+    concrete = specifics >= weights.specifics_min and weak_terms >= weights.specifics_min_terms
+    if concrete:
+        lift = 1.0 + weights.specifics_step * min(specifics, weights.specifics_max)
+        plain *= lift
+        for row in rows:
+            if row.tier == WEAK and not handled and row.factor < weights.raise_min:
+                row.value *= lift
+    weak = raised + (plain if strong > 0 or concrete else 0.0)
+    if not (strong > 0 or concrete):
+        for row in rows:
+            if row.tier == WEAK and not handled and row.factor < weights.raise_min:
+                row.value = 0.0  # plain weak terms said nothing here
+    return strong + min(weights.handled_cap if handled else weights.weak_cap, weak), rows
+
+
+def _count(starts: list[int], lo: int, hi: int) -> int:
+    return bisect.bisect_left(starts, hi) - bisect.bisect_left(starts, lo)
+
+
+def best_evidence(hits, weights: Weights, public: float = 1.0, signals=()) -> dict[str, ClassEvidence]:
+    """Per class, the window of `window_chars` characters with the most evidence.
+
+    Windows are centred on hits that can carry evidence: strong hits, weak hits raised by context,
+    and (every 50 characters at most) weak hits near a handling instruction or concrete details.
+    A long ordinary document gains nothing from its length: only density counts.
+    """
+    half = weights.window_chars // 2
+    handling = [s for s in signals if s.kind == "handling"]
+    handling_starts = [s.start for s in handling]
+    specific_starts = [s.start for s in signals if s.kind != "handling"]
+    per_class: dict[str, list] = {c: [] for c in CATEGORIES}
+    for hit in hits:
+        per_class[hit.term.category].append(hit)
+    out = {}
+    for category, class_hits in per_class.items():
+        best = ClassEvidence(category, public=public)
+        if class_hits:
+            class_hits.sort(key=lambda h: h.start)
+            starts = [h.start for h in class_hits]
+            last_strong = last_weak = -weights.window_chars
+            for h in class_hits:
+                a = h.start
+                if h.term.tier == STRONG or h.factor >= weights.raise_min:
+                    if a - last_strong < 8:  # a window a few characters later is nearly the same
+                        continue
+                    last_strong = a
+                else:
+                    if a - last_weak < 50 or not (_count(handling_starts, a - half, a + half)
+                                                  or _count(specific_starts, a - half, a + half) >= weights.specifics_min):
+                        continue
+                    last_weak = a
+                lo_c, hi_c = a - half, a + half
+                lo = bisect.bisect_left(starts, lo_c)
+                hi = bisect.bisect_left(starts, hi_c)
+                n_handling = _count(handling_starts, lo_c, hi_c)
+                value, rows = _window_value(class_hits[lo:hi], weights, n_handling > 0,
+                                            _count(specific_starts, lo_c, hi_c))
+                if value * public > best.value:
+                    first = bisect.bisect_left(handling_starts, lo_c)
+                    said = tuple(dict.fromkeys(s.text for s in handling[first:first + n_handling]))
+                    details = _count(specific_starts, lo_c, hi_c)
+                    best = ClassEvidence(category, value * public, class_hits[lo].start,
+                                         max(x.end for x in class_hits[lo:hi]), rows, public, said,
+                                         details if details >= weights.specifics_min else 0)
+        out[category] = best
+    return out

@@ -1,0 +1,120 @@
+"""Signs that a text is already public (a law, a news report, a past exam paper): they lower evidence."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from scanner.errors import ConfigError
+
+PUBLIC_FILE = "public.toml"
+
+
+@dataclass(frozen=True)
+class PublicSign:
+    """One sign that held in a document, with the text that showed it."""
+
+    id: str
+    name: str
+    name_en: str
+    factor: float
+    text: str
+
+
+@dataclass(frozen=True)
+class _Rule:
+    id: str
+    name: str
+    name_en: str
+    factor: float
+    count: tuple[re.Pattern, ...]
+    min_count: int
+    any: tuple[re.Pattern, ...]
+    past_year: str | None
+
+
+def _compile(patterns, where: str) -> tuple[re.Pattern, ...]:
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        raise ConfigError(f"{where} 应为字符串列表 ({where} must be a list of strings)")
+    try:
+        return tuple(re.compile(p) for p in patterns)
+    except re.error as exc:
+        raise ConfigError(f"{where} 的正则表达式无效：{exc} (invalid regular expression in {where})") from None
+
+
+def read_public_signs(path: Path) -> list[_Rule]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"无法读取公开迹象文件 {path}：{exc} (cannot read public signs {path})") from exc
+    rules = []
+    for n, raw in enumerate(data.get("sign", []), start=1):
+        where = f"{path} [[sign]] #{n}"
+        try:
+            factor = float(raw["factor"])
+            rule = _Rule(str(raw["id"]), str(raw["name"]), str(raw.get("name_en", raw["id"])), factor,
+                         _compile(raw["count"], f"{where}.count"), int(raw.get("min_count", 1)),
+                         _compile(raw.get("any", []), f"{where}.any"), raw.get("past_year"))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(f"公开迹象 {where} 无效：{exc} (invalid sign {where})") from None
+        if not 0.0 < factor <= 1.0:
+            raise ConfigError(f"公开迹象 {where} 的 factor 应在 (0, 1] 之间 (factor must be in (0, 1] in {where})")
+        rules.append(rule)
+    return rules
+
+
+class PublicSigns:
+    """The signs of one lexicon folder, applied to a document's normalised text."""
+
+    def __init__(self, rules: list[_Rule], today: _dt.date | None = None):
+        self.rules = rules
+        self.today = today
+
+    @classmethod
+    def from_dir(cls, folder: Path) -> "PublicSigns":
+        path = folder / PUBLIC_FILE
+        return cls(read_public_signs(path) if path.is_file() else [])
+
+    def find(self, text: str) -> list[PublicSign]:
+        found = []
+        for rule in self.rules:
+            sign = self._holds(rule, text)
+            if sign is not None:
+                found.append(sign)
+        return found
+
+    def _holds(self, rule: _Rule, text: str) -> PublicSign | None:
+        count, first = 0, None
+        for pattern in rule.count:
+            for m in pattern.finditer(text):
+                count += 1
+                first = first or m.group().strip()
+                if count >= rule.min_count:
+                    break
+            if count >= rule.min_count:
+                break
+        if count < rule.min_count:
+            return None
+        if rule.any:
+            shown = self._any(rule, text)
+            if shown is None:
+                return None
+            first = shown
+        return PublicSign(rule.id, rule.name, rule.name_en, rule.factor, (first or "")[:40])
+
+    def _any(self, rule: _Rule, text: str) -> str | None:
+        year_now = (self.today or _dt.date.today()).year
+        for pattern in rule.any:
+            for m in pattern.finditer(text):
+                if rule.past_year and rule.past_year in pattern.groupindex:
+                    if int(m.group(rule.past_year)) >= year_now:
+                        continue
+                return m.group().strip()
+        return None
+
+
+def public_factor(signs: list[PublicSign]) -> float:
+    return min((s.factor for s in signs), default=1.0)

@@ -1,0 +1,85 @@
+"""Window signals: handling instructions (不得外传, 看完就删) and concrete details, found by position."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from scanner.errors import ConfigError
+
+WINDOW_FILE = "window.toml"
+HANDLING, SPECIFIC = "handling", "specifics"
+
+
+@dataclass(frozen=True)
+class Signal:
+    kind: str  # handling or specifics
+    start: int  # offsets in the normalised text
+    end: int
+    text: str
+
+
+def _read(path: Path) -> tuple[dict[str, list[re.Pattern]], frozenset[str]]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"无法读取窗口信号文件 {path}：{exc} (cannot read window signals {path})") from exc
+    out: dict[str, list[re.Pattern]] = {}
+    for kind in (HANDLING, SPECIFIC):
+        patterns = data.get(kind, {}).get("patterns", [])
+        if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+            raise ConfigError(f"{path} [{kind}] patterns 应为字符串列表 ({path} [{kind}] patterns must be strings)")
+        try:
+            # One expression each: separate ones let the engine skip ahead on their literal prefixes.
+            out[kind] = [re.compile(p) for p in patterns]
+        except re.error as exc:
+            raise ConfigError(f"{path} [{kind}] 的正则表达式无效：{exc} (invalid regex in {path} [{kind}])") from None
+    not_inside = data.get(HANDLING, {}).get("not_inside", [])
+    if not isinstance(not_inside, list) or not all(isinstance(w, str) and len(w) == 2 for w in not_inside):
+        raise ConfigError(f"{path} [handling] not_inside 应为两字词列表 ({path} [handling] not_inside must be two-character words)")
+    return out, frozenset(not_inside)
+
+
+class WindowSignals:
+    """The handling and specifics patterns of one lexicon folder, each compiled into one expression."""
+
+    def __init__(self, patterns: dict[str, list[re.Pattern]] | None = None, not_inside: frozenset[str] = frozenset()):
+        self.patterns = patterns or {}
+        self.not_inside = not_inside  # two-character words a handling match must not start inside
+
+    @classmethod
+    def from_dir(cls, folder: Path) -> "WindowSignals":
+        path = folder / WINDOW_FILE
+        return cls(*_read(path)) if path.is_file() else cls()
+
+    def find(self, text: str, around: list[tuple[int, int]] | None = None) -> list[Signal]:
+        """Signals in `text`; with `around` (spans of hits), only within `reach` characters of them."""
+        found: list[Signal] = []
+        for lo, hi in _spans(around, len(text)):
+            part = text[lo:hi]
+            for kind, patterns in self.patterns.items():
+                for pattern in patterns:
+                    for m in pattern.finditer(part):
+                        start = lo + m.start()
+                        if m.end() > m.start() and not (kind == HANDLING and start and text[start - 1:start + 1] in self.not_inside):
+                            found.append(Signal(kind, start, lo + m.end(), m.group()))
+        found.sort(key=lambda s: s.start)
+        return found
+
+
+def _spans(around: list[tuple[int, int]] | None, size: int) -> list[tuple[int, int]]:
+    """Merged spans to search: the whole text, or the given spans when they cover little of it."""
+    if around is None:
+        return [(0, size)]
+    merged: list[list[int]] = []
+    for lo, hi in sorted(around):
+        lo, hi = max(0, lo), min(size, hi)
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    if sum(hi - lo for lo, hi in merged) > 0.7 * size:
+        return [(0, size)]
+    return [(lo, hi) for lo, hi in merged]
