@@ -21,6 +21,7 @@ DEFAULT_RULES: dict[str, str] = {
     "marking.commercial_star": "flag",
     "marking.work_secret": "block",
     "marking.commercial_secret": "block",
+    "marking.foreign": "flag",
     "content.sensitive": "flag",
     "protection.missing": "block",
     "protection.unapproved": "block",
@@ -83,12 +84,15 @@ class DetectSettings:
     handling_factor: float = 1.5
     handled_cap: float = 3.0
     specifics_min: int = 3
-    specifics_min_terms: int = 3
+    specifics_min_terms: int = 2
     specifics_step: float = 0.1
     specifics_max: int = 5
     topic_threshold: float = 0.6
     topic_weight: float = 1.0
     topic_evidence_min: float = 0.8
+    short_text_chars: int = 600
+    short_details_min: int = 2
+    short_weight: float = 1.2
     word_boundaries: bool = True
     boundary_max_chars: int = 3
     thresholds: dict[str, float] = field(default_factory=_default_thresholds)
@@ -229,7 +233,8 @@ def _validate_values(sections: dict) -> None:
         if getattr(detect, key) <= 0:
             raise ConfigError(f"配置项 detect.{key} 必须大于 0 (detect.{key} must be positive)")
     for key in ("repeat_bonus", "repeat_cap", "weak_gain", "weak_cap", "handled_cap", "specifics_min",
-                "specifics_min_terms", "specifics_step", "specifics_max", "topic_weight"):
+                "specifics_min_terms", "specifics_step", "specifics_max", "topic_weight",
+                "short_text_chars", "short_details_min", "short_weight"):
         if getattr(detect, key) < 0:
             raise ConfigError(f"配置项 detect.{key} 不能为负 (detect.{key} must not be negative)")
     if not 0.0 < detect.topic_threshold <= 1.0:

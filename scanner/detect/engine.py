@@ -31,6 +31,9 @@ class DetectionEngine:
         self.topic_weight = settings.topic_weight
         self.topic_evidence_min = settings.topic_evidence_min
         self.handling_factor = settings.handling_factor
+        self.short_chars = settings.short_text_chars
+        self.short_details_min = settings.short_details_min
+        self.short_weight = settings.short_weight
         self.detectors = build_detectors(config)
 
     def detect(self, document: Document) -> Detection:
@@ -54,6 +57,7 @@ class DetectionEngine:
                     missing[category] *= 1.0 - value
         handling = [s.text for s in lex.signals if s.kind == "handling"] if lex is not None else []
         public_factor = min((p["factor"] for p in public), default=1.0)
+        short = self._short_evidence(ctx, lex, topics, public_factor)
         for category in CATEGORIES:
             ev = evidence.get(category) or ClassEvidence(category)
             p = topics.get(category, 0.0)
@@ -65,6 +69,11 @@ class DetectionEngine:
                 # Under a handling instruction the document's topic is weak evidence of its own.
                 topic = self.topic_weight * p * self.handling_factor * public_factor
                 value += topic
+            if short and short[0] == category:
+                value += short[1]
+                ev.handling = ev.handling or tuple(dict.fromkeys(handling))[:3]
+                ev.specifics = max(ev.specifics, short[2])
+                ev.public = public_factor
             score = 1.0 - math.exp(-value / self.scale)
             result.categories[category] = 1.0 - (1.0 - score) * missing[category]
             if value > 0:
@@ -72,13 +81,26 @@ class DetectionEngine:
                     ev.handling = tuple(dict.fromkeys(handling))[:3]
                     ev.public = public_factor
                 result.evidence[category] = evidence_record(ev, score, p, factor, public,
-                                                            self._window(ctx, ev.start, ev.end), topic)
+                                                            self._window(ctx, ev.start, ev.end), topic,
+                                                            short[1] if short and short[0] == category else 0.0)
         result.findings.sort(key=lambda f: (f.start, f.end, f.rule))
         result.labels = [c for c in CATEGORIES if result.categories[c] >= self.thresholds[c]]
         result.topic_scores = {c: float(topics[c]) for c in CATEGORIES if c in topics}
         result.topics = [c for c, p in result.topic_scores.items() if p >= self.topic_threshold]
         result.public = public
         return result
+
+    def _short_evidence(self, ctx: DetectContext, lex, topics: dict, public_factor: float):
+        """(class, evidence, details) for a short text with a handling instruction and concrete details."""
+        if lex is None or len(ctx.norm.text) > self.short_chars:
+            return None
+        handling = [s for s in lex.signals if s.kind == "handling"]
+        details = sum(1 for s in lex.signals if s.kind != "handling")
+        if not handling or details < self.short_details_min:
+            return None
+        ranked = sorted((p, c) for c, p in topics.items() if c in CATEGORIES and c != "other")
+        category = ranked[-1][1] if ranked else "other"
+        return category, self.short_weight * self.handling_factor * public_factor, details
 
     @staticmethod
     def _window(ctx: DetectContext, start: int, end: int) -> dict:

@@ -6,28 +6,15 @@ import bisect
 import math
 from dataclasses import dataclass, field
 
+from scanner.config import DetectSettings
 from scanner.model import CATEGORIES
 
 STRONG, WEAK = "strong", "weak"
 TIERS = (STRONG, WEAK)
 
 
-@dataclass(frozen=True)
-class Weights:
-    """How evidence adds up (the [detect] settings of the same names; lexicons/README.md)."""
-
-    window_chars: int = 400
-    repeat_bonus: float = 0.25
-    repeat_cap: int = 2
-    raise_min: float = 1.3
-    weak_gain: float = 0.5
-    weak_cap: float = 2.0
-    handling_factor: float = 1.5
-    handled_cap: float = 3.0
-    specifics_min: int = 3
-    specifics_min_terms: int = 3
-    specifics_step: float = 0.1
-    specifics_max: int = 5
+# How evidence adds up: the [detect] settings of the same names (window_chars, repeat_bonus, raise_min...).
+Weights = DetectSettings
 
 
 @dataclass

@@ -19,7 +19,7 @@ def _terms(rows: list[TermEvidence], lang: str) -> str:
 
 
 def explain(ev: ClassEvidence, classifier: float, classifier_factor: float, public: list, lang: str,
-            topic: float = 0.0) -> str:
+            topic: float = 0.0, short: float = 0.0) -> str:
     """One sentence per tier: strong terms, weak terms (raised by context or beside strong ones),
     handling instructions and concrete details, the public signs that lowered the score, and the
     topic classifier's share."""
@@ -41,6 +41,10 @@ def explain(ev: ClassEvidence, classifier: float, classifier_factor: float, publ
     if ev.specifics:
         bits.append((f"具体细节 {ev.specifics} 处（数字、日期、代号等）" if zh else
                      f"{ev.specifics} concrete details (numbers, dates, code names)"))
+    if short > 0:
+        bits.append(("短文本中处置要求与具体细节并存，计为证据（类别取主题模型最可能的一类）" if zh else
+                     "a short text with a handling instruction beside concrete details counts as evidence "
+                     "(class: the topic model's best guess)"))
     if topic > 0:
         bits.append((f"主题模型判定为本类（把握 {classifier:.2f}），在处置要求下计为弱证据" if zh else
                      f"the topic model names this class ({classifier:.2f}), counted as weak evidence under the "
@@ -56,7 +60,7 @@ def explain(ev: ClassEvidence, classifier: float, classifier_factor: float, publ
 
 
 def evidence_record(ev: ClassEvidence, score: float, classifier: float, classifier_factor: float,
-                    public: list, window: dict, topic: float = 0.0) -> dict:
+                    public: list, window: dict, topic: float = 0.0, short: float = 0.0) -> dict:
     """The JSON form of one class's evidence (the `evidence` field of the output contract)."""
 
     def rows(items):
@@ -72,10 +76,11 @@ def evidence_record(ev: ClassEvidence, score: float, classifier: float, classifi
         "handling": list(ev.handling),
         "specifics": ev.specifics,
         "topic_evidence": round(topic, 3),
+        "short_text_evidence": round(short, 3),
         "public_factor": round(ev.public, 3),
         "classifier": round(classifier, 4),
         "classifier_factor": round(classifier_factor, 3),
         "window": window,
-        "why": explain(ev, classifier, classifier_factor, public, "zh", topic),
-        "why_en": explain(ev, classifier, classifier_factor, public, "en", topic),
+        "why": explain(ev, classifier, classifier_factor, public, "zh", topic, short),
+        "why_en": explain(ev, classifier, classifier_factor, public, "en", topic, short),
     }

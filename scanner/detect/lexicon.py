@@ -264,10 +264,8 @@ def evidence(hits: list[Hit]) -> list[Hit]:
 
 
 def weights_from(settings) -> Weights:
-    return Weights(settings.window_chars, settings.repeat_bonus, settings.repeat_cap, settings.raise_min,
-                   settings.weak_gain, settings.weak_cap, settings.handling_factor, settings.handled_cap,
-                   settings.specifics_min, settings.specifics_min_terms, settings.specifics_step,
-                   settings.specifics_max)
+    """The weights of evidence are the [detect] settings themselves."""
+    return settings
 
 
 @register("lexicon")
@@ -289,18 +287,21 @@ class LexiconDetector:
         self.most_raise = 1.0 + settings.classifier_weight
         self.topic_most = settings.topic_weight * settings.handling_factor
         self.lowest_threshold = min(settings.thresholds.values())
+        self.short_chars = settings.short_text_chars
         self.width = settings.context_chars
 
     def detect(self, ctx: DetectContext) -> DetectorOutput:
         hits = self.lexicon.find(ctx.norm.text)
         reach = self.weights.window_chars // 2 + 16  # a signal matters only inside a window around a hit
-        signals = self.signals.find(ctx.norm.text, [(h.start - reach, h.end + reach) for h in hits]) if hits else []
+        short = len(ctx.norm.text) <= self.short_chars
+        signals = (self.signals.find(ctx.norm.text, None if short else [(h.start - reach, h.end + reach) for h in hits])
+                   if hits or short else [])
         classes = best_evidence(hits, self.weights, signals=signals)
         signs: list[PublicSign] = []
         # Public signs only lower a score: look for them only where a class could reach its threshold
         # (its evidence raised as far as the classifier can, plus a topic under a handling instruction).
         handled = any(s.kind == "handling" for s in signals)
-        reachable = max(ev.value for ev in classes.values()) * self.most_raise + (self.topic_most if handled else 0.0)
+        reachable = max(ev.value for ev in classes.values()) * self.most_raise + (self.topic_most * 2 if handled else 0.0)
         if reachable > 0 and 1.0 - math.exp(-reachable / self.scale) >= self.lowest_threshold:
             signs = self.public.find(ctx.norm.text)
             factor = public_factor(signs)

@@ -8,6 +8,8 @@ from pathlib import Path
 from scanner.detect.allowlist import REGEX_PREFIX, read_allow_list
 from scanner.detect.lexicon import ALLOW_FILE, CONTEXT_FILE, read_context, read_lexicon
 from scanner.detect.normalize import normalize
+from scanner.detect.public import PUBLIC_FILE, PublicSigns
+from scanner.detect.signals import WINDOW_FILE, WindowSignals
 from scanner.errors import ConfigError
 from scanner.model import CATEGORIES
 
@@ -77,6 +79,11 @@ def check_lexicons(folder: Path, other: Path | None = None, allow: Path | None =
             read_context(folder / CONTEXT_FILE)
         except ConfigError as exc:
             problems.append(Problem(str(folder / CONTEXT_FILE), 0, "lexicon.invalid", str(exc)))
+    for name, load in ((PUBLIC_FILE, PublicSigns.from_dir), (WINDOW_FILE, WindowSignals.from_dir)):
+        try:
+            load(folder)
+        except ConfigError as exc:
+            problems.append(Problem(str(folder / name), 0, "lexicon.invalid", str(exc)))
     return problems
 
 

@@ -58,6 +58,8 @@ def decide(
             add("marking.work_secret", text=mark.text)
         elif mark.kind == "commercial_secret" and not approved:
             add("marking.commercial_secret", text=mark.text)
+        elif mark.kind == "foreign" and not approved:
+            add("marking.foreign", text=mark.text)
         if mark.kind == "commercial_secret" and mark.star:
             add("marking.commercial_star", text=mark.text)
     if not approved:

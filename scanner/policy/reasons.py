@@ -16,6 +16,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "work-secret or internal marking without a valid approval: {text}"),
     "marking.commercial_secret": ("检测到商业秘密标志：{text}，且无有效审批",
                                   "commercial-secret marking without a valid approval: {text}"),
+    "marking.foreign": ("检测到外国密级标志：{text}，且无有效审批（可能属对外承担保密义务的事项）",
+                        "foreign classification marking without a valid approval: {text} (possibly held in "
+                        "confidence for a foreign party)"),
     "content.sensitive": ("内容涉及{category_zh}（得分 {score:.2f}），且无有效审批{why_sep}{why}",
                           "content on {category} (score {score:.2f}) without a valid approval{why_en_sep}{why_en}"),
     "protection.missing": ("已审批但{how}，对外传输时应添加密码保护",

@@ -218,3 +218,26 @@ def test_findings_carry_original_offsets():
 )
 def test_informant_is_not_found_inside_ordinary_words(text, counted):
     assert any(f.text == "线人" for f in detect(text).findings) is counted
+
+
+@pytest.mark.parametrize("name, text", [
+    ("public.toml", '[[sign]]\nid = "x"\nname = "x"\nfactor = 0.5\ncount = ["(unclosed"]\n'),
+    ("window.toml", '[handling]\npatterns = ["(unclosed"]\n'),
+])
+def test_check_reports_bad_signal_files(tmp_path, name, text):
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    problems = check_lexicons(tmp_path)
+    assert [(p.path, p.code) for p in problems] == [(str(tmp_path / name), "lexicon.invalid")]
+
+
+def test_a_tier_other_than_strong_or_weak_is_refused(tmp_path):
+    path = tmp_path / "defense.txt"
+    path.write_text("作战部署\t2.0\tstrongest\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"defense.txt:1"):
+        read_lexicon(path, "defense")
+
+
+def test_shipped_lexicons_have_strong_and_weak_terms():
+    for category in CATEGORIES:
+        tiers = {t.tier for t in read_lexicon(LEXICONS / f"{category}.txt", category)}
+        assert tiers == {"strong", "weak"}, category

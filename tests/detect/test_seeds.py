@@ -30,12 +30,15 @@ def engine() -> DetectionEngine:
     return DetectionEngine(Config())
 
 
-@pytest.mark.parametrize("path", seed_files() or [SEEDS / "missing"], ids=lambda p: p.name)
-def test_seed_text_has_mentions_but_no_mark(engine, path):
+def detect_seed(engine: DetectionEngine, path: Path):
     assert path.is_file(), f"seed texts not found at {SEEDS}"
     text = path.read_text(encoding="utf-8")
-    document = Document([Segment(line, Location(line=n)) for n, line in enumerate(text.splitlines(), 1)])
-    detection = engine.detect(document)
+    return engine.detect(Document([Segment(line, Location(line=n)) for n, line in enumerate(text.splitlines(), 1)]))
+
+
+@pytest.mark.parametrize("path", seed_files() or [SEEDS / "missing"], ids=lambda p: p.name)
+def test_seed_text_has_mentions_but_no_mark(engine, path):
+    detection = detect_seed(engine, path)
     assert detection.markings == [], [m.text for m in detection.markings]
     assert not [f for f in detection.findings if f.rule.startswith("marking.")]
     assert detection.mentions, "the seeds talk about secrecy levels: their mentions should be seen"
@@ -44,8 +47,5 @@ def test_seed_text_has_mentions_but_no_mark(engine, path):
 @pytest.mark.parametrize("path", seed_files() or [SEEDS / "missing"], ids=lambda p: p.name)
 def test_seed_text_gets_no_flag(engine, path):
     # Rules about secrecy talk of secrets: they are not secret content (issue 12).
-    assert path.is_file(), f"seed texts not found at {SEEDS}"
-    text = path.read_text(encoding="utf-8")
-    document = Document([Segment(line, Location(line=n)) for n, line in enumerate(text.splitlines(), 1)])
-    detection = engine.detect(document)
+    detection = detect_seed(engine, path)
     assert detection.labels == [], detection.evidence

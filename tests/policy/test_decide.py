@@ -37,6 +37,10 @@ OWNER_ONLY = Protection(encrypted=True, method="pdf-aes256", needs_password=Fals
         (detection([mark("work_secret", "工作秘密", "工作秘密")]), PROTECTED, "valid", None, "allow", []),
         (detection([mark("commercial_secret", "核心商密★5年", "核心商密")]), Protection(), "missing", None, "block",
          ["marking.commercial_secret"]),
+        # A foreign classification goes to an officer (issue 12: it was allowed before).
+        (detection([mark("foreign", "CONFIDENTIAL", "CONFIDENTIAL")]), Protection(), "missing", None, "flag",
+         ["marking.foreign"]),
+        (detection([mark("foreign", "CONFIDENTIAL", "CONFIDENTIAL")]), PROTECTED, "valid", None, "allow", []),
         (detection(labels=["defense"]), Protection(), "missing", None, "flag", ["content.sensitive"]),
         (detection(labels=["defense", "economy"]), Protection(), "missing", None, "flag",
          ["content.sensitive", "content.sensitive"]),
