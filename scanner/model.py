@@ -199,6 +199,8 @@ class Finding:
     score: float = 1.0
     context: tuple[str, str, str] | None = None
     tier: str | None = None  # lexicon findings: "strong" (evidence alone) or "weak" (a topic)
+    # Named entities near this evidence (flagged classes only): {"text", "label", "foreign"}.
+    entities: tuple = ()
 
     def __post_init__(self):
         if self.category is not None and self.category not in CATEGORIES:
@@ -222,6 +224,8 @@ class Finding:
             out["context"] = {"before": self.context[0], "after": self.context[2]}
         if self.tier is not None:
             out["tier"] = self.tier
+        if self.entities:
+            out["entities"] = [dict(e) for e in self.entities]
         return out
 
 
@@ -315,6 +319,7 @@ class ItemResult:
             return Finding(
                 d["rule"], d["category"], d["text"], d["start"], d["end"], d["location"], d["score"],
                 (ctx["before"], d["text"], ctx["after"]) if ctx else None, d.get("tier"),
+                tuple(dict(e) for e in d.get("entities", [])),
             )
 
         det = Detection(

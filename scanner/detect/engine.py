@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from scanner.config import Config
 from scanner.detect import classifier, lexicon, markings  # noqa: F401  (built-in detectors register on import)
+from scanner.detect.entities import EntityFinder
 from scanner.detect.evidence import ClassEvidence
+from scanner.errors import ConfigError
 from scanner.detect.explain import evidence_record
 from scanner.detect.normalize import normalize
 from scanner.detect.registry import DetectContext, build_detectors
 from scanner.model import CATEGORIES, Detection, Document
+
+
+# Evidence spans looked at for named entities, and entities kept per class.
+MAX_ENTITY_SPANS = 24
+MAX_ENTITIES = 12
 
 
 class DetectionEngine:
@@ -35,6 +42,9 @@ class DetectionEngine:
         self.short_details_min = settings.short_details_min
         self.short_weight = settings.short_weight
         self.detectors = build_detectors(config)
+        # Loaded on the first flagged item: spaCy and the model take a second or two.
+        self.entities = EntityFinder() if settings.entities else None
+        self.entity_width = settings.entity_width
 
     def detect(self, document: Document) -> Detection:
         ctx = DetectContext(document, normalize(document.text))
@@ -85,10 +95,36 @@ class DetectionEngine:
                                                             short[1] if short and short[0] == category else 0.0)
         result.findings.sort(key=lambda f: (f.start, f.end, f.rule))
         result.labels = [c for c in CATEGORIES if result.categories[c] >= self.thresholds[c]]
+        if result.labels and self.entities is not None:
+            self._add_entities(document, result)
         result.topic_scores = {c: float(topics[c]) for c in CATEGORIES if c in topics}
         result.topics = [c for c, p in result.topic_scores.items() if p >= self.topic_threshold]
         result.public = public
         return result
+
+    def _add_entities(self, document: Document, result: Detection) -> None:
+        """People, organisations, places and foreign parties near the evidence of each flagged class."""
+        picked = [i for i, f in enumerate(result.findings) if f.category in result.labels][:MAX_ENTITY_SPANS]
+        if not picked:
+            return
+        spans = [(result.findings[i].start, result.findings[i].end) for i in picked]
+        try:
+            near = self.entities.near(document.text, spans, self.entity_width)
+        except ConfigError as exc:  # entities inform the officer; they never decide, so a verdict stands
+            for category in result.labels:
+                if category in result.evidence:
+                    result.evidence[category]["entities_error"] = str(exc)
+            return
+        per_class: dict[str, dict] = {}
+        for i, found in zip(picked, near):
+            rows = tuple({"text": e.text, "label": e.label, "foreign": e.foreign} for e in found)
+            result.findings[i] = replace(result.findings[i], entities=rows)
+            seen = per_class.setdefault(result.findings[i].category, {})
+            for row in rows:
+                seen.setdefault((row["text"], row["label"]), row)
+        for category, rows in per_class.items():
+            if category in result.evidence:
+                result.evidence[category]["entities"] = list(rows.values())[:MAX_ENTITIES]
 
     def _short_evidence(self, ctx: DetectContext, lex, topics: dict, public_factor: float):
         """(class, evidence, details) for a short text with a handling instruction and concrete details."""

@@ -8,6 +8,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -51,8 +52,9 @@ class ContextWord:
     pattern: re.Pattern | None = None
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
+    """One occurrence of a term (a tuple: tens of thousands are made per megabyte of statutes)."""
+
     term: Term
     start: int  # offsets in the normalised text
     end: int
@@ -212,10 +214,18 @@ class Lexicon:
             near.sort(key=lambda n: n[0])
         near_starts = [s for s, _, _ in near]
         hits = []
+        add = hits.append
+        reach = self.window + 64
         for start, end, terms in raw:
+            # Only hits with a context word within reach need the full look (most have none).
+            k = bisect.bisect_left(near_starts, start - reach)
+            close = k < len(near_starts) and near_starts[k] < end + self.window
             for term in terms:
-                factor, words = self._factor(term, start, end, near, near_starts, text) if near else (1.0, ())
-                hits.append(Hit(term, start, end, factor, words))
+                if close:
+                    factor, words = self._factor(term, start, end, near, near_starts, text)
+                    add(Hit(term, start, end, factor, words))
+                else:
+                    add(Hit(term, start, end))
         return hits
 
     def _factor(self, term: Term, start: int, end: int, near, near_starts, text) -> tuple[float, tuple[str, ...]]:

@@ -31,6 +31,9 @@ _TEXT = {
         "problem": "问题", "items_heading": "逐项结果", "location": "位置",
         "category": "类别", "score": "得分", "tier": "证据层级", "why": "依据",
         "tiers": {"strong": "强证据", "weak": "弱证据"}, "topics": "主题（仅供排序，不据此拦截）",
+        "entities": "证据附近的人物、机构、地点",
+        "entity_kinds": {"person": "人物", "organisation": "机构", "place": "地点", "person.foreign": "境外人员",
+                         "organisation.foreign": "境外机构", "place.foreign": "境外地点"},
         "approval_status": {"valid": "有效", "missing": "无审批记录", "expired": "已过期", "revoked": "已撤销",
                             "hash-mismatch": "文件与审批不符", "bad-signature": "签名无效",
                             "wrong-recipient": "接收方不符"},
@@ -46,6 +49,10 @@ _TEXT = {
         "location": "Location", "approval_status": {},
         "category": "Class", "score": "Score", "tier": "Tier", "why": "Why",
         "tiers": {"strong": "strong", "weak": "weak"}, "topics": "Topics (for sorting, never a flag)",
+        "entities": "People, organisations, places near the evidence",
+        "entity_kinds": {"person": "person", "organisation": "organisation", "place": "place",
+                         "person.foreign": "foreign person", "organisation.foreign": "foreign organisation",
+                         "place.foreign": "foreign place"},
     },
 }
 

@@ -68,3 +68,22 @@ def test_a_label_carries_its_evidence_in_chinese_and_english():
     window = ev["window"]
     assert TEXT[window["start"]:window["end"]].startswith("兵力部署") and window["location"] == "paragraph 1"
     assert {f.tier for f in out.findings if f.rule == "lexicon.defense"} <= {"strong", "weak"}
+
+
+def test_a_flagged_class_names_the_people_and_foreign_parties_near_its_evidence():
+    text = "外交部张明司长：明天与美国国务院代表会谈的谈判底线是让步不超过两项，对外口径另定，别外传。"
+    out = DetectionEngine(parse_config("")).detect(doc(text))
+    assert "foreign_affairs" in out.labels
+    found = {(e["text"], e["label"], e["foreign"]) for e in out.evidence["foreign_affairs"]["entities"]}
+    assert {("张明", "person", False), ("美国国务院", "organisation", True)} <= found
+    near = [f for f in out.findings if f.category == "foreign_affairs" and f.entities]
+    assert near and all("entities" in f.to_dict() for f in near)
+
+
+def test_entities_can_be_turned_off_and_unflagged_items_pay_nothing():
+    text = "外交部张明司长：明天与美国国务院代表会谈的谈判底线是让步不超过两项，对外口径另定，别外传。"
+    off = DetectionEngine(parse_config("[detect]\nentities = false\n")).detect(doc(text))
+    assert "foreign_affairs" in off.labels and "entities" not in off.evidence["foreign_affairs"]
+    engine = DetectionEngine(parse_config(""))
+    plain = engine.detect(doc("外交部张明司长出席了记者会。"))
+    assert plain.labels == [] and all(not f.entities for f in plain.findings)
