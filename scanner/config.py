@@ -91,8 +91,9 @@ class DetectSettings:
     topic_weight: float = 1.0
     topic_evidence_min: float = 0.8
     short_text_chars: int = 600
-    short_details_min: int = 2
+    short_details_min: int = 1
     short_weight: float = 1.2
+    short_topic_min: float = 0.3
     word_boundaries: bool = True
     boundary_max_chars: int = 3
     entities: bool = True
@@ -236,7 +237,7 @@ def _validate_values(sections: dict) -> None:
             raise ConfigError(f"配置项 detect.{key} 必须大于 0 (detect.{key} must be positive)")
     for key in ("repeat_bonus", "repeat_cap", "weak_gain", "weak_cap", "handled_cap", "specifics_min",
                 "specifics_min_terms", "specifics_step", "specifics_max", "topic_weight",
-                "short_text_chars", "short_details_min", "short_weight", "entity_width"):
+                "short_text_chars", "short_details_min", "short_weight", "short_topic_min", "entity_width"):
         if getattr(detect, key) < 0:
             raise ConfigError(f"配置项 detect.{key} 不能为负 (detect.{key} must not be negative)")
     if not 0.0 < detect.topic_threshold <= 1.0:

@@ -41,6 +41,7 @@ class DetectionEngine:
         self.short_chars = settings.short_text_chars
         self.short_details_min = settings.short_details_min
         self.short_weight = settings.short_weight
+        self.short_topic_min = settings.short_topic_min
         self.detectors = build_detectors(config)
         # Loaded on the first flagged item: spaCy and the model take a second or two.
         self.entities = EntityFinder() if settings.entities else None
@@ -127,15 +128,27 @@ class DetectionEngine:
                 result.evidence[category]["entities"] = list(rows.values())[:MAX_ENTITIES]
 
     def _short_evidence(self, ctx: DetectContext, lex, topics: dict, public_factor: float):
-        """(class, evidence, details) for a short text with a handling instruction and concrete details."""
+        """(class, evidence, details) for a short text with a handling instruction, or None.
+
+        The class is the one the text speaks of: lexicon evidence first, then the topic model.
+        """
         if lex is None or len(ctx.norm.text) > self.short_chars:
             return None
-        handling = [s for s in lex.signals if s.kind == "handling"]
-        details = sum(1 for s in lex.signals if s.kind != "handling")
-        if not handling or details < self.short_details_min:
+        if not any(s.kind == "handling" for s in lex.signals):
             return None
-        ranked = sorted((p, c) for c, p in topics.items() if c in CATEGORIES and c != "other")
-        category = ranked[-1][1] if ranked else "other"
+        details = sum(1 for s in lex.signals if s.kind != "handling")
+        hit_classes = {f.category for f in lex.findings}
+        ranked = []
+        for category in CATEGORIES:
+            p = topics.get(category, 0.0)
+            ev = lex.evidence.get(category)
+            if category in hit_classes or p >= self.short_topic_min:
+                ranked.append(((ev.value if ev else 0.0) + p, category))
+        if not ranked:
+            return None
+        category = max(ranked)[1]
+        if category not in hit_classes and details < self.short_details_min:
+            return None
         return category, self.short_weight * self.handling_factor * public_factor, details
 
     @staticmethod

@@ -23,8 +23,9 @@ def doc(text: str) -> Document:
 @pytest.mark.parametrize("weight", [0.0, 0.3, 1.0])
 def test_the_classifier_raises_existing_evidence_by_its_weight(weight):
     document = doc(TEXT)
-    off = DetectionEngine(parse_config('[detect]\nmodel = ""\n')).detect(document)
-    config = parse_config(f"[detect]\nclassifier_weight = {weight}\n")
+    # Without the short-text rule, whose class follows the topic (tested below).
+    off = DetectionEngine(parse_config('[detect]\nmodel = ""\nshort_text_chars = 1\n')).detect(document)
+    config = parse_config(f"[detect]\nclassifier_weight = {weight}\nshort_text_chars = 1\n")
     topic = ClassifierDetector(config).detect(DetectContext(document, normalize(document.text))).scores
     on = DetectionEngine(config).detect(document)
     scale = config.detect.score_scale
@@ -87,3 +88,21 @@ def test_entities_can_be_turned_off_and_unflagged_items_pay_nothing():
     engine = DetectionEngine(parse_config(""))
     plain = engine.detect(doc("外交部张明司长出席了记者会。"))
     assert plain.labels == [] and all(not f.entities for f in plain.findings)
+
+
+def test_a_short_text_with_a_handling_instruction_is_evidence_for_its_class():
+    chat = "小郑：5月CPI出来了，同比-0.2，环比0.3，周五9:30才发布，先别往外说。"
+    on = DetectionEngine(parse_config("")).detect(doc(chat))
+    off = DetectionEngine(parse_config("[detect]\nshort_text_chars = 1\n")).detect(doc(chat))
+    assert "economy" in on.labels and on.categories["economy"] > off.categories["economy"]
+    assert off.evidence["economy"]["short_text_evidence"] == 0
+    assert on.evidence["economy"]["short_text_evidence"] > 0 and "短文本" in on.evidence["economy"]["why"]
+
+
+@pytest.mark.parametrize("text", [
+    "小王：周五是她生日，下午3点在会议室给她个惊喜，千万别告诉她！",
+    "听说老李要调走了，别外传啊，周一正式宣布。",
+    "打印机又卡纸了，2楼那台，谁会修？别在群里到处说是我弄坏的。",
+])
+def test_harmless_chats_with_a_handling_instruction_pass(text):
+    assert DetectionEngine(parse_config("")).detect(doc(text)).labels == []
