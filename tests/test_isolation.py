@@ -15,14 +15,17 @@ from scanner.sandbox import Sandbox, hard_seconds
 from scanner.scan import scan_paths
 
 
-def _dense_page(path):
-    """A page of Chinese text that OCR needs several seconds for (more than the test's limit)."""
+def _dense_page(path, scale: int = 1):
+    """A page of Chinese text that OCR needs several seconds for (more than the test's limit);
+    `scale` 2 gives four times the text, for a limit of several seconds on an idle machine."""
     fonts = glob.glob("/usr/share/fonts/**/wqy-zenhei.ttc", recursive=True)
     font = ImageFont.truetype(fonts[0], 26) if fonts else ImageFont.load_default()
-    image = Image.new("RGB", (1700, 2200), "white")
+    image = Image.new("RGB", (1700 * scale, 2200 * scale), "white")
     draw = ImageDraw.Draw(image)
-    for line in range(40):
-        draw.text((50, 40 + line * 52), f"关于进一步加强对外合作项目管理工作的通知第{line}条说明", font=font, fill="black")
+    for line in range(40 * scale):
+        for column in range(scale):
+            draw.text((50 + column * 1700, 40 + line * 52),
+                      f"关于进一步加强对外合作项目管理工作的通知第{line}条说明", font=font, fill="black")
     image.save(path)
 
 
@@ -118,7 +121,9 @@ def test_marks_of_the_text_layer_survive_a_reader_killed_during_ocr(tmp_path):
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
 
-    _dense_page(tmp_path / "scan.png")  # OCR takes far longer than the hard limit below
+    # OCR of this page takes far longer than the hard limit below, even on an idle machine
+    # (one page of scale 1 took under 5 s there, within the limit of 4 s plus the margin).
+    _dense_page(tmp_path / "scan.png", scale=2)
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     pdf = canvas.Canvas(str(tmp_path / "report.pdf"))
     pdf.setFont("STSong-Light", 14)
