@@ -66,34 +66,16 @@ class DetectionEngine:
             if rule_id not in ("lexicon", "classifier"):
                 for category, value in out.scores.items():
                     missing[category] *= 1.0 - value
-        handling = [s.text for s in lex.signals if s.kind == "handling"] if lex is not None else []
+        handling = tuple(dict.fromkeys(s.text for s in lex.signals if s.kind == "handling"))[:3] if lex else ()
         public_factor = min((p["factor"] for p in public), default=1.0)
         short = self._short_evidence(ctx, lex, topics, public_factor)
         for category in CATEGORIES:
             ev = evidence.get(category) or ClassEvidence(category)
-            p = topics.get(category, 0.0)
-            value = ev.value
-            factor = 1.0 + self.classifier_weight * p if value > 0 else 1.0
-            value *= factor
-            topic = 0.0
-            if handling and p >= self.topic_evidence_min:
-                # Under a handling instruction the document's topic is weak evidence of its own.
-                topic = self.topic_weight * p * self.handling_factor * public_factor
-                value += topic
-            if short and short[0] == category:
-                value += short[1]
-                ev.handling = ev.handling or tuple(dict.fromkeys(handling))[:3]
-                ev.specifics = max(ev.specifics, short[2])
-                ev.public = public_factor
-            score = 1.0 - math.exp(-value / self.scale)
+            score, record = self._score_class(ctx, ev, topics.get(category, 0.0), handling, public, public_factor,
+                                              short[1:] if short and short[0] == category else None)
             result.categories[category] = 1.0 - (1.0 - score) * missing[category]
-            if value > 0:
-                if topic and not ev.handling:
-                    ev.handling = tuple(dict.fromkeys(handling))[:3]
-                    ev.public = public_factor
-                result.evidence[category] = evidence_record(ev, score, p, factor, public,
-                                                            self._window(ctx, ev.start, ev.end), topic,
-                                                            short[1] if short and short[0] == category else 0.0)
+            if record is not None:
+                result.evidence[category] = record
         result.findings.sort(key=lambda f: (f.start, f.end, f.rule))
         result.labels = [c for c in CATEGORIES if result.categories[c] >= self.thresholds[c]]
         if result.labels and self.entities is not None:
@@ -102,6 +84,31 @@ class DetectionEngine:
         result.topics = [c for c, p in result.topic_scores.items() if p >= self.topic_threshold]
         result.public = public
         return result
+
+    def _score_class(self, ctx: DetectContext, ev: ClassEvidence, p: float, handling: tuple, public: list,
+                     public_factor: float, short: tuple | None) -> tuple[float, dict | None]:
+        """A class's score and, when it has any evidence, its record: the lexicon's evidence raised by
+        the topic model, plus the topic under a handling instruction and the short-text evidence."""
+        value = ev.value
+        factor = 1.0 + self.classifier_weight * p if value > 0 else 1.0
+        value *= factor
+        topic = 0.0
+        if handling and p >= self.topic_evidence_min:
+            # Under a handling instruction the document's topic is weak evidence of its own.
+            topic = self.topic_weight * p * self.handling_factor * public_factor
+            value += topic
+        short_value = 0.0
+        if short is not None:
+            short_value, details = short
+            value += short_value
+            ev.specifics = max(ev.specifics, details)
+        if (topic or short_value) and not ev.handling:
+            ev.handling, ev.public = handling, public_factor
+        score = 1.0 - math.exp(-value / self.scale)
+        if value <= 0:
+            return score, None
+        return score, evidence_record(ev, score, p, factor, public, self._window(ctx, ev.start, ev.end),
+                                      topic, short_value)
 
     def _add_entities(self, document: Document, result: Detection) -> None:
         """People, organisations, places and foreign parties near the evidence of each flagged class."""
