@@ -106,17 +106,14 @@ def _window_value(hits, weights: Weights, handled: bool, specifics: int) -> tupl
             weak_terms += 1
         rows.append(TermEvidence(term.term, term.tier, term.weight, count, factor, value, tuple(sorted(context))))
     concrete = specifics >= weights.specifics_min and weak_terms >= weights.specifics_min_terms
-    if concrete:
-        lift = 1.0 + weights.specifics_step * min(specifics, weights.specifics_max)
-        plain *= lift
-        for row in rows:
-            if row.tier == WEAK and not handled and row.factor < weights.raise_min:
-                row.value *= lift
-    weak = raised + (plain if strong > 0 or concrete else 0.0)
-    if not (strong > 0 or concrete):
-        for row in rows:
-            if row.tier == WEAK and not handled and row.factor < weights.raise_min:
-                row.value = 0.0  # plain weak terms said nothing here
+    # Plain weak terms: lifted by concrete details, counted beside strong evidence or in a concrete
+    # window, and otherwise they said nothing here.
+    lift = 1.0 + weights.specifics_step * min(specifics, weights.specifics_max) if concrete else 1.0
+    counts = strong > 0 or concrete
+    for row in rows:
+        if row.tier == WEAK and not handled and row.factor < weights.raise_min:
+            row.value = row.value * lift if counts else 0.0
+    weak = raised + (plain * lift if counts else 0.0)
     return strong + min(weights.handled_cap if handled else weights.weak_cap, weak), rows
 
 
@@ -124,12 +121,13 @@ def _count(starts: list[int], lo: int, hi: int) -> int:
     return bisect.bisect_left(starts, hi) - bisect.bisect_left(starts, lo)
 
 
-def best_evidence(hits, weights: Weights, public: float = 1.0, signals=()) -> dict[str, ClassEvidence]:
+def best_evidence(hits, weights: Weights, signals=()) -> dict[str, ClassEvidence]:
     """Per class, the window of `window_chars` characters with the most evidence.
 
     Windows are centred on hits that can carry evidence: strong hits, weak hits raised by context,
     and (every 50 characters at most) weak hits near a handling instruction or concrete details.
-    A long ordinary document gains nothing from its length: only density counts.
+    A long ordinary document gains nothing from its length: only density counts. Public signs
+    are applied afterwards (`ClassEvidence.lower`).
     """
     half = weights.window_chars // 2
     handling = [s for s in signals if s.kind == "handling"]
@@ -140,7 +138,7 @@ def best_evidence(hits, weights: Weights, public: float = 1.0, signals=()) -> di
         per_class[hit.term.category].append(hit)
     out = {}
     for category, class_hits in per_class.items():
-        best = ClassEvidence(category, public=public)
+        best = ClassEvidence(category)
         if class_hits:
             class_hits.sort(key=lambda h: h.start)
             starts = [h.start for h in class_hits]
@@ -162,12 +160,12 @@ def best_evidence(hits, weights: Weights, public: float = 1.0, signals=()) -> di
                 n_handling = _count(handling_starts, lo_c, hi_c)
                 value, rows = _window_value(class_hits[lo:hi], weights, n_handling > 0,
                                             _count(specific_starts, lo_c, hi_c))
-                if value * public > best.value:
+                if value > best.value:
                     first = bisect.bisect_left(handling_starts, lo_c)
                     said = tuple(dict.fromkeys(s.text for s in handling[first:first + n_handling]))
                     details = _count(specific_starts, lo_c, hi_c)
-                    best = ClassEvidence(category, value * public, class_hits[lo].start,
-                                         max(x.end for x in class_hits[lo:hi]), rows, public, said,
+                    best = ClassEvidence(category, value, class_hits[lo].start,
+                                         max(x.end for x in class_hits[lo:hi]), rows, 1.0, said,
                                          details if details >= weights.specifics_min else 0)
         out[category] = best
     return out

@@ -259,7 +259,10 @@ def _outermost(raw: list[tuple[int, int, tuple]]) -> list[tuple[int, int, tuple]
 
 def score(hits: list[Hit], scale: float, weights: Weights = Weights(), public: float = 1.0) -> dict[str, float]:
     """Class scores in [0, 1): 1 - exp(-E/scale), E the evidence of the best window (evidence.py)."""
-    return {c: ev.score(scale) for c, ev in best_evidence(hits, weights, public).items()}
+    classes = best_evidence(hits, weights)
+    for ev in classes.values():
+        ev.lower(public)
+    return {c: ev.score(scale) for c, ev in classes.items()}
 
 
 def evidence(hits: list[Hit]) -> list[Hit]:
@@ -271,11 +274,6 @@ def evidence(hits: list[Hit]) -> list[Hit]:
         if seen[hit.term] <= MAX_EVIDENCE_PER_TERM:
             kept.append(hit)
     return kept
-
-
-def weights_from(settings) -> Weights:
-    """The weights of evidence are the [detect] settings themselves."""
-    return settings
 
 
 @register("lexicon")
@@ -293,7 +291,7 @@ class LexiconDetector:
         self.public = PublicSigns.from_dir(folder)
         self.signals = WindowSignals.from_dir(folder)
         self.scale = settings.score_scale
-        self.weights = weights_from(settings)
+        self.weights: Weights = settings  # the weights of evidence are the [detect] settings
         self.most_raise = 1.0 + settings.classifier_weight
         self.topic_most = settings.topic_weight * settings.handling_factor
         self.lowest_threshold = min(settings.thresholds.values())
