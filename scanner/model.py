@@ -277,6 +277,9 @@ class ItemResult:
     # Why the item could not be (fully) read: {"code": "scan.*", "detail": "..."}, or None.
     problem: dict | None = None
     cached: bool = False
+    # The exact bytes of the file's name when `path` is shown readably (scanner/names.py); kept in
+    # the store, never in the output contract (JSON cannot hold bytes).
+    path_raw: bytes | None = field(default=None, repr=False)
 
     def __post_init__(self):
         if self.verdict not in VERDICTS:

@@ -7,13 +7,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Callable
 
+from scanner import names
 from scanner.config import Config
 from scanner.detect.engine import DetectionEngine
 from scanner.errors import ExtractionError, LimitExceededError, UnsupportedTypeError
 from scanner.extract import early, extract, sniff
 from scanner.extract.limits import Budget, Limits, using
 from scanner.extract.members import ContainerExtraction, Member
-from scanner.model import VERDICTS, Detection, Document, Extraction, ItemResult, Marking, Protection, worst
+from scanner.model import VERDICTS, Detection, Document, Extraction, ItemResult, Marking, Protection, Segment, worst
 from scanner.policy.decide import Problem, decide
 from scanner.policy.reasons import make_reason
 
@@ -58,7 +59,13 @@ def limits_from(config: Config) -> Limits:
 
 
 def _join(member: str | None, name: str) -> str:
+    name = names.readable(name)  # a tar member's name may be bytes that are not UTF-8
     return name if member is None else f"{member}/{name}"
+
+
+def _readable(segment: Segment) -> Segment:
+    """Text an extractor left undecoded (a member name's bytes) shown readably: records need valid UTF-8."""
+    return segment if names.is_clean(segment.text) else Segment(names.readable(segment.text), segment.location)
 
 
 _MEMORY = "读取所需内存超过上限 scan.max_memory (reading needs more memory than scan.max_memory)"
@@ -127,7 +134,7 @@ def _read_item(data: bytes, kind: str, engine: DetectionEngine) -> tuple[Extract
         if _out_of_memory(exc):
             return None, detection, Problem("scan.limit", f"{_MEMORY}: {exc}")
         return None, detection, Problem(exc.code, str(exc))
-    document = Document(extraction.segments)
+    document = Document([_readable(s) for s in extraction.segments])
     container = isinstance(extraction, ContainerExtraction)
     unread = None
     if extraction.unread:

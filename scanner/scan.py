@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from scanner import __version__
+from scanner import __version__, names
 from scanner.config import Config
 from scanner.detect.engine import DetectionEngine
 from scanner.detect.registry import lexicon_folder
@@ -143,7 +143,7 @@ class Scanner:
         """The file's result first (its verdict final), then one result per member inside it."""
         data, result = self.read_entry(entry)
         tree = [result] if result is not None else self.scan_data(data, entry.display)
-        return self.approve(tree, package_hints(data), entry.path)
+        return _named(self.approve(tree, package_hints(data), entry.path), entry.path)
 
     def scan_entry(self, entry: Entry) -> ItemResult:
         """The file's own result, with what its members contributed already folded in."""
@@ -240,8 +240,17 @@ def _resolve(display: str, item: Future | list[ItemResult], hints: list[str], pa
         try:
             item = item.result()
         except Exception as exc:  # a crashed worker must fail closed, never lose the file
-            return [scanner.unreadable(display, f"扫描进程失败 (worker failed): {type(exc).__name__}: {exc}")]
-    return scanner.approve(item, hints, path)
+            item = [scanner.unreadable(display, f"扫描进程失败 (worker failed): {type(exc).__name__}: {exc}")]
+            return _named(item, path)
+    return _named(scanner.approve(item, hints, path), path)
+
+
+def _named(tree: list[ItemResult], path: Path) -> list[ItemResult]:
+    """The file's results carry the exact bytes of its name, for the store (`path` is shown readably)."""
+    raw = names.raw(path)
+    for result in tree:
+        result.path_raw = raw
+    return tree
 
 
 def scan_paths(

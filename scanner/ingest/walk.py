@@ -7,12 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from scanner import names
 from scanner.errors import IngestError
 
 
 @dataclass(frozen=True)
 class Entry:
-    """A file to scan; `problem` is set when it cannot be opened as a regular file."""
+    """A file to scan; `problem` is set when it cannot be opened as a regular file.
+
+    `path` opens the file (its exact bytes: `names.raw(path)`); `display` is its name as valid
+    UTF-8 text (names.readable), for records and reports.
+    """
 
     path: Path
     display: str
@@ -20,6 +25,7 @@ class Entry:
 
 
 def _entry(path: Path, display: str, follow_symlinks: bool) -> Entry:
+    display = names.readable(display)
     try:
         if path.is_symlink() and not follow_symlinks:
             return Entry(path, display, "符号链接未跟随 (symbolic link not followed)")
@@ -36,7 +42,8 @@ def walk(paths: list[str], follow_symlinks: bool = False) -> Iterator[Entry]:
     """Yield every file under the given paths; a missing path is an IngestError before any work."""
     for given in paths:
         if not os.path.lexists(given):
-            raise IngestError(f"路径不存在：{given} (no such file or folder: {given})")
+            shown = names.readable(given)
+            raise IngestError(f"路径不存在：{shown} (no such file or folder: {shown})")
     for given in paths:
         root = Path(given)
         if root.is_dir() and not (root.is_symlink() and not follow_symlinks):
@@ -65,4 +72,4 @@ def _unlisted(errors: list[OSError]) -> Iterator[Entry]:
     while errors:
         exc = errors.pop(0)
         where = exc.filename or "?"
-        yield Entry(Path(where), where, f"无法列出目录：{exc.strerror} (cannot list folder)")
+        yield Entry(Path(where), names.readable(where), f"无法列出目录：{exc.strerror} (cannot list folder)")

@@ -10,10 +10,12 @@ from pathlib import Path
 import platformdirs
 import sqlite_utils
 
+from scanner import names
 from scanner.errors import StoreError
 from scanner.model import ItemResult
 
-SCHEMA_VERSION = 2
+# 3: items.path_raw, the exact bytes of a file name (items.path holds it as readable text).
+SCHEMA_VERSION = 3
 
 
 def default_db_path() -> Path:
@@ -31,7 +33,7 @@ TABLES = {
         "config_source": str, "paths": str, "items": int, "allow": int, "flag": int, "block": int,
     }, [], []),
     "items": ({
-        "id": int, "run_id": int, "path": str, "member": str, "sha256": str, "size": int,
+        "id": int, "run_id": int, "path": str, "path_raw": bytes, "member": str, "sha256": str, "size": int,
         "type": str, "verdict": str, "reason_codes": str, "labels": str, "problem_code": str,
         "fingerprint": str, "cached": int, "members": int, "scanned_at": str, "result": str,
     }, [("run_id", "runs", "id")], [["sha256", "fingerprint"], ["run_id"]]),
@@ -87,7 +89,8 @@ class Store:
         try:
             table = self.db["runs"].insert({
                 "started_at": utcnow(), "version": version, "fingerprint": fingerprint,
-                "config_source": config_source, "paths": json.dumps(paths, ensure_ascii=False),
+                "config_source": config_source,
+                "paths": json.dumps([names.readable(p) for p in paths], ensure_ascii=False),
             })
             return table.last_pk
         except sqlite3.Error as exc:
@@ -123,14 +126,24 @@ class Store:
                 for result in tree[1:]:
                     self.record_item(run_id, result, fingerprint)
         except sqlite3.Error as exc:
-            raise StoreError(f"无法写入扫描结果：{exc} (cannot record the item {tree[0].path})") from exc
+            raise StoreError(f"无法写入扫描结果：{exc} (cannot record the item {names.readable(tree[0].path)})") from exc
 
     def record_item(self, run_id: int, result: ItemResult, fingerprint: str, members: int = 0) -> int:
+        """One result; its name as readable text in `path` and as its exact bytes in `path_raw`.
+
+        A caller that left the name undecoded (surrogate escapes, which SQLite refuses) still gets a
+        record: the name is made readable here.
+        """
+        path = names.readable(result.path)
+        path_raw = result.path_raw if result.path_raw is not None else names.raw(result.path)
+        member = names.readable(result.member) if result.member is not None else None
         data = result.to_dict()
+        data.update(path=path, member=member)
         try:
             with self.db.atomic():
                 item_id = self.db["items"].insert({
-                    "run_id": run_id, "path": result.path, "member": result.member, "sha256": result.sha256,
+                    "run_id": run_id, "path": path, "path_raw": path_raw, "member": member,
+                    "sha256": result.sha256,
                     "size": result.size, "type": result.type, "verdict": result.verdict,
                     "reason_codes": ",".join(r.code for r in result.reasons),
                     "labels": ",".join(result.detection.labels),
@@ -150,7 +163,7 @@ class Store:
                 )
             return item_id
         except sqlite3.Error as exc:
-            raise StoreError(f"无法写入扫描结果：{exc} (cannot record the item {result.path})") from exc
+            raise StoreError(f"无法写入扫描结果：{exc} (cannot record the item {path})") from exc
 
     def close(self) -> None:
         self.db.close()

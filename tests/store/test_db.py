@@ -1,5 +1,7 @@
 """The SQLite store: schema, one transaction per item, result reuse by hash and rules."""
 
+import json
+import os
 import sqlite3
 
 import pytest
@@ -42,6 +44,19 @@ def test_record_and_reuse_round_trip(tmp_path):
     assert db.execute("select text, is_mark from markings order by start").fetchall() == [
         ("机密★10年", 1), ("机密", 0)]
     assert db.execute("pragma user_version").fetchone() == (SCHEMA_VERSION,)
+
+
+def test_name_that_is_not_utf8_is_kept_exactly_and_stored_readably(tmp_path):
+    # A caller that passes the name as Python decoded it (surrogate escapes) still gets its record.
+    raw = "收件/方案.txt".encode("gbk")
+    store = Store(tmp_path / "m.db")
+    run = store.start_run([os.fsdecode(raw)], "0", "fp", "x")
+    store.record_item(run, result(path=os.fsdecode(raw)), "fp")
+    store.close()
+    db = sqlite3.connect(tmp_path / "m.db")
+    assert db.execute("select path, path_raw from items").fetchall() == [("收件/方案.txt", raw)]
+    assert json.loads(db.execute("select result from items").fetchone()[0])["path"] == "收件/方案.txt"
+    assert json.loads(db.execute("select paths from runs").fetchone()[0]) == ["收件/方案.txt"]
 
 
 def test_reopening_keeps_data(tmp_path):
