@@ -22,6 +22,7 @@ except ImportError:  # the reader is optional: RAR then fails closed with the re
     rarfile = None
 
 _RAR4_MARKER = b"Rar!\x1a\x07\x00"
+_RAR5_MARKER = b"Rar!\x1a\x07\x01\x00"
 _STORED = 0x30  # RAR compression method "store": no tool needed
 _ENCRYPTED = Protection(encrypted=True, method="rar-aes", needs_password=True)
 
@@ -30,42 +31,83 @@ def _version(data: bytes) -> str:
     return "RAR5" if data[6:8] == b"\x01\x00" else "RAR4"
 
 
-def _missing_end(data: bytes, version: str) -> bool:
-    """No end-of-archive header: rarfile then lists what it found so far without a word."""
-    if version == "RAR5":
-        # CRC32, size 3, type 5, flags 0, end-of-archive flags (0, or 1 for "more volumes").
-        return not (len(data) >= 8 and data[-4:-1] == b"\x03\x05\x00" and data[-1] in (0, 1)
-                    and zlib.crc32(data[-4:]) == int.from_bytes(data[-8:-4], "little"))
-    return not _rar4_reaches_end(data)
+def _vint(data: bytes, pos: int) -> tuple[int | None, int]:
+    """A RAR5 variable-length integer at `pos` (7 bits a byte, low first), and the position after it."""
+    value = shift = 0
+    while pos < len(data) and shift < 70:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return value, pos
+    return None, pos
 
 
-def _rar4_reaches_end(data: bytes) -> bool:
-    """Walk the RAR4 blocks from the marker to ENDARC (0x7B), every block whole on the way.
+def _rar5_end(data: bytes) -> tuple[int | None, str | None]:
+    """Walk the RAR5 blocks to the end-of-archive block, checking every header's CRC32 on the way.
+
+    rarfile stops listing at a header it cannot use (a CRC error, a size over 2 MiB) and keeps what it
+    found so far; the walk tells that apart from a whole archive. Returns where the end block ends
+    (None if it is never reached) and why the walk stopped at a damaged header, if it did.
+    """
+    pos = data.find(_RAR5_MARKER)
+    if pos < 0:
+        return None, None
+    pos += len(_RAR5_MARKER)
+    while pos + 5 <= len(data):
+        size, start = _vint(data, pos + 4)
+        if size is None or size == 0 or start + size > len(data):
+            return None, None
+        if zlib.crc32(data[pos + 4:start + size]) != int.from_bytes(data[pos:pos + 4], "little"):
+            return None, (f"RAR 头校验错误（偏移 {pos}），其后的成员未列出 "
+                          f"(RAR header CRC error at offset {pos}: members after it not listed)")
+        kind, field = _vint(data, start)
+        flags, field = _vint(data, field)
+        if kind is None or flags is None:
+            return None, None
+        if flags & 0x1:  # an extra area: its size comes first
+            _, field = _vint(data, field)
+        skip = 0
+        if flags & 0x2:  # a data area follows the header
+            skip, field = _vint(data, field)
+            if skip is None:
+                return None, None
+        if kind == 4:
+            return len(data), None  # headers encrypted from here: not walked without the password
+        if kind == 5:
+            return start + size, None
+        pos = start + size + skip
+    return None, None
+
+
+def _rar4_end(data: bytes) -> int | None:
+    """Walk the RAR4 blocks from the marker to ENDARC (0x7B), every block whole on the way; where it ends.
 
     Walked rather than looked for in the last bytes: ENDARC may carry optional fields (a data CRC,
     a volume number) past its 7 bytes, and bytes may follow it.
     """
     pos = data.find(_RAR4_MARKER)
     if pos < 0:
-        return False
+        return None
     pos += len(_RAR4_MARKER)
     while pos + 7 <= len(data):
         kind, flags, size = struct.unpack_from("<BHH", data, pos + 2)
         if size < 7 or pos + size > len(data):
-            return False
+            return None
         if kind == 0x7B:
-            return True
+            return pos + size
         if kind == 0x73 and flags & 0x0080:
-            return True  # headers encrypted: the rest cannot be walked without the password
+            return len(data)  # headers encrypted: the rest cannot be walked without the password
         skip = 0
         if flags & 0x8000 or kind in (0x74, 0x7A):  # data follows: ADD_SIZE (PACK_SIZE for files)
             if size < 11:
-                return False
+                return None
             skip = struct.unpack_from("<I", data, pos + 7)[0]
             if kind in (0x74, 0x7A) and flags & 0x0100 and size >= 36:
                 skip |= struct.unpack_from("<I", data, pos + 32)[0] << 32  # HIGH_PACK_SIZE
         pos += size + skip
-    return False
+    return None
 
 
 def _name(info) -> str:
@@ -133,10 +175,27 @@ def extract_rar(data: bytes) -> ContainerExtraction:
     protection = combine_protection([m.protection for m in members], len(members))
     if protection.needs_password:
         members = []  # nothing can be read without the password: the container alone carries the verdict
+    return ContainerExtraction(type="rar", segments=segments, protection=protection, members=members,
+                               unread=_unread(archive, data, version),
+                               properties={"members": len(infos), "version": version})
+
+
+def _unread(archive, data: bytes, version: str) -> list[str]:
+    """What the listing left out: after a header rarfile refused (bsdtar: "Header CRC error"), after a
+    missing end block, or after the end block (bytes no reader lists; zeros are padding)."""
     unread = []
-    if _missing_end(data, version):
+    error = archive.strerror()
+    if error:
+        unread.append(f"RAR 头无法读取，其后的成员未列出：{error} (RAR header unreadable: {error}; "
+                      f"members after it not listed)")
+    end, damage = _rar5_end(data) if version == "RAR5" else (_rar4_end(data), None)
+    if damage:
+        if not error:
+            unread.append(damage)
+    elif end is None:
         unread.append("RAR 缺少结束标记，文件可能被截断，后面的成员可能未列出 "
                       "(no end-of-archive header: truncated? later members may be missing)")
-    return ContainerExtraction(type="rar", segments=segments, protection=protection, members=members,
-                               unread=unread, properties={"members": len(infos), "version": version})
-
+    elif data[end:].strip(b"\x00"):
+        unread.append(f"RAR 结束标记之后还有 {len(data) - end} 字节未读 "
+                      f"({len(data) - end} bytes after the end of the RAR archive, not read)")
+    return unread
