@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import io
 import stat
+import struct
 import zipfile
 
 from scanner.errors import ExtractionError, LimitExceededError
+from scanner.extract.limits import current
 from scanner.extract.members import ContainerExtraction, Member, Place, combine_protection, unsafe_name
 from scanner.extract.registry import register
+from scanner.extract.zip_layout import LocalEntry, survey, trailing
 from scanner.model import Protection, Segment
 
 _UTF8_FLAG = 0x800
 _ENCRYPTED_FLAG = 0x1
 _AES_METHOD = 99
 _AES_EXTRA = 0x9901
+_SHOWN = 5  # entry names shown in one reason
 
 
 def decode_name(raw: bytes, utf8_flag: bool) -> str:
@@ -101,12 +105,56 @@ def extract_zip(data: bytes) -> ContainerExtraction:
         else:
             members.append(Member(name, open=_opener(archive, info), size=info.file_size,
                                   compressed=info.compress_size, problem=_name_problem(name)))
+    unread = _layout(archive, data, infos, segments, members)
     protection = combine_protection([m.protection for m in members], len(members))
     if protection.needs_password:
         # Nothing can be read without the password: the container alone carries the verdict.
         members = []
     return ContainerExtraction(type="zip", segments=segments, protection=protection, members=members,
-                               properties={"members": len(infos)})
+                               unread=unread, properties={"members": len(infos)})
+
+
+def _layout(archive, data: bytes, infos, segments: list[Segment], members: list[Member]) -> list[str]:
+    """Entries found only by their local headers become members too; what the central directory and
+    the local headers disagree on, and bytes no entry covers, are the reasons the zip is partly unread."""
+    try:
+        found = survey(data, infos, archive.start_dir, current().max_members)
+        extra = trailing(data)
+    except (struct.error, ValueError, OSError) as exc:
+        return [f"zip 结构无法核对：{exc} (zip layout could not be checked)"]
+    names = []
+    for entry in found.local_only:
+        name = decode_name(entry.raw_name, bool(entry.flags & _UTF8_FLAG))
+        names.append(name)
+        segments.append(Segment(name, Place(part="metadata", label="member names", line=len(segments) + 1)))
+        if not (name.endswith("/") and not entry.file_size):  # a directory holds nothing to read
+            members.append(_local_member(archive, entry, name))
+    unread = []
+    if names:
+        shown, more = [repr(n) for n in names[:_SHOWN]], "…" if len(names) > _SHOWN else ""
+        zh, en = "、".join(shown) + more, ", ".join(shown) + more
+        unread.append(f"zip 条目 {zh} 只在本地文件头中，中央目录未列出，已按本地文件头读取 "
+                      f"(entries {en} are in local headers but not in the central directory: read from them)")
+    if len(found.unread) > _SHOWN:  # one reason per stretch of stray bytes; thousands say no more
+        more = len(found.unread) - _SHOWN
+        found.unread[_SHOWN:] = [f"另有 {more} 处 (and {more} more)"]
+    unread += found.unread
+    if extra:
+        unread.append(f"zip 结束记录之后还有 {extra} 字节未读 ({extra} bytes after the end of the zip archive, "
+                      f"not read)")
+    return unread
+
+
+def _local_member(archive, entry: LocalEntry, name: str) -> Member:
+    if entry.compress_size is None:
+        return Member(name, problem=("scan.unreadable", f"zip 条目 {name!r} 只在本地文件头中，且长度未知，无法读取 "
+                                     f"(entry {name!r} only in a local header, its length unknown)"))
+    info = entry.zipinfo()
+    protection = member_protection(info)
+    if protection.needs_password:
+        return Member(name, size=info.file_size, protection=protection)
+    return Member(name, open=_opener(archive, info), size=info.file_size, compressed=info.compress_size,
+                  problem=_name_problem(name))
 
 
 def _name_problem(name: str) -> tuple[str, str] | None:
