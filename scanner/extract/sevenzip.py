@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 
 import py7zr
 from py7zr.exceptions import PasswordRequired
@@ -132,4 +133,15 @@ def extract_7z(data: bytes, limits: Limits | None = None) -> ContainerExtraction
             # An empty file has no stream in the archive and is never written.
             member.data = output.buffer.getvalue() if output is not None else b""
     return ContainerExtraction(type="7z", segments=segments, protection=protection, members=members,
-                               properties={"members": len(entries)})
+                               unread=_trailing(data), properties={"members": len(entries)})
+
+
+def _trailing(data: bytes) -> list[str]:
+    """Bytes after the end header (the signature header's next-header offset and size say where it ends),
+    which py7zr and bsdtar pass over without a word; zeros are padding."""
+    offset, size = struct.unpack_from("<QQ", data, 12)
+    end = 32 + offset + size
+    extra = len(data) - end
+    if extra <= 0 or not data[end:].strip(b"\x00"):
+        return []
+    return [f"7z 结束头之后还有 {extra} 字节未读 ({extra} bytes after the end of the 7z archive, not read)"]

@@ -211,3 +211,14 @@ def test_mutated_7z_ends_with_a_verdict(make_7z, scan_items, change):
 def test_mutated_rar_ends_with_a_verdict(make_rar, scan_items, change):
     sample = make_rar({"a.txt": "机密★10年".encode(), "b.txt": b"x"}, encrypted={"b.txt"})
     assert_fuzz_verdict(scan_items, mutate(sample, change))
+
+
+@pytest.mark.parametrize("tail", ["机密★10年".encode(), b"\xff" * 3], ids=["mark", "junk"])
+def test_bytes_after_the_7z_end_header_block(make_7z, scan_items, tail):
+    """py7zr and bsdtar ignore what follows the end header; Mijian does not read it either, so it blocks
+    (issue 14: never allow what was not read)."""
+    whole = make_7z({"a.txt": "普通说明".encode(), "b.txt": b"plain"})
+    assert [r.verdict for r in scan_items(whole + bytes(16), "padded.7z")] == ["allow"] * 3  # zeros: padding
+    results = scan_items(whole + tail, "tail.7z")
+    assert results[0].verdict == "block" and results[0].problem["code"] == "scan.unreadable"
+    assert f"{len(tail)} bytes after the end of the 7z archive" in results[0].problem["detail"]
