@@ -16,7 +16,6 @@ from scanner.model import Extraction, Location, Segment
 
 _HTML_START = re.compile(r"^(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|<meta[\s>]|<title[\s>])", re.I)
 _SKIP_PROLOGUE = re.compile(r"^(?:\s+|<\?xml[^>]*\?>|<!--.*?-->)+", re.S)
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-z0-9_.:-]+)""", re.I)
 
 # Code and presentation, not text a reader sees.
 _DROPPED = {"script", "style", "template", "head"}
@@ -40,19 +39,6 @@ def looks_like_html(sample: bytes) -> bool:
         head = sample[:4096].decode("utf-8", errors="ignore").lstrip("\ufeff")
     head = _SKIP_PROLOGUE.sub("", head, count=1)
     return bool(_HTML_START.match(head))
-
-
-def _decode(data: bytes) -> str:
-    """The charset a <meta> declares when the bytes fit it, else the text extractor's detection."""
-    declared = _META_CHARSET.search(data[:4096])
-    if declared and not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        name = declared.group(1).decode("ascii").lower()
-        name = "gb18030" if name in ("gb2312", "gbk", "gb18030") else name
-        try:
-            return data.decode(name)
-        except (LookupError, UnicodeDecodeError):
-            pass
-    return decode_text(data)[0]
 
 
 def _lines(root) -> list[str]:
@@ -128,4 +114,4 @@ def html_segments(source: str) -> list[Segment]:
 
 @register("html")
 def extract_html(data: bytes) -> Extraction:
-    return Extraction(type="html", segments=html_segments(_decode(data)))
+    return Extraction(type="html", segments=html_segments(decode_text(data)[0]))

@@ -10,6 +10,7 @@ from charset_normalizer import from_bytes
 from scanner.extract.eml import looks_like_mail
 from scanner.extract.html import looks_like_html
 from scanner.extract.ole import ole_kind
+from scanner.extract.text import looks_like_text
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole"),
@@ -62,6 +63,8 @@ def _looks_like_text(sample: bytes) -> bool:
         # A multi-byte character cut at the end of the sample is still UTF-8.
         if exc.start >= len(sample) - 3 and b"\x00" not in sample:
             return True
+    if looks_like_text(sample):  # short Chinese text (GB18030) that detection takes for Korean or binary
+        return True
     best = from_bytes(sample).best()
     return best is not None and best.chaos < 0.3
 
