@@ -15,6 +15,15 @@ from scanner.extract.text import decode_text
 from scanner.model import Extraction, Location, Segment
 
 _HTML_START = re.compile(r"^(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|<meta[\s>]|<title[\s>])", re.I)
+# A page whose first tag is damaged (<!D\xf8CTYPE html>, a stray byte before it) still opens as a
+# page in a browser: markup within the first few characters, and an HTML element near the start.
+_HTML_TAG = re.compile(r"<(?:html|head|body|meta|title)[\s>]", re.I)
+_STRAY = 16  # characters before the first tag: a stray byte, a damaged "<!DOCTYPE html>"
+# Browsers read on after </body> and </html> as if still in the body (HTML5 "after body" modes);
+# libxml2 keeps what follows </body> outside the body and drops what follows </html>.
+_END_TAGS = re.compile(r"</(?:body|html)\s*>", re.I)
+# A title whose end tag is damaged swallows the page as its text (RCDATA): markup in it is the page.
+_MARKUP = re.compile(r"</?[a-z][a-z0-9]*[\s>/]", re.I)
 _SKIP_PROLOGUE = re.compile(r"^(?:\s+|<\?xml[^>]*\?>|<!--.*?-->)+", re.S)
 
 # Code and presentation, not text a reader sees.
@@ -30,7 +39,8 @@ _TEXT_ATTRIBUTES = ("alt", "title", "placeholder", "value")
 
 
 def looks_like_html(sample: bytes) -> bool:
-    """The first tag after any XML declaration and comments is an HTML one."""
+    """The first tag after any XML declaration and comments is an HTML one (or, damaged, the text
+    starts with markup and holds an HTML element near the start)."""
     for bom, encoding in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if sample.startswith(bom):
             head = sample[len(bom):len(bom) + 4096].decode(encoding, errors="ignore")
@@ -38,7 +48,10 @@ def looks_like_html(sample: bytes) -> bool:
     else:
         head = sample[:4096].decode("utf-8", errors="ignore").lstrip("\ufeff")
     head = _SKIP_PROLOGUE.sub("", head, count=1)
-    return bool(_HTML_START.match(head))
+    if _HTML_START.match(head):
+        return True
+    first = head.find("<")
+    return 0 <= first <= _STRAY and bool(_HTML_TAG.search(head, first, first + 1024))
 
 
 def _lines(root) -> list[str]:
@@ -92,22 +105,42 @@ def _meta_segments(root) -> list[Segment]:
     return segments
 
 
+def _parse(source: str):
+    """The document tree (None for an empty one); a page past libxml2's nesting limit is refused."""
+    parser = lxml_html.HTMLParser()
+    try:
+        root = lxml_html.document_fromstring(_END_TAGS.sub("", source), parser=parser)
+    except (etree.ParserError, ValueError):
+        return None
+    for error in parser.error_log:
+        # libxml2 stops reading past its nesting limit and keeps what it had: never pass that silently.
+        if error.type_name == "ERR_RESOURCE_LIMIT":
+            raise LimitExceededError(f"HTML 嵌套过深，无法完整读取：{error.message} (HTML nested too deep)")
+    return root
+
+
+def _swallowed(root) -> list[str]:
+    """The lines of page markup that a title with a damaged end tag holds as its text."""
+    lines: list[str] = []
+    for title in root.iter("title"):
+        text = title.text_content()
+        inner = _parse(text) if _MARKUP.search(text) else None
+        if inner is not None:
+            lines.extend(_lines(inner))
+    return lines
+
+
 def html_segments(source: str) -> list[Segment]:
     """Segments of an HTML document given as text (also used for HTML bodies of e-mails and MSG files)."""
     source = re.sub(r"^\s*<\?xml[^>]*\?>", "", source)  # lxml refuses a declaration in a str
     if not source.strip():
         return []
-    parser = lxml_html.HTMLParser()
-    try:
-        root = lxml_html.document_fromstring(source, parser=parser)
-    except (etree.ParserError, ValueError):
+    root = _parse(source)
+    if root is None:
         return []
-    for error in parser.error_log:
-        # libxml2 stops reading past its nesting limit and keeps what it had: never pass that silently.
-        if error.type_name == "ERR_RESOURCE_LIMIT":
-            raise LimitExceededError(f"HTML 嵌套过深，无法完整读取：{error.message} (HTML nested too deep)")
-    body = root.find("body")
-    lines = [line.strip() for line in _lines(body if body is not None else root) if line.strip()]
+    # From the root, not the body: content after the body (a frameset's <noframes>, text after
+    # </body>) is shown too; the head is dropped in the walk and read for its title and meta tags.
+    lines = [line.strip() for line in _lines(root) + _swallowed(root) if line.strip()]
     segments = [Segment(line, Location(paragraph=number)) for number, line in enumerate(lines, start=1)]
     return _meta_segments(root) + segments
 

@@ -1,6 +1,7 @@
 """HTML: visible text by block, title and meta tags, comments and alt text; scripts and styles dropped."""
 
 import codecs
+import random
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -91,3 +92,33 @@ def test_marking_in_html_blocks(scan_items):
 @given(mutation_strategy())
 def test_mutated_html_ends_with_a_verdict(scan_items, change):
     assert_fuzz_verdict(scan_items, mutate(PAGE.encode(), change))
+
+
+@pytest.mark.parametrize("tail", [
+    "</body><p>机密★10年</p></html>",  # after </body>
+    "</body></html><p>机密★10年</p>",  # after </html>
+    "</body></html>\n机密★10年\n",  # bare text after </html>
+    "</body></html><html><body><p>机密★10年</p></body></html>",  # a second page appended
+], ids=["after-body", "after-html", "text-after-html", "second-page"])
+def test_content_after_the_end_of_the_body_is_read(scan_items, tail):
+    # Browsers show what follows </body> and </html> as part of the body (HTML5 "after body" modes).
+    data = f"<!DOCTYPE html><html><head><title>通知</title></head><body><p>正文</p>{tail}".encode()
+    assert "机密★10年" in [s.text for s in extract("html", data).segments]
+    [result] = scan_items(data, "page.html")
+    assert result.verdict == "block" and "marking.national_secret" in [r.code for r in result.reasons]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_page_with_a_damaged_doctype_is_still_a_page(scan_items, seed):
+    data = bytearray(f"<!DOCTYPE html>\n<html><body>\n<p>机密★10年</p>\n<p>正文</p>\n</body></html>\n".encode())
+    data[random.Random(seed).randrange(0, 9)] = 0xCD  # a stray byte in "<!DOCTYPE"
+    assert sniff(bytes(data)) == "html"
+    [result] = scan_items(bytes(data), "page.html")
+    assert result.verdict == "block" and "marking.national_secret" in [r.code for r in result.reasons]
+
+
+def test_a_title_whose_end_tag_is_damaged_keeps_the_page(scan_items):
+    page = "<html><head><meta charset='utf-8'><title>通知</title></head><body>\n<p>机密★10年</p>\n<p>正文</p></body></html>"
+    data = page.replace("</title>", "</t\u00eftle>").encode()  # the title swallows the page (RCDATA)
+    [result] = scan_items(data, "page.html")
+    assert result.verdict == "block" and "marking.national_secret" in [r.code for r in result.reasons]
