@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import email
+import quopri
 import re
 from email import policy
 
-from lxml import html as lxml_html
-
+from scanner.errors import ExtractionError
 from scanner.extract import early, pictures
+from scanner.extract.html import html_segments
 from scanner.extract.members import ContainerExtraction, Member, Place
 from scanner.extract.registry import register
+from scanner.extract.text import decode_text
 from scanner.model import Segment
 
 _HEADERS = ("subject", "from", "to", "cc", "bcc", "reply-to")
@@ -24,30 +28,86 @@ def looks_like_mail(head: bytes) -> bool:
     return bool(_MAIL_HEADER.match(block)) and len(set(m.lower() for m in _MAIL_HEADER.findall(block))) >= 3
 
 
-def _html_text(source: str) -> str:
+_B64_RUN = re.compile(rb"([A-Za-z0-9+/]*)(=*)")
+_B64_JUNK = re.compile(rb"[^A-Za-z0-9+/=]")
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+
+
+def lenient_b64decode(encoded: bytes) -> bytes:
+    """Base64 decoded as mail clients do: characters outside the alphabet skipped, a stray last
+    character dropped, padding added where missing, blocks joined after padding decoded in turn.
+
+    Python's e-mail package returns the payload undecoded when one stray character is left over.
+    """
+    blocks: list[bytes] = []
+    current = b""
+    for chars, padding in _B64_RUN.findall(_B64_JUNK.sub(b"", encoded)):
+        current += chars
+        if padding and len(current) % 4 in (2, 3):  # padding that ends a block where padding belongs
+            blocks.append(current)
+            current = b""
+    blocks.append(current)
+    out = []
+    for block in blocks:
+        block = block[:len(block) - len(block) % 4] if len(block) % 4 == 1 else block
+        out.append(base64.b64decode(block + b"=" * (-len(block) % 4)))
+    return b"".join(out)
+
+
+def payload_bytes(part) -> bytes:
+    """A leaf part's content, transfer encoding undone leniently."""
+    encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
+    raw = part.get_payload(decode=False)
+    if isinstance(raw, str) and encoding in ("base64", "quoted-printable"):
+        raw = raw.encode("ascii", "surrogateescape")  # 8-bit bytes come back as surrogates
+        return lenient_b64decode(raw) if encoding == "base64" else quopri.decodestring(raw)
+    return part.get_payload(decode=True) or b""
+
+
+def _decoded(data: bytes, charset: str | None) -> str:
+    """Text in the declared charset unless it gives mojibake, else UTF-8, GB18030, detection (text.py)."""
     try:
-        return lxml_html.fromstring(source).text_content()
-    except Exception:  # lxml refuses empty or odd documents: fall back to dropping tags
-        return re.sub(r"<[^>]+>", " ", source)
+        return decode_text(data, declared=charset)[0]
+    except ExtractionError:  # nothing fits: show it as a mail client would, replacement characters and all
+        return data.decode("gb18030", errors="replace")
+
+
+def _word(match: re.Match) -> str:
+    charset, kind, text = match.groups()
+    raw = text.encode("ascii", "surrogateescape")
+    try:
+        data = lenient_b64decode(raw) if kind in "bB" else quopri.decodestring(raw, header=True)
+    except (binascii.Error, ValueError):
+        return match.group(0)
+    return _decoded(data, charset.split("*")[0])
+
+
+def header_text(parsed: str, raw: str) -> str:
+    """A header as a mail client shows it. Python decodes raw 8-bit bytes (GBK from old clients) and
+    encoded words in a wrong charset into replacement characters: those are decoded again leniently."""
+    if "\ufffd" not in parsed and not any("\udc80" <= c <= "\udcff" for c in parsed):
+        return parsed
+    unfolded = re.sub(r"\r?\n[ \t]", " ", raw)
+    if any("\udc80" <= c <= "\udcff" for c in unfolded):
+        return _decoded(unfolded.encode("ascii", "surrogateescape"), None)
+    return _ENCODED_WORD.sub(_word, unfolded)
 
 
 def _part_text(part) -> str:
-    try:
-        content = part.get_content()
-    except (LookupError, ValueError, AssertionError):  # unknown charset: decode leniently
-        payload = part.get_payload(decode=True) or b""
-        content = payload.decode("gb18030", errors="replace")
-    return content if isinstance(content, str) else ""
+    return _decoded(payload_bytes(part), part.get_content_charset())
 
 
 @register("eml")
 def extract_eml(data: bytes) -> ContainerExtraction:
     message = email.message_from_bytes(data, policy=policy.default)
     segments: list[Segment] = []
-    for name in _HEADERS:
-        value = message.get(name)
-        if value is not None and str(value).strip():
-            segments.append(Segment(str(value), Place(part="metadata", label=f"header {name}")))
+    parsed = iter(message.values())
+    for name, raw in message.raw_items():
+        value = str(next(parsed, raw))
+        if name.lower() in _HEADERS:
+            value = header_text(value, raw)
+            if value.strip():
+                segments.append(Segment(value, Place(part="metadata", label=f"header {name.lower()}")))
     members: list[Member] = []
     inline: list[pictures.Picture] = []
     body = 0
@@ -55,9 +115,11 @@ def extract_eml(data: bytes) -> ContainerExtraction:
         if part.is_multipart():
             continue
         ctype = part.get_content_type()
-        if part.is_attachment() or ctype == "message/rfc822" or not ctype.startswith(("text/", "image/")):
+        # Text parts other than plain and HTML (csv, calendar, rtf, xml) are read as files of their own:
+        # a mail client offers them as attachments or shows them as text.
+        if part.is_attachment() or ctype not in ("text/plain", "text/html") and not ctype.startswith("image/"):
             name = part.get_filename() or f"attachment-{number}"
-            payload = part.get_payload(decode=True)
+            payload = None if ctype == "message/rfc822" else payload_bytes(part)
             if payload is None and ctype == "message/rfc822":
                 inner = part.get_payload()
                 payload = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
@@ -65,7 +127,7 @@ def extract_eml(data: bytes) -> ContainerExtraction:
         elif ctype in ("text/plain", "text/html"):
             text = _part_text(part)
             if ctype == "text/html":
-                text = _html_text(text)
+                text = "\n".join(segment.text for segment in html_segments(text))
             body += 1
             for line_no, line in enumerate(text.splitlines(), start=1):
                 if line.strip():
@@ -74,7 +136,7 @@ def extract_eml(data: bytes) -> ContainerExtraction:
             # An inline picture (a pasted screenshot, a signature logo) is part of the body, not an
             # attachment: read like a picture in a document, so a logo without text blocks nothing.
             name = part.get_filename() or (part.get("content-id") or "").strip("<> ") or f"inline-{number}"
-            inline.append(pictures.Picture(name, part.get_payload(decode=True) or b""))
+            inline.append(pictures.Picture(name, payload_bytes(part)))
     early.text_so_far(segments)  # looked at before OCR starts, in case a limit stops it
     read = pictures.read_pictures(inline)
     segments.extend(read.segments)

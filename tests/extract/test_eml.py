@@ -1,6 +1,10 @@
 """E-mail: headers and body are text; every attachment (and a forwarded message) is its own member."""
 
 import email
+import random
+from email.message import EmailMessage
+
+import pytest
 
 from scanner.config import Config
 from scanner.detect.engine import DetectionEngine
@@ -40,3 +44,79 @@ def test_forwarded_mail_with_zip_recurses(make_eml, make_zip):
 
 def test_plain_text_is_not_mail():
     assert sniff("Subject: 会议\n正文没有其他头".encode()) == "text"
+
+
+# Damaged and loosely labelled mail, read as mail clients do (issue 14, item 8).
+
+MARK = "机密★10年"
+
+
+def _marked(results) -> bool:
+    return all(r.verdict == "block" for r in results[:1]) and any(
+        MARK in [m.text for m in r.detection.markings] for r in results)
+
+
+def _with_stray_character(mail: bytes, name: str, seed: int) -> bytes:
+    """One stray base64 character (seeded) after the last line of the attachment called `name`."""
+    start = mail.index(f'filename="{name}"'.encode())
+    body = mail.index(b"\n\n", start) + 2
+    end = mail.index(b"\n\n", body)
+    stray = random.Random(seed).choice(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+    return mail[:end] + bytes([stray]) + mail[end:]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_base64_attachment_with_a_stray_last_character_is_decoded(scan_items, make_eml, make_docx, seed):
+    # A payload a multiple of 3 bytes long has no padding: one more character leaves 4n+1 of them,
+    # which Python's e-mail package gives back undecoded (and the attachment was then read as text).
+    filler = "正文"
+    doc = make_docx([MARK, filler])
+    while len(doc) % 3:
+        filler += "。"
+        doc = make_docx([MARK, filler])
+    mail = _with_stray_character(make_eml("周报", "见附件", [("report.docx", doc)]), "report.docx", seed)
+    [member] = extract("eml", mail).members
+    assert member.data[:len(doc)] == doc
+    results = scan_items(mail, "mail.eml")
+    assert results[1].type == "docx" and _marked(results)
+
+
+def test_base64_body_with_a_stray_last_character_is_decoded(scan_items):
+    body = f"{MARK}\n关于召开会议的通知"
+    body += " " * (-len(body.encode() + b"\n") % 3) + "\n"  # no padding: a multiple of 3 bytes
+    message = EmailMessage()
+    message["Subject"], message["From"], message["To"] = "通知", "a@example.cn", "b@example.com"
+    message.set_content(body, cte="base64")
+    assert not message.as_bytes().rstrip().endswith(b"=")
+    mail = message.as_bytes().rstrip(b"\n") + b"Q\n"
+    assert MARK in [s.text for s in extract("eml", mail).segments]
+    assert _marked(scan_items(mail, "mail.eml"))
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_body_without_a_charset_is_not_read_as_ascii(scan_items, make_eml, encoding):
+    mail = make_eml("通知", f"{MARK}\n关于召开会议的通知")
+    head, _, _ = mail.partition(b"\n\n")
+    head = head.replace(b'; charset="utf-8"', b"").replace(b"Content-Transfer-Encoding: base64", b"Content-Transfer-Encoding: 8bit")
+    mail = head + b"\n\n" + f"{MARK}\n关于召开会议的通知\n".encode(encoding)
+    assert b"charset" not in mail
+    assert MARK in [s.text for s in extract("eml", mail).segments]
+    assert _marked(scan_items(mail, "mail.eml"))
+
+
+def test_raw_gb18030_subject_is_decoded(scan_items, make_eml):
+    mail = make_eml("SUBJECT-PLACEHOLDER", "正文")
+    mail = mail.replace(b"SUBJECT-PLACEHOLDER", f"{MARK} 关于召开会议的通知".encode("gb18030"))
+    texts = {s.location.describe(): s.text for s in extract("eml", mail).segments}
+    assert texts["header subject, metadata"] == f"{MARK} 关于召开会议的通知"
+    assert _marked(scan_items(mail, "mail.eml"))
+
+
+def test_inline_text_part_of_another_kind_is_read(scan_items):
+    message = EmailMessage()
+    message["Subject"], message["From"], message["To"] = "数据", "a@example.cn", "b@example.com"
+    message.set_content("见下表")
+    message.add_attachment(f"密级,{MARK}\n项目,数量\n", subtype="csv")
+    del message.get_payload()[1]["Content-Disposition"]  # inline, not an attachment
+    results = scan_items(message.as_bytes(), "mail.eml")
+    assert _marked(results)
