@@ -12,6 +12,7 @@ from scanner import __version__
 from scanner.commands import COMMANDS, EXIT_FAILED, EXIT_USAGE, add_common_options
 from scanner.errors import ConfigError, IngestError, MijianError
 from scanner.i18n import resolve_lang, t
+from scanner.report.terminal import printable
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,10 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args, lang)
     except (ConfigError, IngestError) as exc:
-        err.print(t("error", lang, message=exc), markup=False)
+        err.print(t("error", lang, message=printable(exc, lines=True)), markup=False)
         return EXIT_USAGE
     except MijianError as exc:
-        err.print(t("error", lang, message=exc), markup=False)
+        err.print(t("error", lang, message=printable(exc, lines=True)), markup=False)
         return EXIT_FAILED
     except KeyboardInterrupt:
         err.print(t("interrupted", lang))
@@ -49,5 +50,5 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
     except OSError as exc:  # e.g. the report file cannot be written
-        err.print(t("error", lang, message=f"{exc.strerror}: {exc.filename}"), markup=False)
+        err.print(t("error", lang, message=printable(f"{exc.strerror}: {exc.filename}")), markup=False)
         return EXIT_FAILED

@@ -18,6 +18,7 @@ from scanner.config import load_config
 from scanner.errors import ConfigError, PolicyError
 from scanner.policy.approvals import sign_record
 from scanner.policy.book import COMMENT_PREFIX
+from scanner.report.terminal import printable
 from scanner.scan import scan_paths
 from scanner.store.approvals import ApprovalStore
 
@@ -80,8 +81,8 @@ def run(args: argparse.Namespace, lang: str) -> int:
     if blocked:
         for r in blocked:
             reason = r.reasons[0]
-            print(f"拒绝打包 {r.path}：{reason.message}" if lang != "en"
-                  else f"refusing to package {r.path}: {reason.message_en}", file=sys.stderr)
+            print(printable(f"拒绝打包 {r.path}：{reason.message}" if lang != "en"
+                            else f"refusing to package {r.path}: {reason.message_en}"), file=sys.stderr)
         return EXIT_FOUND
     record_id = uuid.uuid4().hex
     out = Path(args.output)

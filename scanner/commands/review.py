@@ -7,6 +7,7 @@ import json
 import sys
 
 from scanner.commands import EXIT_OK, add_common_options
+from scanner.report.terminal import printable
 from scanner.store.db import default_db_path
 
 
@@ -98,7 +99,7 @@ def run_list(args: argparse.Namespace, lang: str) -> int:
             continue
         labels = "、".join(category_name(c, lang) for c in (row["labels"] or "").split(",") if c)
         print(f"{row['id']:>6}  {_('verdict.' + row['verdict'])}  {_('status.' + row['status'])}  "
-              f"{row['scanned_at'][:16].replace('T', ' ')}  {row['inbox'] or '-'}  {row['path']}  {labels}")
+              f"{row['scanned_at'][:16].replace('T', ' ')}  {row['inbox'] or '-'}  {printable(row['path'])}  {labels}")
     if not args.json:
         print(_("page", page=1, pages=page.pages, total=page.total), file=sys.stderr)
     return EXIT_OK
@@ -119,22 +120,22 @@ def run_show(args: argparse.Namespace, lang: str) -> int:
         print(json.dumps({"item": row, "result": doc, "decisions": history}, ensure_ascii=False, indent=2))
         return EXIT_OK
     _ = translator(lang)
-    print(f"{row['id']}  {_('verdict.' + row['verdict'])}  {row['path']}")
+    print(f"{row['id']}  {_('verdict.' + row['verdict'])}  {printable(row['path'])}")
     print(f"SHA-256 {row['sha256']}  {_('status')}: {_('status.' + row['status'])}  {_('inbox')}: {row['inbox'] or '-'}")
     for r in doc["reasons"]:
-        print(f"  {r['code']}  {r['message_en'] if lang == 'en' else r['message']}")
+        print(f"  {r['code']}  {printable(r['message_en'] if lang == 'en' else r['message'])}")
     for m in doc["markings"]:
-        print(f"  {_('markings')}: {m['text']}  ({location_text(m['location'], lang)})")
+        print(f"  {_('markings')}: {printable(m['text'])}  ({printable(location_text(m['location'], lang))})")
     for f in doc["findings"][:20]:
         ctx = f.get("context") or {}
         where = location_text(f["location"], lang)
-        print(f"  {_('evidence')}: …{ctx.get('before', '')}【{f['text']}】{ctx.get('after', '')}…  ({where}; "
-              f"{category_name(f['category'], lang) if f['category'] else '-'})".replace("\n", " "))
+        print(printable(f"  {_('evidence')}: …{ctx.get('before', '')}【{f['text']}】{ctx.get('after', '')}…  "
+                        f"({where}; {category_name(f['category'], lang) if f['category'] else '-'})".replace("\n", " ")))
     print(f"  {_('approval')}: {_('approval.' + (doc['approval'].get('status') or 'missing'))}  "
           f"{_('protection')}: {_('encrypted') if doc['protection'].get('encrypted') else _('not_encrypted')}")
     for d in history:
-        print(f"  {d['at']}  {d['officer']}  {_('action.' + d['action'])}  {d['reason']}"
-              + (f"  → {d['moved_to']}" if d["moved_to"] else ""))
+        print(printable(f"  {d['at']}  {d['officer']}  {_('action.' + d['action'])}  {d['reason']}"
+                        + (f"  → {d['moved_to']}" if d["moved_to"] else "")))
     return EXIT_OK
 
 

@@ -16,6 +16,7 @@ from scanner.commands import EXIT_FOUND, EXIT_OK, add_common_options
 from scanner.config import load_config
 from scanner.i18n import t
 from scanner.report import write_report
+from scanner.report.terminal import printable
 from scanner.scan import scan_paths
 from scanner.store.db import Store, default_db_path
 
@@ -100,17 +101,17 @@ def run(args: argparse.Namespace, lang: str) -> int:
     results = run.results
     if stream:
         if args.output:
-            err.print(t("written", lang, path=args.output))
+            err.print(t("written", lang, path=printable(args.output)), markup=False)
     elif args.output:
         with open(args.output, "w", encoding="utf-8", newline="") as fh:
             write_report(args.format, results, fh, lang)
-        err.print(t("written", lang, path=args.output))
+        err.print(t("written", lang, path=printable(args.output)), markup=False)
     else:
         write_report(args.format, results, sys.stdout, lang)
     if args.html:
         with open(args.html, "w", encoding="utf-8") as fh:
             write_report("html", results, fh, lang)
-        err.print(t("written", lang, path=args.html))
+        err.print(t("written", lang, path=printable(args.html)), markup=False)
     if args.format != "table" or args.output:
         counts = run.counts
         err.print(t("summary", lang, total=run.total, **counts))
