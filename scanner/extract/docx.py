@@ -53,18 +53,30 @@ def _paragraph_text(p) -> str:
     return "".join(t.text or "" for t in p.iter(f"{_W}t", f"{_W}delText"))
 
 
-def _extra_segments(archive) -> list[Segment]:
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _note_text(note) -> str:
+    """A comment's or a note's text, elements matched by local name: one damaged byte in the
+    namespace of a notes part must not hide every note in it."""
+    paragraphs = [p for p in note.iter() if _local(p.tag) == "p"]
+    texts = ("".join(t.text or "" for t in p.iter() if _local(t.tag) in ("t", "delText")) for p in paragraphs)
+    return "\n".join(t for t in texts if t.strip())
+
+
+def _extra_segments(archive, unread: list[str]) -> list[Segment]:
     """What python-docx's reading order leaves out but the file still carries to its recipient."""
     segments: list[Segment] = []
     for name, label in _NOTE_PARTS:
-        root = read_xml(archive, name)
+        root = read_xml(archive, name, unread)
         if root is None:
             continue
         for number, note in enumerate(root, start=1):
-            text = "\n".join(t for t in (_paragraph_text(p) for p in note.iter(f"{_W}p")) if t.strip())
+            text = _note_text(note)
             if text.strip():
                 segments.append(Segment(text, Place(label=f"{label} {number}")))
-    body = read_xml(archive, "word/document.xml")
+    body = read_xml(archive, "word/document.xml", unread)
     if body is not None:
         for number, box in enumerate(body.iter(f"{_W}txbxContent"), start=1):
             text = "\n".join(t for t in (_paragraph_text(p) for p in box.iter(f"{_W}p")) if t.strip())
@@ -97,11 +109,12 @@ def extract_docx(data: bytes) -> ContainerExtraction:
                 continue
             segments.extend(_blocks(hf, part, number, {"paragraph": 0, "table": 0}))
     archive = open_package(data)
-    segments.extend(_extra_segments(archive))
-    segments.extend(property_segments(archive))
+    unread: list[str] = []  # parts read only up to a fault (damage, nesting past the parser's limit)
+    segments.extend(_extra_segments(archive, unread))
+    segments.extend(property_segments(archive, unread))
     # Pictures last: a mark pasted as a screenshot or a scanned stamp (word/media/ holds every picture).
     early.text_so_far(segments)  # looked at before OCR starts, in case a limit stops it
     found = pictures.read_pictures(pictures.package_pictures(archive, "word/media/"))
     segments.extend(found.segments)
     return ContainerExtraction(type="docx", segments=segments, members=embedded_members(archive),
-                               unread=found.unread, properties=found.properties)
+                               unread=unread + found.unread, properties=found.properties)

@@ -12,7 +12,9 @@ from scanner.extract.members import Member, Place
 from scanner.extract.zip import check_overlap
 from scanner.model import Segment
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True)
+# Untrusted XML: no entities, no network, libxml2's limits kept (nesting 256 deep). Recovery keeps the
+# text before a fault; the fault itself is reported (see read_xml), never passed silently.
+_PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, huge_tree=False, recover=True)
 _MAX_PART = 16 * 1024 * 1024
 # Embedded files a document carries along (workbooks in a report, a zip in a slide).
 # Pictures (media/) are not members: their text is read by OCR as part of the document (pictures.py).
@@ -31,8 +33,14 @@ def open_package(data: bytes) -> zipfile.ZipFile:
     return archive
 
 
-def read_xml(archive: zipfile.ZipFile, name: str):
-    """Parse one part, or None if absent; external entities are never resolved."""
+def read_xml(archive: zipfile.ZipFile, name: str, unread: list[str] | None = None):
+    """Parse one part, or None if absent; external entities are never resolved.
+
+    A part that is not well-formed, or nested past libxml2's limit, is read in recovery mode, which
+    keeps what came before the fault and may drop everything after it. Such a part is named in
+    `unread` (when given), so the file is blocked as partly unreadable rather than passed on the
+    strength of half a part.
+    """
     try:
         info = archive.getinfo(name)
     except KeyError:
@@ -41,23 +49,33 @@ def read_xml(archive: zipfile.ZipFile, name: str):
         raise ExtractionError(f"部件 {name} 过大 (part {name} too large)")
     with archive.open(info) as fh:
         raw = fh.read(_MAX_PART + 1)
-    return etree.fromstring(raw, _PARSER) if raw.strip() else None
+    if not raw.strip():
+        return None
+    parser = etree.XMLParser(**_PARSER_OPTIONS)
+    root = etree.fromstring(raw, parser)
+    faults = [e for e in parser.error_log if e.level >= etree.ErrorLevels.ERROR]
+    if faults and unread is not None:
+        fault = faults[0]
+        unread.append(f"部件 {name} 无法完整读取 (part {name} could not be read completely): "
+                      f"{fault.message.strip()} (line {fault.line})")
+    return root
 
 
 def _local(tag) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 
 
-def property_segments(archive: zipfile.ZipFile) -> list[Segment]:
-    """Title, subject, keywords... and custom properties such as a 密级 field."""
+def property_segments(archive: zipfile.ZipFile, unread: list[str] | None = None) -> list[Segment]:
+    """Title, subject, keywords... and custom properties such as a 密级 field (parts read in part:
+    named in `unread`, see read_xml)."""
     segments: list[Segment] = []
-    core = read_xml(archive, "docProps/core.xml")
+    core = read_xml(archive, "docProps/core.xml", unread)
     if core is not None:
         for el in core:
             text = (el.text or "").strip()
             if text and _local(el.tag) in _CORE_TEXT:
                 segments.append(Segment(text, Place(part="metadata", label=f"property {_local(el.tag)}")))
-    custom = read_xml(archive, "docProps/custom.xml")
+    custom = read_xml(archive, "docProps/custom.xml", unread)
     if custom is not None:
         for prop in custom:
             name = prop.get("name") or ""
@@ -65,7 +83,7 @@ def property_segments(archive: zipfile.ZipFile) -> list[Segment]:
             if value:
                 segments.append(Segment(f"{name}：{value}" if name else value,
                                         Place(part="metadata", label=f"property {name}")))
-    app = read_xml(archive, "docProps/app.xml")
+    app = read_xml(archive, "docProps/app.xml", unread)
     if app is not None:
         for el in app:
             if _local(el.tag) in ("Company", "Manager") and (el.text or "").strip():

@@ -1,8 +1,10 @@
 """Word documents beyond the body: comments, footnotes, text boxes, tracked changes, properties, embeddings."""
 
 import io
+import random
 import zipfile
 
+import pytest
 from docx.oxml import parse_xml
 
 from scanner.extract import extract
@@ -96,3 +98,57 @@ def test_embedded_workbook_blocks_the_document(make_docx, make_xlsx):
     own, member = scan_tree(data, path="r.docx", config=config, engine=DetectionEngine(config))
     assert member.member == "word/embeddings/Microsoft_Excel_Worksheet.xlsx" and member.type == "xlsx"
     assert member.verdict == "block" and own.verdict == "block"
+
+
+# Parts read in recovery mode (issue 14, item 12): a part that cannot be read completely blocks the file.
+
+NOTES = {
+    "word/footnotes.xml": (f'<w:footnotes {W}><w:footnote w:id="1"><w:p><w:r><w:t>FIRST</w:t></w:r></w:p></w:footnote>'
+                           f'<w:footnote w:id="2"><w:p><w:r><w:t>机密★10年</w:t></w:r></w:p></w:footnote></w:footnotes>'),
+    "word/endnotes.xml": (f'<w:endnotes {W}><w:endnote w:id="1"><w:p><w:r><w:t>FIRST</w:t></w:r></w:p></w:endnote>'
+                          f'<w:endnote w:id="2"><w:p><w:r><w:t>机密★10年</w:t></w:r></w:p></w:endnote></w:endnotes>'),
+    "docProps/custom.xml": CUSTOM.replace('name="密级"><vt:lpwstr>机密</vt:lpwstr></property>',
+                                          'name="项目"><vt:lpwstr>FIRST</vt:lpwstr></property>'
+                                          '<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="3" '
+                                          'name="密级"><vt:lpwstr>机密★10年</vt:lpwstr></property>'),
+}
+
+
+def _blocked(results) -> bool:
+    return results[0].verdict == "block"
+
+
+@pytest.mark.parametrize("part", sorted(NOTES))
+def test_a_part_nested_past_the_parser_limit_blocks(scan_items, make_docx, part):
+    # libxml2 in recovery mode stops at 256 levels and keeps what came before: the mark after is lost.
+    deep = NOTES[part].replace("FIRST", "<x>" * 300 + "数据来自统计年鉴" + "</x>" * 300)
+    data = _add_parts(make_docx(["正文"]), {part: deep})
+    extraction = extract("docx", data)
+    assert any(part in reason for reason in extraction.unread)
+    [result] = scan_items(data, "deep.docx")
+    assert result.verdict == "block" and result.problem["code"] == "scan.unreadable"
+
+
+@pytest.mark.parametrize("part", sorted(NOTES))
+def test_seeded_damage_before_the_mark_in_a_part_never_allows(scan_items, make_docx, part):
+    clean = NOTES[part].replace("FIRST", "数据来自统计年鉴").encode()
+    base = make_docx(["正文"])
+    passed = []
+    for seed in range(40):
+        rnd = random.Random(seed)
+        damaged = bytearray(clean)
+        value = rnd.choice(b"<>&/\"'x\x00\xff")
+        damaged[rnd.randrange(clean.index(b">") + 1, clean.index("机密".encode()) - 20)] = value
+        if not _blocked(scan_items(_add_parts(base, {part: bytes(damaged)}), "damaged.docx")):
+            passed.append(seed)
+    assert passed == []
+
+
+def test_a_healthy_part_is_not_reported(scan_items, make_docx):
+    data = _add_parts(make_docx(["正文"]), {part: xml.replace("FIRST", "说明") for part, xml in NOTES.items()})
+    extraction = extract("docx", data)
+    assert extraction.unread == []
+    texts = [s.text for s in extraction.segments]
+    assert texts.count("机密★10年") == 2 and "密级：机密★10年" in texts
+    [result] = scan_items(data, "healthy.docx")
+    assert "marking.national_secret" in [r.code for r in result.reasons]
