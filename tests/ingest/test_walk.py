@@ -1,6 +1,8 @@
 """The walk: every file in a stable order, and whatever cannot be read is listed with its problem."""
 
+import itertools
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -69,9 +71,18 @@ def test_symlink_given_directly_is_not_followed(tree):
 
 
 def test_followed_symlink_is_entered(tree):
-    (tree / "link").symlink_to(tree / "a")
+    outside = tree.parent / "elsewhere"
+    outside.mkdir()
+    (outside / "3.txt").write_text("x")
+    (tree / "link").symlink_to(outside)
     displays = [os.path.relpath(e.display, tree) for e in walk([str(tree)], follow_symlinks=True)]
-    assert "link/1.txt" in displays
+    assert "link/3.txt" in displays
+
+
+def test_followed_link_into_the_tree_is_walked_under_the_real_name(tree):
+    (tree / "0link").symlink_to(tree / "b")  # sorted before b: still b's files keep b's name
+    displays = [os.path.relpath(e.display, tree) for e in walk([str(tree)], follow_symlinks=True)]
+    assert displays == ["B.txt", "z.txt", "a/1.txt", "b/0.txt", "b/c/2.txt"]
 
 
 def test_fifo_is_listed_not_read(tree):
@@ -109,3 +120,48 @@ def test_problem_entries_are_blocked_by_the_scan(tree):
     for name in ("dangling", "pipe"):
         assert by_name[name].verdict == "block"
         assert by_name[name].reasons[0].code == "scan.unreadable"
+
+
+def _bounded(entries, most: int = 500) -> list:
+    """At most `most` entries: a walk that loops must fail the test, not hang it."""
+    return list(itertools.islice(entries, most))
+
+
+def test_followed_self_link_is_walked_once(tree):
+    (tree / "self").symlink_to(".")
+    displays = [os.path.relpath(e.display, tree) for e in _bounded(walk([str(tree)], follow_symlinks=True))]
+    assert displays == ["B.txt", "z.txt", "a/1.txt", "b/0.txt", "b/c/2.txt"]
+
+
+def test_followed_link_loops_end(tree):
+    # Loops back to the root, to a sibling, and a loop outside the tree reached through a link:
+    # without remembering folders the walk never ends.
+    (tree / "b" / "c" / "up").symlink_to("../..")
+    (tree / "a" / "root").symlink_to(tree)
+    (tree / "a" / "to_b").symlink_to(tree / "b")
+    outside = tree.parent / "elsewhere"
+    (outside / "deep").mkdir(parents=True)
+    (outside / "deep" / "3.txt").write_text("x")
+    (outside / "deep" / "again").symlink_to(outside)
+    (outside / "self").symlink_to(".")
+    (tree / "ext").symlink_to(outside)
+    displays = [os.path.relpath(e.display, tree) for e in _bounded(walk([str(tree)], follow_symlinks=True))]
+    assert displays == ["B.txt", "z.txt", "a/1.txt", "b/0.txt", "b/c/2.txt", "ext/deep/3.txt"]
+
+
+def test_folder_given_twice_or_through_a_link_is_walked_once(tree):
+    (tree / "link").symlink_to(tree / "a")
+    entries = _bounded(walk([str(tree / "a"), str(tree)], follow_symlinks=True))
+    assert [os.path.relpath(e.display, tree) for e in entries] == [
+        "a/1.txt", "B.txt", "z.txt", "b/0.txt", "b/c/2.txt"]
+
+
+@pytest.mark.timeout(120)
+def test_scan_of_a_link_loop_records_each_file_once(tree):
+    (tree / "self").symlink_to(".")
+    (tree / "b" / "back").symlink_to("..")
+    config = Config()
+    config = replace(config, scan=replace(config.scan, follow_symlinks=True))
+    run = scan_paths([str(tree)], config)
+    assert sorted(os.path.relpath(r.path, tree) for r in run.files) == [
+        "B.txt", "a/1.txt", "b/0.txt", "b/c/2.txt", "z.txt"]
