@@ -84,6 +84,11 @@ def using(limits: Limits, budget: "Budget | None" = None):
         _CURRENT.reset(token)
 
 
+def budget() -> "Budget":
+    """The budget of the item being read (set by the pipeline), else a fresh one under the current limits."""
+    return _BUDGET.get() or Budget(current())
+
+
 def check_time() -> None:
     """Raise LimitExceededError once the item being read is past max_seconds (no clock: never)."""
     budget = _BUDGET.get()
@@ -124,6 +129,14 @@ class Budget:
             raise LimitExceededError(
                 f"解压总量超过上限 {self.limits.max_total_bytes} 字节 (expanded bytes over max_total_bytes)")
 
+    def check_ratio(self, size: int, compressed: int, what_zh: str = "", what_en: str = "") -> None:
+        """Raise once `size` bytes expanded from `compressed` pass max_ratio (and ratio_min_bytes)."""
+        limits = self.limits
+        if size > limits.ratio_min_bytes and size > limits.max_ratio * max(compressed, 1):
+            raise LimitExceededError(
+                f"{what_zh}压缩比超过上限 {limits.max_ratio:g}:1（疑似压缩炸弹）"
+                f"({what_en + ' ' if what_en else ''}compression ratio over max_ratio: zip bomb?)")
+
     def read_stream(self, stream, *, compressed: int | None = None, chunk: int = 256 * 1024) -> bytes:
         """Read a member's stream, stopping as soon as a limit would be passed (never the whole bomb)."""
         parts: list[bytes] = []
@@ -138,9 +151,8 @@ class Budget:
                 raise LimitExceededError(
                     f"成员大小超过上限 {limits.max_file_size} 字节 (member over max_file_size)")
             self.add_bytes(len(block))
-            if compressed is not None and size > limits.ratio_min_bytes and size > limits.max_ratio * max(compressed, 1):
-                raise LimitExceededError(
-                    f"压缩比超过上限 {limits.max_ratio:g}:1（疑似压缩炸弹）(compression ratio over max_ratio: zip bomb?)")
+            if compressed is not None:
+                self.check_ratio(size, compressed)
             parts.append(block)
             self.check_time()
         return b"".join(parts)

@@ -14,6 +14,7 @@ from scanner.extract import early, ocr, pictures
 from scanner.extract import limits as item_limits
 from scanner.extract.members import ContainerExtraction, Place
 from scanner.extract.pdf_parts import annotation_segments, attached_files, form_segments, info_segments, xmp_segments
+from scanner.extract.pdf_streams import check_streams
 from scanner.extract.registry import register
 from scanner.model import Extraction, Location, Protection, Segment
 
@@ -202,6 +203,8 @@ def extract_pdf(data: bytes) -> Extraction:
         raise ExtractionError(f"PDF 文件已损坏或无法解析：{exc} (damaged or unparsable PDF)") from exc
     if count == 0:
         raise ExtractionError("PDF 文件没有页面 (PDF has no pages)")
+    # Before any reader inflates a stream (pdfium renders pages for OCR without a limit of its own).
+    check_streams(reader, data)
     segments, unread, textless, covered = read_pages(reader, pages)
     extra, extra_unread = _extras(reader)
     limited: list[str] = []
