@@ -5,18 +5,21 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import sys
 from datetime import date
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from scanner.commands import EXIT_FAILED, EXIT_OK, add_common_options, add_db_option, open_store
 from scanner.config import Config, load_config
 from scanner.errors import ConfigError, PolicyError
-from scanner.policy.approvals import ApprovalRecord, Signed, record_from, sign_record, sign_revocation, verify
+from scanner.policy.approvals import ApprovalRecord, record_from, revoked_id, sign_record, sign_revocation, verify
 from scanner.policy.book import SIDECAR_SUFFIX, read_signed_file
 from scanner.policy.keys import load_private_key, load_public_key
+from scanner.report.terminal import printable
 from scanner.store.approvals import ApprovalStore
 
 
@@ -144,7 +147,9 @@ def run_list(args: argparse.Namespace, lang: str) -> int:
                              ("接收方", "recipient"), ("有效期至", "expires"), ("状态", "status")):
         table.add_column(zh_name if zh else en_name)
     for row in rows:
-        table.add_row(row["id"], row["sha256"][:12], row["title"], row["recipient"], row["expires"], row["status"])
+        # Text, not markup, with control characters escaped: titles are file names by default.
+        table.add_row(*(Text(printable(row[k][:12] if k == "sha256" else row[k]))
+                        for k in ("id", "sha256", "title", "recipient", "expires", "status")))
     Console().print(table)
     return EXIT_OK
 
@@ -165,28 +170,46 @@ def run_export(args: argparse.Namespace, lang: str) -> int:
 
 
 def run_import(args: argparse.Namespace, lang: str) -> int:
+    """Every entry is checked on its own: a malformed or unsigned one is refused with its reason,
+    the others are imported; any refusal makes the exit code nonzero."""
     config = load_config(args.config)
     key = public_key(config)
-    approvals, revocations = read_signed_file(Path(args.file))
-    bad: list[Signed] = [s for s in approvals + revocations if not s.verifies(key)]
+    path = Path(args.file)
+    found = read_signed_file(path)
+    if not found.entries:
+        raise PolicyError(f"审批文件 {path} 中没有审批或撤销记录 (no approval or revocation records in {path})")
+    refused = list(found.refused)  # malformed: not a signed record, or a signed payload of the wrong shape
+    bad = 0  # well-formed, but the office did not sign it
+    imported = {"approvals": 0, "revocations": 0}
     store = open_store(args)
     try:
         records = ApprovalStore(store)
-        for signed in approvals:
-            if signed not in bad:
-                records.add(signed)
-        for signed in revocations:
-            if signed not in bad:
-                records.add_revocation(signed)
+        for kind, entries, check, add in (
+                ("approvals", found.approval_entries, record_from, records.add),
+                ("revocations", found.revocation_entries, revoked_id, records.add_revocation)):
+            for entry in entries:
+                if not entry.signed.verifies(key):
+                    bad += 1
+                    continue
+                try:
+                    check(entry.signed)
+                except PolicyError as exc:
+                    refused.append(f"{entry.where}: {exc}")
+                    continue
+                add(entry.signed)
+                imported[kind] += 1
     finally:
         store.close()
-    good_a = len([s for s in approvals if s not in bad])
-    good_r = len([s for s in revocations if s not in bad])
+    for reason in refused:
+        print(printable(f"拒绝 (refused) {reason}"), file=sys.stderr)
+    good_a, good_r = imported["approvals"], imported["revocations"]
     if lang == "en":
-        print(f"imported {good_a} approvals and {good_r} revocations; refused {len(bad)} with bad signatures")
+        print(f"imported {good_a} approvals and {good_r} revocations; refused {bad} with bad signatures"
+              + (f" and {len(refused)} malformed" if refused else ""))
     else:
-        print(f"已导入 {good_a} 条审批记录、{good_r} 条撤销记录；拒绝 {len(bad)} 条签名无效的记录")
-    return EXIT_FAILED if bad else EXIT_OK
+        print(f"已导入 {good_a} 条审批记录、{good_r} 条撤销记录；拒绝 {bad} 条签名无效的记录"
+              + (f"、{len(refused)} 条格式错误的记录" if refused else ""))
+    return EXIT_FAILED if bad or refused else EXIT_OK
 
 
 def run_revoke(args: argparse.Namespace, lang: str) -> int:

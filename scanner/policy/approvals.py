@@ -16,6 +16,30 @@ from scanner.policy.keys import key_id
 
 FORMAT_VERSION = 1
 STATUSES = ("valid", "missing", "expired", "revoked", "hash-mismatch", "bad-signature", "wrong-recipient")
+_TEXT_FIELDS = ("sha256", "title", "recipient", "purpose", "approver", "verifier", "expires", "applicant",
+                "department", "recipient_country", "sensitivity", "issued", "id")
+
+
+def json_kind(value: object) -> str:
+    """The JSON name of a value's type, for messages about malformed records."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def _not_text(name: str, value: object) -> PolicyError:
+    kind = json_kind(value)
+    return PolicyError(f"字段 {name} 应为字符串，实为 {kind} (field {name} must be a string, not {kind})")
 
 
 @dataclass(frozen=True)
@@ -39,6 +63,13 @@ class ApprovalRecord:
     version: int = FORMAT_VERSION
 
     def __post_init__(self):
+        # Records come from JSON that travels: every field is checked for its type before it is used.
+        for name in _TEXT_FIELDS:
+            if not isinstance(getattr(self, name), str):
+                raise _not_text(name, getattr(self, name))
+        if not isinstance(self.contents, tuple) or not all(isinstance(c, dict) for c in self.contents):
+            raise PolicyError(f"字段 contents 应为对象数组，实为 {json_kind(self.contents)} "
+                              f"(field contents must be an array of objects)")
         if len(self.sha256) != 64 or any(c not in "0123456789abcdef" for c in self.sha256):
             raise PolicyError(f"审批记录的 SHA-256 无效 (invalid sha256 in approval {self.id})")
         for name in ("recipient", "purpose", "approver", "verifier", "title"):
@@ -64,15 +95,32 @@ class Signed:
     signature: str
     key_id: str
 
+    def __post_init__(self):
+        if not isinstance(self.payload, bytes):
+            raise PolicyError(f"字段 payload 应为字节串 (payload must be bytes, not {json_kind(self.payload)})")
+        for name in ("signature", "key_id"):
+            if not isinstance(getattr(self, name), str):
+                raise _not_text(name, getattr(self, name))
+
     def to_dict(self) -> dict:
         return {"payload": self.payload.decode("utf-8"), "signature": self.signature, "key_id": self.key_id}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Signed":
+    def from_dict(cls, data: object) -> "Signed":
+        """A signed record from its JSON form; PolicyError names what is wrong with it."""
+        if not isinstance(data, dict):
+            kind = json_kind(data)
+            raise PolicyError(f"记录应为 JSON 对象，实为 {kind} (a record must be a JSON object, not {kind})")
+        for name in ("payload", "signature", "key_id"):
+            if name not in data:
+                raise PolicyError(f"记录缺少字段 {name} (the record has no {name})")
+            if not isinstance(data[name], str):
+                raise _not_text(name, data[name])
         try:
-            return cls(data["payload"].encode("utf-8"), data["signature"], data["key_id"])
-        except (KeyError, AttributeError, TypeError) as exc:
-            raise PolicyError(f"审批文件格式错误 (malformed signed record): {exc}") from exc
+            payload = data["payload"].encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise PolicyError("字段 payload 不是有效的 UTF-8 文本 (payload is not valid UTF-8 text)") from exc
+        return cls(payload, data["signature"], data["key_id"])
 
     def data(self) -> dict:
         try:
@@ -108,14 +156,28 @@ def sign_revocation(record_id: str, reason: str, revoked_by: str, private_key: E
 
 
 def record_from(signed: Signed) -> ApprovalRecord:
+    """The approval a signed payload holds; PolicyError when it is not a well-formed approval."""
     data = signed.data()
     if data.get("version") != FORMAT_VERSION:
         raise PolicyError(f"不支持的审批记录版本 {data.get('version')} (unsupported record version)")
+    contents = data.get("contents", [])
+    if not isinstance(contents, list):
+        raise PolicyError(f"字段 contents 应为对象数组，实为 {json_kind(contents)} "
+                          f"(field contents must be an array of objects)")
+    data["contents"] = tuple(contents)
     try:
-        data["contents"] = tuple(data.get("contents", ()))
         return ApprovalRecord(**data)
-    except TypeError as exc:
+    except TypeError as exc:  # a field missing or unknown
         raise PolicyError(f"审批记录字段错误 (unexpected fields in record): {exc}") from exc
+
+
+def revoked_id(signed: Signed) -> str:
+    """The id of the approval a signed revocation revokes; PolicyError when it names none."""
+    revokes = signed.data().get("revokes")
+    if not isinstance(revokes, str) or not revokes.strip():
+        raise PolicyError(f"撤销记录缺少字段 revokes (the revocation names no approval: revokes is "
+                          f"{json_kind(revokes)})")
+    return revokes
 
 
 def verify(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from scanner.errors import StoreError
-from scanner.policy.approvals import Signed, record_from
+from scanner.policy.approvals import Signed, record_from, revoked_id
 from scanner.store.db import Store, utcnow
 
 
@@ -42,7 +42,7 @@ class ApprovalStore:
         return record.id
 
     def add_revocation(self, signed: Signed) -> str:
-        revokes = str(signed.data().get("revokes", ""))
+        revokes = revoked_id(signed)
         try:
             self.store.db["revocations"].upsert({
                 "revokes": revokes, "payload": signed.payload.decode("utf-8"), "signature": signed.signature,
