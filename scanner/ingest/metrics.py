@@ -11,6 +11,8 @@ import time
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from scanner import names
+
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
@@ -132,7 +134,21 @@ class JsonFormatter(logging.Formatter):
                 doc[key] = value
         if record.exc_info:
             doc["traceback"] = self.formatException(record.exc_info)
-        return json.dumps(doc, ensure_ascii=False, default=str)
+        text = json.dumps(doc, ensure_ascii=False, default=str)
+        if not names.is_clean(text):
+            # A name that is not UTF-8 (surrogate escapes) would make the line unwritable: shown readably.
+            text = json.dumps(_readable(doc), ensure_ascii=False, default=str)
+        return text
+
+
+def _readable(value):
+    if isinstance(value, (str, os.PathLike)):
+        return names.readable(value)
+    if isinstance(value, dict):
+        return {_readable(k): _readable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_readable(v) for v in value]
+    return value
 
 
 def setup_logging(log_file: str, level: str) -> logging.Logger:

@@ -3,17 +3,20 @@
 Every move is a rename (or a hard link then an unlink) on one filesystem, so a file is
 always whole in exactly one place; after a crash the journal says which move to finish.
 A job's name is its path relative to the inbox (`项目A/附件/plan.docx`): the job folder and the
-outboxes mirror its sub-folders.
+outboxes mirror its sub-folders. A name too long for its sidecars (over 241 bytes) stands in the job
+folder under its short stem, and its companions are named after that stem (fitnames.py).
 """
 
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import stat
 from pathlib import Path
 
+from scanner.ingest.fitnames import companion, fit, short_stem
 from scanner.ingest.watch_config import SIDECAR_SUFFIXES, WatchSettings
 from scanner.store.journal import QUARANTINED, Job
 
@@ -136,7 +139,10 @@ class Spool:
         return self.processing / str(job.id)
 
     def job_file(self, job: Job) -> Path:
-        return self.job_dir(job).joinpath(*name_parts(job.name))
+        """Where the file stands while it is decided: its own name, or its short stem when its
+        sidecars would not fit beside it (so the approval sidecar is found under that stem)."""
+        parts = name_parts(job.name)
+        return self.job_dir(job).joinpath(*parts[:-1], short_stem(parts[-1]))
 
     def outbox(self, outcome: str, inbox: str) -> Path:
         root = self.quarantine if outcome == QUARANTINED else self.released
@@ -173,9 +179,12 @@ class Spool:
                 raise
             fd = None
         try:
+            base = parts[-1]
+            if short_stem(base) != base and os.path.lexists(folder / base):
+                os.rename(folder / base, folder / short_stem(base))  # taken by a version that kept long names
             for name in [job.name] + job.sidecars:
                 base = name_parts(name)[-1]
-                dst = folder / base
+                dst = folder / (short_stem(base) if name == job.name else base)
                 if fd is None or os.path.lexists(dst):
                     continue
                 try:
@@ -195,7 +204,7 @@ class Spool:
         folder = root
         for part in folders:
             for n in range(0, 1_000_000):
-                candidate = folder / numbered(part, n)
+                candidate = folder / fit(numbered(part, n))
                 try:
                     st = os.lstat(candidate)
                 except FileNotFoundError:
@@ -224,10 +233,10 @@ class Spool:
         root.mkdir(parents=True, exist_ok=True)
         folder = self._mirror(root, parts[:-1])
         for n in range(0, 1_000_000):
-            candidate = folder / numbered(parts[-1], n)
-            companions = [candidate] + [candidate.with_name(candidate.name + s) for s in SIDECAR_SUFFIXES]
+            candidate = folder / fit(numbered(parts[-1], n))
+            companions = [candidate] + [candidate.with_name(companion(candidate.name, s)) for s in SIDECAR_SUFFIXES]
             if outcome == QUARANTINED:
-                companions.append(candidate.with_name(candidate.name + VERDICT_SUFFIX))
+                companions.append(candidate.with_name(companion(candidate.name, VERDICT_SUFFIX)))
             if candidate not in self.reserved and not any(os.path.lexists(p) for p in companions):
                 self.reserved.add(candidate)
                 return candidate
@@ -250,7 +259,7 @@ class Spool:
             if not target.parent.is_dir() or target.parent.is_symlink():
                 raise FileExistsError(errno.EEXIST, "target folder is taken", str(target.parent))
         if verdict_doc is not None and os.path.lexists(src):
-            write_json_atomic(target.with_name(target.name + VERDICT_SUFFIX), verdict_doc)
+            write_json_atomic(target.with_name(companion(target.name, VERDICT_SUFFIX)), verdict_doc)
         if os.path.lexists(src):
             move_no_clobber(src, target)
         elif not os.path.lexists(target):
@@ -258,8 +267,8 @@ class Spool:
         for sidecar in job.sidecars:
             side_src = self.job_dir(job).joinpath(*name_parts(sidecar))
             if os.path.lexists(side_src):
-                suffix = sidecar[len(job.name):]
-                side_dst = target.with_name(target.name + suffix)
+                suffix = next(s for s in SIDECAR_SUFFIXES if sidecar.endswith(s))
+                side_dst = target.with_name(companion(target.name, suffix))
                 try:
                     move_no_clobber(side_src, side_dst)
                 except FileExistsError:
@@ -273,9 +282,9 @@ class Spool:
     @staticmethod
     def free_name(path: Path) -> Path:
         n = 1
-        while os.path.lexists(path.with_name(numbered(path.name, n))):
+        while os.path.lexists(path.with_name(fit(numbered(path.name, n)))):
             n += 1
-        return path.with_name(numbered(path.name, n))
+        return path.with_name(fit(numbered(path.name, n)))
 
     def cleanup(self, job: Job) -> None:
         """Remove the job folder and the sub-folders made in it, deepest first, if they are empty."""
@@ -290,7 +299,9 @@ class Spool:
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # A short temporary name: `.NAME.pid.tmp` of a 255-byte NAME would not fit.
+    tag = hashlib.sha256(os.fsencode(path.name)).hexdigest()[:12]
+    tmp = path.with_name(f".{tag}.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump(data, fh, ensure_ascii=False, indent=2)
         fh.flush()

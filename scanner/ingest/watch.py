@@ -8,7 +8,6 @@ moved, so a crash at any moment leaves the journal and the folders able to finis
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -22,9 +21,11 @@ from multiprocessing import get_context
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from scanner import __version__
+from scanner import __version__, names
 from scanner.config import Config, load_config
 from scanner.errors import MijianError, StoreError
+from scanner.ingest import sidecars
+from scanner.ingest.entries import sha256_of, special_reason
 from scanner.ingest.metrics import Metrics, serve_metrics
 from scanner.ingest.notify import Notifier
 from scanner.ingest.spool import Spool, name_parts, open_dir_nofollow, write_json_atomic
@@ -37,9 +38,7 @@ from scanner.store.db import Store, utcnow
 from scanner.store.journal import DECIDED, QUARANTINED, RELEASED, STUCK, VANISHED, Job, Journal
 
 log = logging.getLogger("mijian.watch")
-META_LIMIT = 64 * 1024
 MAX_DEPTH = 16  # sub-folder levels below an inbox decided as usual; a file deeper is quarantined (scan.limit)
-APPROVAL_LIMIT = 1024 * 1024
 
 
 # ---- worker processes ---------------------------------------------------------------------------
@@ -106,8 +105,11 @@ def _worker_main(conn, config: Config, settings: WatchSettings, db_path: str) ->
         try:
             scanner = factory.get(inbox, recipient)
             p = Path(path)
-            problem = "符号链接未跟随 (symbolic link not followed)" if p.is_symlink() else None
-            reply = ("done", job_id, scanner.scan_entry_tree(Entry(p, display, problem)), scanner.fingerprint)
+            problem = "符号链接未跟随 (symbolic link not followed)" if p.is_symlink() else special_reason(p)
+            tree = scanner.scan_entry_tree(Entry(p, names.readable(display), problem))
+            for result in tree:
+                result.path_raw = names.raw(display)  # the name in its inbox, not in processing/
+            reply = ("done", job_id, tree, scanner.fingerprint)
         except Exception as exc:  # reported to the main process, which fails the file closed
             reply = ("error", job_id, f"{type(exc).__name__}: {exc}", "")
         try:
@@ -215,7 +217,7 @@ class InboxWatch:
         content, so its folder is never removed.
         """
         files: dict[str, os.stat_result] = {}
-        sidecars: dict[str, os.stat_result] = {}
+        side: dict[str, os.stat_result] = {}
         folders: dict[str, tuple[tuple, bool, list[str]]] = {}
         root = self.box.path
         try:
@@ -264,25 +266,18 @@ class InboxWatch:
                     stack.append((path, st))
                     continue
                 # A symbolic link (to a file or a folder) is taken as itself and fails closed in the worker.
-                (sidecars if name.endswith(SIDECAR_SUFFIXES) else files)[path] = st
+                (side if name.endswith(SIDECAR_SUFFIXES) else files)[path] = st
             folders[rel] = ((folder_st.st_mtime_ns, folder_st.st_ino, folder_st.st_ctime_ns), content, children)
-        return files, sidecars, folders
+        return files, side, folders
 
     def scan(self) -> list[tuple[str, list[str], float]]:
         """Complete files: (name, sidecar names, monotonic time they became complete), oldest first."""
         walked = self._walk()
         if walked is None:
             return []
-        files, sidecars, folders = walked
+        files, found, folders = walked
         # A sidecar named after a file (in the same folder) is not a file of its own, and it must be complete too.
-        own = {}
-        for name in list(sidecars):
-            for suffix in SIDECAR_SUFFIXES:
-                if name.endswith(suffix) and name[: -len(suffix)] in files:
-                    own.setdefault(name[: -len(suffix)], []).append(name)
-                    break
-            else:
-                files[name] = sidecars[name]  # an orphan sidecar is decided like any other file
+        own = sidecars.pair(files, found)
         now = time.monotonic()
         ready = []
         with self.lock:
@@ -290,7 +285,7 @@ class InboxWatch:
         seen = {}
         for name, st in files.items():
             sig = (st.st_size, st.st_mtime_ns, st.st_ino) + tuple(
-                (s, sidecars[s].st_size, sidecars[s].st_mtime_ns) for s in sorted(own.get(name, [])))
+                (s, found[s].st_size, found[s].st_mtime_ns) for s in sorted(own.get(name, [])))
             prev = self.seen.get(name)
             since = prev[1] if prev and prev[0] == sig else now
             seen[name] = (sig, since)
@@ -404,17 +399,6 @@ class Pending:
     forced: bool = False  # a crash, a timeout, a bad sidecar: quarantine whatever the policy says
     retry_at: float = 0.0
     verdict_doc: dict | None = field(default=None, repr=False)
-
-
-def _sha256(path: Path) -> tuple[str | None, int | None]:
-    h = hashlib.sha256()
-    try:
-        with open(path, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                h.update(chunk)
-        return h.hexdigest(), path.stat().st_size
-    except OSError:
-        return None, None
 
 
 class Daemon:
@@ -575,14 +559,15 @@ class Daemon:
     def claim(self, watch: InboxWatch, ready: list[tuple[str, list[str], float]]) -> int:
         box = watch.box
         claims, stamps = [], []
-        for name, sidecars, since in ready:
+        for name, own, since in ready:
             key = (box.name, name)
             if key in self.stuck:
                 if self.stuck[key] == _signature(box.path / name):
                     continue  # still the same file that could not be moved: reported once already
                 del self.stuck[key]
-            meta = _read_meta(box.path / (name + META_SUFFIX)) if name + META_SUFFIX in sidecars else {}
-            problem = _check_sidecars(box.path, name, sidecars)
+            meta_name = next((s for s in own if s.endswith(META_SUFFIX)), None)
+            meta = sidecars.read_meta(box.path / meta_name) if meta_name else {}
+            problem = sidecars.check(box.path, own)
             if problem:
                 meta = {**meta, "_invalid": problem}
             if name.count("/") > MAX_DEPTH:
@@ -590,7 +575,7 @@ class Daemon:
                                             f"(file is {name.count('/')} sub-folders deep, more than {MAX_DEPTH})",
                         "_code": "scan.limit"}
             recipient = box.recipient_for(meta if "_invalid" not in meta else None)
-            claims.append((box.name, name, str(box.path / name), sidecars, meta, recipient))
+            claims.append((box.name, name, str(box.path / name), own, meta, recipient))
             stamps.append(since)
         try:
             jobs = self.journal.claim(claims)
@@ -626,11 +611,20 @@ class Daemon:
             pending = Pending(job, since)
             self.open[job.id] = pending
             taken += 1
-            if "_invalid" in job.meta:
-                self.fail_closed(pending, job.meta["_invalid"], code=job.meta.get("_code", "scan.unreadable"))
-            else:
-                self.queue.append(pending)
+            self._queue_or_fail(pending)
         return taken
+
+    def _queue_or_fail(self, pending: Pending) -> None:
+        """Queue a taken file for a worker, unless it is already known to fail closed: a bad sidecar,
+        too deep, or not a regular file (a FIFO, socket or device is moved by lstat and never opened)."""
+        job = pending.job
+        special = special_reason(self.spool.job_file(job))
+        if special:
+            self.fail_closed(pending, special, code="scan.unsupported")
+        elif "_invalid" in job.meta:
+            self.fail_closed(pending, job.meta["_invalid"], code=job.meta.get("_code", "scan.unreadable"))
+        else:
+            self.queue.append(pending)
 
     def dispatch(self) -> None:
         started = []
@@ -721,10 +715,12 @@ class Daemon:
         from scanner.policy.decide import Problem
 
         job = pending.job
-        sha256, size = _sha256(self.spool.job_file(job))
+        sha256, size = sha256_of(self.spool.job_file(job))  # never opens what is not a regular file
         config = inbox_config(self.config, self.inboxes[job.inbox], job.recipient)
-        pending.result = unread_result(config, path=f"{job.inbox}/{job.name}", sha256=sha256, size=size,
+        display = f"{job.inbox}/{job.name}"
+        pending.result = unread_result(config, path=names.readable(display), sha256=sha256, size=size,
                                        problem=Problem(code, detail))
+        pending.result.path_raw = names.raw(display)
         pending.fingerprint, pending.forced = "", True
         log.warning("文件无法判定，按规定隔离", extra={"event": "file.failed_closed", "en": "file could not be decided: quarantined",
                                               "file": job.name, "inbox": job.inbox, "detail": detail})
@@ -759,7 +755,7 @@ class Daemon:
         self._db_up()
         for pending in batch:
             if pending.job.outcome == QUARANTINED:
-                pending.verdict_doc = verdict_document(pending.job, pending.result.to_dict())
+                pending.verdict_doc = sidecars.verdict_document(pending.job, pending.result.to_dict())
             self.to_deliver.append(pending)
 
     def deliver(self) -> None:
@@ -813,8 +809,8 @@ class Daemon:
         wanted = result.verdict == "block" or (self.settings.notify.include_flagged and result.verdict == "flag")
         if state == QUARANTINED and wanted:
             self.notifier.notify({
-                "event": "quarantined", "name": job.name, "inbox": job.inbox, "verdict": result.verdict,
-                "target": job.target, "sha256": result.sha256, "sender": job.meta.get("sender"),
+                "event": "quarantined", "name": names.readable(job.name), "inbox": job.inbox, "verdict": result.verdict,
+                "target": names.readable(job.target), "sha256": result.sha256, "sender": job.meta.get("sender"),
                 "recipient": job.recipient, "purpose": job.meta.get("purpose"),
                 "reasons": [r.to_dict() for r in result.reasons], "time": utcnow()})
 
@@ -865,7 +861,7 @@ class Daemon:
                 self.spool.reserved.add(Path(job.target))
                 if job.outcome == QUARANTINED:
                     row = self.store.db["items"].get(job.item_id)
-                    pending.verdict_doc = verdict_document(job, json.loads(row["result"]))
+                    pending.verdict_doc = sidecars.verdict_document(job, json.loads(row["result"]))
                 pending.result = ItemResult.from_dict(json.loads(self.store.db["items"].get(job.item_id)["result"]))
                 self.open[job.id] = pending
                 self.to_deliver.append(pending)
@@ -877,10 +873,8 @@ class Daemon:
             self.open[job.id] = pending
             if job.attempts >= self.settings.max_attempts:
                 self.fail_closed(pending, f"多次尝试仍未判定（{job.attempts} 次）(not decided after {job.attempts} attempts)")
-            elif "_invalid" in job.meta:
-                self.fail_closed(pending, job.meta["_invalid"], code=job.meta.get("_code", "scan.unreadable"))
             else:
-                self.queue.append(pending)
+                self._queue_or_fail(pending)
             requeued += 1
         if jobs:
             log.info("已恢复中断的文件", extra={"event": "recovered", "en": "interrupted files recovered",
@@ -906,48 +900,6 @@ def _signature(path: Path) -> tuple | None:
     except OSError:
         return None
     return (st.st_size, st.st_mtime_ns, st.st_ino)
-
-
-def verdict_document(job: Job, result: dict) -> dict:
-    """What stands beside a quarantined file: who sent it, where to, the verdict and every reason."""
-    return {
-        "file": Path(job.target).name, "original_name": job.name, "inbox": job.inbox, "journal_id": job.id,
-        "item_id": job.item_id, "verdict": result["verdict"], "reasons": result["reasons"],
-        "sha256": result["sha256"], "size": result["size"], "type": result["type"],
-        "markings": result.get("markings", []), "labels": result.get("labels", []),
-        "problem": result.get("problem"), "approval": result.get("approval"),
-        "sender": job.meta.get("sender"), "recipient": job.recipient, "purpose": job.meta.get("purpose"),
-        "decided_at": utcnow(),
-    }
-
-
-def _read_meta(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return {}
-    return {k: v for k, v in data.items() if isinstance(v, str)} if isinstance(data, dict) else {}
-
-
-def _check_sidecars(folder: Path, name: str, sidecars: list[str]) -> str | None:
-    """Sidecars travel with their file, so they must be what they claim: small JSON objects.
-
-    Anything else could carry text past the scanner, and fails the file closed.
-    """
-    for sidecar in sidecars:
-        limit = META_LIMIT if sidecar.endswith(META_SUFFIX) else APPROVAL_LIMIT
-        path = folder / sidecar
-        try:
-            if path.stat().st_size > limit:
-                return f"附属文件 {sidecar} 超过 {limit} 字节 (sidecar {sidecar} is larger than {limit} bytes)"
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            return f"附属文件 {sidecar} 不是有效的 JSON (sidecar {sidecar} is not valid JSON)"
-        if not isinstance(data, dict):
-            return f"附属文件 {sidecar} 应为 JSON 对象 (sidecar {sidecar} must be a JSON object)"
-        if sidecar.endswith(META_SUFFIX) and not all(isinstance(v, str) and len(v) <= 1000 for v in data.values()):
-            return f"附属文件 {sidecar} 只能含简短文本字段 (sidecar {sidecar} may hold short text fields only)"
-    return None
 
 
 def run_watch(config: Config, settings: WatchSettings, *, config_path: str | None, db_path: str,

@@ -3,6 +3,10 @@
 A row is written (state "processing") before its file leaves the inbox, and its verdict is
 written in the same transaction as the item's result (state "decided") before the file moves
 on; so after a crash the journal and the folders together tell what is left to do.
+
+Names follow scanner/names.py: `name`, `source`, `target` and `sidecars` hold readable text (valid
+UTF-8, for people and queries), and the `*_raw` BLOB columns their exact bytes, from which a job's
+names are made again: a GBK file name is kept and delivered under its own bytes.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
+from scanner import names
 from scanner.errors import StoreError
+from scanner.ingest.fitnames import short_stem
 from scanner.model import ItemResult
 from scanner.store.db import Store, utcnow
 
@@ -21,6 +27,33 @@ PROCESSING, DECIDED, RELEASED, QUARANTINED, VANISHED = "processing", "decided", 
 STUCK = "stuck"
 OPEN_STATES = (PROCESSING, DECIDED)
 FINAL_STATES = (RELEASED, QUARANTINED, VANISHED, STUCK)
+
+COLUMNS = {
+    "id": int, "inbox": str, "name": str, "source": str, "state": str, "sidecars": str,
+    "meta": str, "recipient": str, "attempts": int, "verdict": str, "item_id": int,
+    "outcome": str, "target": str, "error": str, "sha256": str, "size": int,
+    "claimed_at": str, "decided_at": str, "finished_at": str,
+    # Added later (a journal from an earlier version gets them, NULL in old rows: the text columns
+    # then hold the names, which were UTF-8 then).
+    "name_raw": bytes, "source_raw": bytes, "target_raw": bytes, "sidecars_raw": bytes,
+    # The short stem a name longer than 241 bytes gives its sidecars and verdict file (fitnames.py).
+    "short_name": str,
+}
+
+
+def _join_raw(paths: list[str]) -> bytes:
+    return b"\0".join(names.raw(p) for p in paths)  # NUL: the one byte no file name holds
+
+
+def _split_raw(data: bytes) -> list[str]:
+    return [names.from_raw(part) for part in data.split(b"\0")] if data else []
+
+
+def _short(target: str | None) -> str | None:
+    if not target:
+        return None
+    base = target.rsplit("/", 1)[-1]
+    return names.readable(short_stem(base)) if short_stem(base) != base else None
 
 
 @dataclass
@@ -42,9 +75,15 @@ class Job:
 
     @classmethod
     def from_row(cls, row: dict) -> "Job":
-        return cls(row["id"], row["inbox"], row["name"], row["source"], row["state"],
-                   json.loads(row["sidecars"] or "[]"), json.loads(row["meta"] or "{}"), row["recipient"] or "",
-                   row["attempts"] or 0, row["verdict"], row["item_id"], row["target"], row["outcome"], row["error"])
+        def exact(column: str) -> str | None:
+            data = row.get(column + "_raw")
+            return names.from_raw(data) if data is not None else row[column]
+
+        sidecars = (_split_raw(row["sidecars_raw"]) if row.get("sidecars_raw") is not None
+                    else json.loads(row["sidecars"] or "[]"))
+        return cls(row["id"], row["inbox"], exact("name"), exact("source"), row["state"],
+                   sidecars, json.loads(row["meta"] or "{}"), row["recipient"] or "",
+                   row["attempts"] or 0, row["verdict"], row["item_id"], exact("target"), row["outcome"], row["error"])
 
 
 class Journal:
@@ -54,15 +93,16 @@ class Journal:
         self.store = store
         self.db = store.db
         try:
+            table = self.db["spool_jobs"]
             if "spool_jobs" not in self.db.table_names():
-                self.db["spool_jobs"].create({
-                    "id": int, "inbox": str, "name": str, "source": str, "state": str, "sidecars": str,
-                    "meta": str, "recipient": str, "attempts": int, "verdict": str, "item_id": int,
-                    "outcome": str, "target": str, "error": str, "sha256": str, "size": int,
-                    "claimed_at": str, "decided_at": str, "finished_at": str,
-                }, pk="id")
-                self.db["spool_jobs"].create_index(["state"])
-                self.db["spool_jobs"].create_index(["inbox", "name"])
+                table.create(COLUMNS, pk="id")
+                table.create_index(["state"])
+                table.create_index(["inbox", "name"])
+            else:
+                have = table.columns_dict
+                for column, kind in COLUMNS.items():
+                    if column not in have:
+                        table.add_column(column, kind)
         except sqlite3.Error as exc:
             raise StoreError(f"无法创建暂存日志表：{exc} (cannot create the spool journal)") from exc
 
@@ -80,8 +120,10 @@ class Journal:
             jobs = []
             now = utcnow()
             for inbox, name, source, sidecars, meta, recipient in claims:
-                row = {"inbox": inbox, "name": name, "source": source, "state": PROCESSING,
-                       "sidecars": json.dumps(sidecars, ensure_ascii=False),
+                row = {"inbox": inbox, "name": names.readable(name), "name_raw": names.raw(name),
+                       "source": names.readable(source), "source_raw": names.raw(source), "state": PROCESSING,
+                       "sidecars": json.dumps([names.readable(s) for s in sidecars], ensure_ascii=False),
+                       "sidecars_raw": _join_raw(sidecars),
                        "meta": json.dumps(meta, ensure_ascii=False), "recipient": recipient,
                        "attempts": 0, "claimed_at": now}
                 job_id = self.db["spool_jobs"].insert(row).last_pk
@@ -114,7 +156,8 @@ class Journal:
                     self.store.record_item(run_id, member, fingerprint)
                 self.db["spool_jobs"].update(job.id, {
                     "state": DECIDED, "verdict": result.verdict, "item_id": item_id, "outcome": outcome,
-                    "target": target, "sha256": result.sha256, "size": result.size, "decided_at": now,
+                    "target": names.readable(target), "target_raw": names.raw(target), "short_name": _short(target),
+                    "sha256": result.sha256, "size": result.size, "decided_at": now,
                 })
                 ids.append(item_id)
             return ids
@@ -127,7 +170,8 @@ class Journal:
         return ids
 
     def retarget(self, job: Job, target: str) -> None:
-        self._write("retarget", lambda: self.db["spool_jobs"].update(job.id, {"target": target}))
+        self._write("retarget", lambda: self.db["spool_jobs"].update(job.id, {
+            "target": names.readable(target), "target_raw": names.raw(target), "short_name": _short(target)}))
         job.target = target
 
     def finish(self, jobs: list[tuple[Job, str, str | None]]) -> None:
@@ -136,7 +180,8 @@ class Journal:
         def update() -> None:
             now = utcnow()
             for job, state, error in jobs:
-                self.db["spool_jobs"].update(job.id, {"state": state, "error": error, "finished_at": now})
+                shown = names.readable(error) if error is not None else None
+                self.db["spool_jobs"].update(job.id, {"state": state, "error": shown, "finished_at": now})
                 job.state, job.error = state, error
 
         self._write("finish", update)
