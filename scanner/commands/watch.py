@@ -14,7 +14,10 @@ from scanner.store.db import default_db_path
 
 
 def add_parser(subparsers) -> None:
-    watch = subparsers.add_parser("watch", help="网关守护进程：判定收件目录中的每个文件 / gateway daemon over inbox folders")
+    watch = subparsers.add_parser(
+        "watch", help="网关守护进程：判定收件目录中的每个文件 / gateway daemon over inbox folders",
+        epilog="退出码 / exit codes: 0 已停止 stopped, 2 配置错误 config error, 3 运行错误 runtime error, "
+               "4 数据库错误 database error（致命错误均记为一行 JSON 日志 / every fatal error is one JSON log line）")
     add_common_options(watch)
     watch.add_argument("--db", metavar="FILE",
                        help=f"SQLite 数据库（默认取 watch.db，再用 {default_db_path()}）/ database")
@@ -31,8 +34,31 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace, lang: str) -> int:
+    """`--check` answers a person (messages, exit 2 on a bad config); the daemon logs every fatal error
+    as one JSON line with a code and exits 2 (config), 3 (runtime) or 4 (database): scanner/ingest/fatal.py."""
+    if args.check:
+        config_path, config, settings, _ = _settings(args)
+        msg = (f"配置有效：{len(settings.inboxes)} 个收件目录，暂存目录 {settings.spool}" if lang == "zh" else
+               f"config is valid: {len(settings.inboxes)} inboxes, spool {settings.spool}")
+        print(msg, file=sys.stderr)
+        return EXIT_OK
+    from scanner.ingest.fatal import guarded
+    from scanner.ingest.metrics import setup_logging
+
+    setup_logging("", "info")  # an error before the config (or the log file) is read is a JSON line too
+    return guarded(lambda: _start(args))
+
+
+def _start(args: argparse.Namespace) -> int:
     from scanner.ingest.metrics import setup_logging
     from scanner.ingest.watch import run_watch
+
+    config_path, config, settings, db_path = _settings(args)
+    setup_logging(settings.log_file, settings.log_level)
+    return run_watch(config, settings, config_path=config_path, db_path=db_path, once=args.once)
+
+
+def _settings(args: argparse.Namespace):
     from scanner.ingest.watch_config import parse_watch
 
     config_path = getattr(args, "config", None) or os.environ.get(ENV_VAR) or None
@@ -50,10 +76,4 @@ def run(args: argparse.Namespace, lang: str) -> int:
         raise ConfigError("选项 --metrics-port 应在 0–65535 之间 (--metrics-port must be 0-65535)")
     settings = replace(settings, **overrides)
     db_path = args.db or settings.db or str(default_db_path())
-    if args.check:
-        msg = (f"配置有效：{len(settings.inboxes)} 个收件目录，暂存目录 {settings.spool}" if lang == "zh" else
-               f"config is valid: {len(settings.inboxes)} inboxes, spool {settings.spool}")
-        print(msg, file=sys.stderr)
-        return EXIT_OK
-    setup_logging(settings.log_file, settings.log_level)
-    return run_watch(config, settings, config_path=config_path, db_path=db_path, once=args.once)
+    return config_path, config, settings, db_path

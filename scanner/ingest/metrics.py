@@ -28,9 +28,22 @@ class Metrics:
         self.buckets = [0] * len(LATENCY_BUCKETS)
         self.latency_sum = 0.0
         self.latency_count = 0
-        self.gauges = {"queue_depth": 0, "in_flight": 0, "workers": 0, "inbox_waiting": 0, "stuck_files": 0}
+        self.gauges = {"queue_depth": 0, "in_flight": 0, "workers": 0, "workers_ready": 0, "inbox_waiting": 0,
+                       "stuck_files": 0}
         self.db_ok = True
         self.started = time.time()
+        self.ready_since: float | None = None  # when the first worker could decide
+
+    def mark_ready(self) -> bool:
+        """Note that the daemon can decide; True the first time only."""
+        with self.lock:
+            if self.ready_since is not None:
+                return False
+            self.ready_since = time.time()
+            return True
+
+    def _ready(self) -> bool:
+        return self.ready_since is not None and self.gauges["workers_ready"] > 0 and self.db_ok
 
     def decision(self, verdict: str, outcome: str, seconds: float) -> None:
         with self.lock:
@@ -78,14 +91,21 @@ class Metrics:
             for name, value in sorted(self.gauges.items()):
                 out += [f"# TYPE mijian_watch_{name} gauge", f"mijian_watch_{name} {value}"]
             out += ["# TYPE mijian_watch_database_up gauge", f"mijian_watch_database_up {int(self.db_ok)}"]
+            out += ["# HELP mijian_watch_ready 1 when a worker can decide and the database is up.",
+                    "# TYPE mijian_watch_ready gauge", f"mijian_watch_ready {int(self._ready())}"]
             return "\n".join(out) + "\n"
 
     def health(self) -> dict:
+        """The health document; `status` is "starting" until a worker can decide (HTTP 503 until then)."""
         with self.lock:
+            if self.ready_since is None:
+                status, zh, en = "starting", "正在启动，检测进程尚未就绪", "starting: no worker can decide yet"
+            elif not self.db_ok:
+                status, zh, en = "degraded", "数据库不可用，暂停放行", "database unavailable: nothing is released"
+            else:
+                status, zh, en = "ok", "运行正常", "running"
             return {
-                "status": "ok" if self.db_ok else "degraded",
-                "message": "运行正常" if self.db_ok else "数据库不可用，暂停放行",
-                "message_en": "running" if self.db_ok else "database unavailable: nothing is released",
+                "status": status, "ready": self._ready(), "message": zh, "message_en": en,
                 "pid": os.getpid(), "updated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "uptime_seconds": round(time.time() - self.started, 1), "database": self.db_ok,
                 "decided": dict(self.decided), **self.gauges,
@@ -153,9 +173,10 @@ def _readable(value):
 
 def setup_logging(log_file: str, level: str) -> logging.Logger:
     logger = logging.getLogger("mijian.watch")
-    logger.handlers.clear()
+    # Made before the old handler goes: a log file that cannot be opened is reported through the old one.
     handler = logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    logger.handlers.clear()
     logger.addHandler(handler)
     logger.setLevel(level.upper())
     logger.propagate = False

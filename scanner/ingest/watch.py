@@ -26,6 +26,7 @@ from scanner.config import Config, load_config
 from scanner.errors import MijianError, StoreError
 from scanner.ingest import sidecars
 from scanner.ingest.entries import sha256_of, special_reason
+from scanner.ingest.fatal import SpoolLocked
 from scanner.ingest.metrics import Metrics, serve_metrics
 from scanner.ingest.notify import Notifier
 from scanner.ingest.spool import Spool, name_parts, open_dir_nofollow, write_json_atomic
@@ -81,6 +82,16 @@ def _worker_main(conn, config: Config, settings: WatchSettings, db_path: str) ->
     # The main process decides when workers stop (after their file), and a killed main closes the pipe.
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
+    try:
+        _serve(conn, config, settings, db_path)
+    except BaseException as exc:  # told to the main process (which logs it as JSON), never a raw traceback
+        try:
+            conn.send(("fatal", f"{type(exc).__name__}: {exc}"))
+        except Exception:
+            pass
+
+
+def _serve(conn, config: Config, settings: WatchSettings, db_path: str) -> None:
     try:
         from scanner.sandbox import limit_memory
 
@@ -416,6 +427,7 @@ class Daemon:
         self.to_record: list[Pending] = []
         self.to_deliver: list[Pending] = []
         self.stopping = self.forced_stop = self.reload_requested = False
+        self.stop_deadline = float("inf")
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
         os.set_blocking(self.wake_w, False)
@@ -436,7 +448,7 @@ class Daemon:
         try:
             fcntl.flock(self.lock_fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise MijianError(f"另一个 mijian watch 正在使用暂存目录 {self.settings.spool} "
+            raise SpoolLocked(f"另一个 mijian watch 正在使用暂存目录 {self.settings.spool} "
                               f"(another mijian watch is using the spool {self.settings.spool})") from None
 
     def run(self) -> int:
@@ -448,22 +460,17 @@ class Daemon:
                                            self.config.fingerprint(), self.config.source)
         self.notifier = Notifier(self.settings.notify, self.metrics.notified)
         self.pool = WorkerPool(self.settings.workers, self.config, self.settings, self.db_path)
-        self._signals()
-        server = (serve_metrics(self.metrics, self.settings.metrics_host, self.settings.metrics_port)
-                  if self.settings.metrics_port else None)
-        self.recover()
-        observer = _start_observer(self.watches, self.wake) if self.settings.events else None
-        log.info("密检网关已启动", extra={"event": "started", "en": "gateway started", "pid": os.getpid(),
-                                    "inboxes": [b.name for b in self.settings.inboxes], "workers": self.settings.workers,
-                                    "events": observer is not None})
+        server = observer = None
         try:
-            while not self.forced_stop:
-                if self.stopping and not self.pool.busy() and not self.to_record and not self.to_deliver:
-                    break
-                self.step()
-                if self.once and not self.open and not any(
-                        (w.box.name, name) not in self.stuck for w in self.watches for name in w.seen):
-                    break  # everything decided (a file that cannot be moved stays, reported)
+            self._signals()
+            server = self._serve_metrics()
+            self.recover()
+            observer = _start_observer(self.watches, self.wake) if self.settings.events else None
+            log.info("密检网关已启动，检测进程启动中", extra={
+                "event": "started", "en": "gateway started, workers starting", "pid": os.getpid(),
+                "inboxes": [b.name for b in self.settings.inboxes], "workers": self.settings.workers,
+                "events": observer is not None})
+            self.loop()
         finally:
             if observer is not None:
                 observer.stop()
@@ -481,13 +488,52 @@ class Daemon:
                                         "left_in_processing": len(self.open)})
         return 0
 
+    def loop(self) -> None:
+        while not self.forced_stop:
+            if self.stopping:
+                if not self.pool.busy() and not self.to_record and not self.to_deliver:
+                    break
+                if time.monotonic() >= self.stop_deadline:
+                    # Bounded: what is unfinished stays in processing/ with its journal row, and is
+                    # finished by recovery at the next start, exactly as after kill -9.
+                    log.warning("停止超时，未完成的文件留在处理目录中，重启后恢复", extra={
+                        "event": "stop.timeout", "en": "stop timed out: unfinished files stay in processing/ "
+                                                       "and are recovered at the next start",
+                        "stop_timeout": self.settings.stop_timeout, "unfinished": len(self.open)})
+                    break
+            self.step()
+            if self.once and not self.open and not any(
+                    (w.box.name, name) not in self.stuck for w in self.watches for name in w.seen):
+                break  # everything decided (a file that cannot be moved stays, reported)
+
+    def _serve_metrics(self):
+        if not self.settings.metrics_port:
+            return None
+        host, port = self.settings.metrics_host, self.settings.metrics_port
+        try:
+            return serve_metrics(self.metrics, host, port)
+        except OSError as exc:
+            raise MijianError(f"无法在 {host}:{port} 提供指标：{exc.strerror} (cannot serve metrics on {host}:{port})",
+                              code="watch.metrics_port") from exc
+
+    def _note_ready(self) -> None:
+        """Count the workers that can decide; the first one makes the daemon ready (logged once)."""
+        ready = sum(1 for w in self.pool.workers if w.ready)
+        self.metrics.set(workers_ready=ready)
+        if ready and self.metrics.mark_ready():
+            log.info("密检网关已就绪，开始判定文件", extra={
+                "event": "ready", "en": "gateway ready: files are being decided", "workers_ready": ready,
+                "workers": self.settings.workers, "startup_ms": round((time.time() - self.metrics.started) * 1000)})
+
     def _signals(self) -> None:
         def stop(signum, frame):
             if self.stopping:
                 self.forced_stop = True
+            else:
+                self.stop_deadline = time.monotonic() + self.settings.stop_timeout
             self.stopping = True
             log.info("收到停止信号，处理完进行中的文件后退出", extra={"event": "stopping", "en": "stopping after in-flight files",
-                                                        "signal": signum})
+                                                        "signal": signum, "stop_timeout": self.settings.stop_timeout})
             self.wake()
 
         def reload(signum, frame):
@@ -671,6 +717,7 @@ class Daemon:
                     reply = None
                 if reply is not None and reply[0] == "ready":
                     worker.ready = True
+                    self._note_ready()
                     continue
                 if reply is not None and reply[0] == "fatal":
                     log.error("检测进程无法启动", extra={"event": "worker.failed", "en": "worker could not start",
@@ -698,6 +745,7 @@ class Daemon:
                                                 "exitcode": code})
                 self.pool.replace(worker)
                 self.pool.last_spawn = time.monotonic()
+                self._note_ready()
 
     def check_timeouts(self) -> None:
         limit = self.settings.decision_timeout
@@ -708,6 +756,7 @@ class Daemon:
                 self.fail_closed(pending, f"检测超时（超过 {limit:g} 秒）(decision timed out after {limit:g} s)",
                                  code="scan.limit")
                 self.pool.replace(worker)
+                self._note_ready()
 
     def fail_closed(self, pending: Pending, detail: str, code: str = "scan.unreadable") -> None:
         """A file that could not be decided: blocked with the reason, and quarantined whatever the policy says."""

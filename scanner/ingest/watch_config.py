@@ -32,6 +32,7 @@ class InboxSettings:
     recipient: str = ""
     recipient_from: str = "fixed"
     folder_pattern: str = ""
+    create: bool = False  # make the folder when it is missing (otherwise a missing inbox is a config error)
 
     def recipient_for(self, meta: dict | None) -> str:
         """The recipient of a file in this inbox, given its sidecar (None when it has none)."""
@@ -81,6 +82,7 @@ class WatchSettings:
     settle_seconds: float = 0.2
     poll_interval: float = 0.5
     decision_timeout: float = 60.0
+    stop_timeout: float = 30.0  # after SIGTERM, unfinished files wait at most this long, then stay for recovery
     max_attempts: int = 5
     release_flagged: bool = False
     events: bool = True
@@ -123,10 +125,10 @@ def _unknown(table: dict, known, prefix: str) -> None:
 
 
 _TOP = ("inbox", "spool", "processing_dir", "released_dir", "quarantine_dir", "db", "workers", "queue_size",
-        "stability_seconds", "settle_seconds", "poll_interval", "decision_timeout", "max_attempts",
+        "stability_seconds", "settle_seconds", "poll_interval", "decision_timeout", "stop_timeout", "max_attempts",
         "release_flagged", "events", "ignore", "health_file", "metrics_host", "metrics_port", "log_file",
         "log_level", "notify")
-_INBOX = ("name", "path", "destination", "recipient", "recipient_from", "folder_pattern")
+_INBOX = ("name", "path", "destination", "recipient", "recipient_from", "folder_pattern", "create")
 
 
 def parse_watch(config: Config) -> WatchSettings:
@@ -143,12 +145,12 @@ def parse_watch(config: Config) -> WatchSettings:
     inboxes = _parse_inboxes(raw.get("inbox"), config.policy.destination)
     values = {key: _get(raw, key, getattr(_DEFAULTS, key)) for key in
               ("db", "workers", "queue_size", "stability_seconds", "settle_seconds", "poll_interval",
-               "decision_timeout", "max_attempts", "release_flagged", "events", "health_file", "metrics_host",
+               "decision_timeout", "stop_timeout", "max_attempts", "release_flagged", "events", "health_file", "metrics_host",
                "metrics_port", "log_file", "log_level")}
     for key in ("workers", "queue_size", "max_attempts"):
         if values[key] < 1:
             raise _err(key, "必须至少为 1", "must be at least 1")
-    for key in ("stability_seconds", "settle_seconds", "poll_interval", "decision_timeout"):
+    for key in ("stability_seconds", "settle_seconds", "poll_interval", "decision_timeout", "stop_timeout"):
         if values[key] <= 0:
             raise _err(key, "必须大于 0", "must be positive")
     if not 0 <= values["metrics_port"] <= 65535:
@@ -204,7 +206,7 @@ def _parse_inboxes(raw, default_destination: str) -> tuple[InboxSettings, ...]:
             except re.error as exc:
                 raise _err(prefix + "folder_pattern", f"不是有效的正则表达式：{exc}", "invalid regular expression") from exc
         inboxes.append(InboxSettings(name, Path(path), destination, _get(table, "recipient", "", prefix),
-                                     source, pattern))
+                                     source, pattern, _get(table, "create", False, prefix)))
     return tuple(inboxes)
 
 
@@ -232,10 +234,18 @@ def _parse_notify(raw) -> NotifySettings:
 
 
 def _check_folders(settings: WatchSettings) -> None:
-    """Create the spool folders and refuse folders on another filesystem (renames must be atomic)."""
+    """Create the spool folders, find every inbox (made only with `create = true`: a misspelt path is an
+    error), and refuse folders on another filesystem (renames must be atomic) and folders inside others."""
     folders = {"spool": settings.spool, "processing_dir": settings.processing_dir,
                "released_dir": settings.released_dir, "quarantine_dir": settings.quarantine_dir}
-    folders.update({f"inbox[{i}].path": box.path for i, box in enumerate(settings.inboxes)})
+    for i, box in enumerate(settings.inboxes):
+        key = f"inbox[{i}].path"
+        if not box.create and not box.path.is_dir():
+            found = "不是目录" if os.path.lexists(box.path) else "不存在"
+            raise _err(key, f"收件目录 {box.path} {found}（路径写错了？需要网关创建它时设 create = true）",
+                       f"inbox folder {box.path} does not exist or is not a folder (a typo? set create = true "
+                       "to have the gateway make it)")
+        folders[key] = box.path
     device = None
     for key, folder in folders.items():
         try:
@@ -250,10 +260,35 @@ def _check_folders(settings: WatchSettings) -> None:
         elif dev != device:
             raise _err(key, f"目录 {folder} 与暂存目录不在同一文件系统，无法原子移动",
                        f"{folder} is on another filesystem than the spool; moves would not be atomic")
-    spool_dirs = [settings.processing_dir.resolve(), settings.released_dir.resolve(), settings.quarantine_dir.resolve()]
-    for i, box in enumerate(settings.inboxes):
-        if box.path.resolve() in spool_dirs:
-            raise _err(f"inbox[{i}].path", "收件目录不能与暂存目录相同", "an inbox cannot be a spool folder")
+    _check_nesting(settings)
+
+
+def _check_nesting(settings: WatchSettings) -> None:
+    """An inbox inside another would have its files taken by the outer one (its destination and
+    recipient silently ignored); a spool folder inside an inbox would have released files taken again."""
+    boxes = [(i, box.path.resolve()) for i, box in enumerate(settings.inboxes)]
+    for i, path in boxes:
+        for j, outer in boxes:
+            other = settings.inboxes[j].name
+            if i > j and path == outer:
+                raise _err(f"inbox[{i}].path", f"与收件目录 inbox[{j}]（{other}）是同一目录",
+                           f"is the same folder as inbox[{j}] ({other})")
+            if path != outer and path.is_relative_to(outer):
+                raise _err(f"inbox[{i}].path", f"位于收件目录 inbox[{j}]（{other}）之内：其中的文件会被外层收件目录取走，"
+                                               "本收件目录的目的地和接收方不会生效",
+                           f"is inside inbox[{j}] ({other}): its files would be taken by the outer inbox, and its "
+                           "own destination and recipient ignored")
+    spool = {"spool": settings.spool, "processing_dir": settings.processing_dir,
+             "released_dir": settings.released_dir, "quarantine_dir": settings.quarantine_dir}
+    for i, path in boxes:
+        for key, folder in spool.items():
+            folder = folder.resolve()
+            if path == folder or (key != "spool" and path.is_relative_to(folder)):
+                raise _err(f"inbox[{i}].path", f"收件目录不能位于暂存目录 watch.{key}（{folder}）之中",
+                           f"an inbox cannot be a spool folder or inside one (watch.{key}: {folder})")
+            if folder.is_relative_to(path):
+                raise _err(f"inbox[{i}].path", f"暂存目录 watch.{key}（{folder}）不能位于收件目录之中",
+                           f"the spool folder watch.{key} ({folder}) cannot be inside an inbox")
 
 
 def inbox_config(config: Config, inbox: InboxSettings, recipient: str | None = None) -> Config:
