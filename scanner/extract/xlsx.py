@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 import posixpath
+import re
 import warnings
+import zipfile
 from typing import Iterator
 
 import openpyxl
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, range_boundaries
 
-from scanner.errors import ExtractionError
+from scanner.errors import ExtractionError, LimitExceededError
 from scanner.extract import early, pictures
 from scanner.extract.members import ContainerExtraction, Place
 from scanner.extract.ooxml import embedded_members, open_package, property_segments, read_xml
@@ -22,6 +24,59 @@ def _load(data: bytes, data_only: bool):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about every unknown extension
         return openpyxl.load_workbook(io.BytesIO(data), data_only=data_only, keep_links=False)
+
+
+# openpyxl makes an object for every cell of a merged range as it loads a sheet: one range over the
+# whole sheet (a 5 KB file) is 17 billion objects, and one whole column takes some 40 s. Merges hold
+# no text, so past this many merged cells they are left out of the package before it is loaded.
+MAX_MERGED_CELLS = 10_000
+_MERGE_REF = re.compile(rb"""<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref\s*=\s*["']([^"']*)["']""")
+_MERGES = re.compile(rb"<((?:[\w.-]+:)?)mergeCells\b(?:[^>]*/>|.*?</\1mergeCells\s*>)", re.S)
+
+
+def _merged_cells(xml: bytes) -> int:
+    total = 0
+    for ref in _MERGE_REF.findall(xml):
+        try:
+            min_col, min_row, max_col, max_row = range_boundaries(ref.decode("ascii").upper())
+        except (ValueError, TypeError, UnicodeDecodeError):
+            continue  # openpyxl refuses it as it loads
+        total += ((max_col or 16384) - (min_col or 1) + 1) * ((max_row or 1048576) - (min_row or 1) + 1)
+    return total
+
+
+def _without_large_merges(data: bytes, archive: zipfile.ZipFile) -> bytes:
+    """The package as it is, or rebuilt without its merged ranges when they cover too many cells."""
+    merged: dict[str, bytes] = {}
+    total = 0
+    for info in archive.infolist():
+        if not info.filename.endswith(".xml"):
+            continue
+        xml = archive.read(info)
+        if b"mergeCell" in xml:
+            merged[info.filename] = xml
+            total += _merged_cells(xml)
+    if total <= MAX_MERGED_CELLS:
+        return data
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as rebuilt:
+        for info in archive.infolist():
+            body = merged.get(info.filename)
+            if body is not None:
+                body = _MERGES.sub(b"", body)
+                if _MERGE_REF.search(body):
+                    raise LimitExceededError(f"合并单元格共 {total} 个，超过上限 {MAX_MERGED_CELLS} "
+                                             f"(merged ranges cover {total} cells, over {MAX_MERGED_CELLS})")
+            # A new ZipInfo: writestr() would change the one the open package still reads by.
+            rebuilt.writestr(zipfile.ZipInfo(info.filename, info.date_time),
+                             body if body is not None else archive.read(info), zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def _cells(sheet):
+    """The cells the sheet holds, row by row. Not `iter_rows()`: it visits every coordinate up to the
+    farthest cell, so one cell at XFD1048576 in a 5 KB file means 17 billion cells (issue 14.13)."""
+    return [cell for _, cell in sorted(sheet._cells.items())]
 
 
 def _header_footer_segments(sheet) -> list[Segment]:
@@ -93,6 +148,7 @@ def _pictures(archive) -> Iterator[pictures.Picture]:
 def extract_xlsx(data: bytes) -> ContainerExtraction:
     archive = open_package(data)
     try:
+        data = _without_large_merges(data, archive)
         book = _load(data, data_only=False)
     except (KeyError, ValueError, OSError, TypeError) as exc:
         raise ExtractionError(f"Excel 文件已损坏：{type(exc).__name__}: {exc} (damaged XLSX)") from exc
@@ -102,23 +158,23 @@ def extract_xlsx(data: bytes) -> ContainerExtraction:
         state = "" if sheet.sheet_state == "visible" else f" ({sheet.sheet_state})"
         segments.append(Segment(sheet.title, Place(part="metadata", sheet=sheet.title, label=f"sheet name{state}")))
         segments.extend(_header_footer_segments(sheet))
-        for row in sheet.iter_rows():
-            for cell in row:
-                value = cell.value
-                if cell.comment is not None and cell.comment.text.strip():
-                    segments.append(Segment(cell.comment.text.strip(),
-                                            Place(sheet=sheet.title, cell=cell.coordinate, label="comment")))
-                if value is None:
-                    continue
-                if cell.data_type == "f":
-                    # A formula's literals are content; so is the value it last showed.
-                    if cached is None:
-                        cached = _load(data, data_only=True)
-                    shown = cached[sheet.title][cell.coordinate].value
-                    value = f"{value} {shown}" if shown is not None else str(value)
-                text = str(value).strip()
-                if text:
-                    segments.append(Segment(text, Place(sheet=sheet.title, cell=cell.coordinate)))
+        for cell in _cells(sheet):
+            value = cell.value
+            if cell.comment is not None and cell.comment.text.strip():
+                segments.append(Segment(cell.comment.text.strip(),
+                                        Place(sheet=sheet.title, cell=cell.coordinate, label="comment")))
+            if value is None:
+                continue
+            if cell.data_type == "f":
+                # A formula's literals are content; so is the value it last showed.
+                if cached is None:
+                    cached = _load(data, data_only=True)
+                shown = cached[sheet.title]._cells.get((cell.row, cell.column))
+                shown = shown.value if shown is not None else None
+                value = f"{value} {shown}" if shown is not None else str(value)
+            text = str(value).strip()
+            if text:
+                segments.append(Segment(text, Place(sheet=sheet.title, cell=cell.coordinate)))
     for name in getattr(book, "defined_names", {}) or {}:
         segments.append(Segment(name, Place(part="metadata", label="defined name")))
     segments.extend(property_segments(archive))
