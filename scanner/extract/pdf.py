@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+from typing import NamedTuple
 
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError
@@ -15,6 +16,7 @@ from scanner.extract import limits as item_limits
 from scanner.extract.members import ContainerExtraction, Place
 from scanner.extract.pdf_parts import annotation_segments, attached_files, form_segments, info_segments, xmp_segments
 from scanner.extract.pdf_streams import check_streams
+from scanner.extract.pdf_text import SecondReader, ShownBytes, better_texts, doubtful, echoes, quality
 from scanner.extract.registry import register
 from scanner.model import Extraction, Location, Protection, Segment
 
@@ -130,12 +132,30 @@ def _drawn_fractions(page, resources):
     return visit, largest
 
 
-def read_pages(reader: PdfReader, pages) -> tuple[list[Segment], list[str], list[int], set[int]]:
-    """Text and annotations per page; pages that paint something but hold no text are returned apart,
-    and so are the pages whose text layer vouches for their pictures (see FULL_PAGE_TEXT)."""
+class PagesRead(NamedTuple):
+    segments: list[Segment]
+    unread: list[str]
+    textless: list[int]  # pages that paint something but hold no text
+    covered: set[int]  # pages whose text layer vouches for their pictures (see FULL_PAGE_TEXT)
+    garbled: list[int]  # pages whose text neither pypdf nor pdfium decodes
+
+
+def _visitors(*visitors):
+    def visit(operator, operands, cm, tm):
+        for one in visitors:
+            if one is not None:
+                one(operator, operands, cm, tm)
+
+    return visit
+
+
+def read_pages(reader: PdfReader, pages, second: SecondReader | None = None) -> PagesRead:
+    """Text and annotations per page, pypdf's text checked against pdfium's (`second`) where it
+    reads badly; pages without text, with garbled text, and covered by their text returned apart."""
     segments: list[Segment] = []
     unread: list[str] = []
     textless: list[int] = []
+    garbled: list[int] = []
     covered: set[int] = set()
     read_any = False
     for number, page in enumerate(pages, start=1):
@@ -145,17 +165,29 @@ def read_pages(reader: PdfReader, pages) -> tuple[list[Segment], list[str], list
         except Exception:
             resources = None
         visit, largest = _drawn_fractions(page, resources)
+        shown = ShownBytes()
         try:
-            text = page.extract_text(visitor_operand_before=visit) or ""
+            text = page.extract_text(visitor_operand_before=_visitors(visit, shown.visit)) or ""
         except Exception as exc:  # one bad page is reported, the others still read
             unread.append(f"page {number}: {type(exc).__name__}: {exc}")
+            # Still unread, but what pdfium reads there is looked at too (a mark on it is evidence).
+            other = second.text(number) if second is not None else None
+            if other and other.strip() and not quality(other).garbled:
+                segments.append(Segment(other, Location(page=number)))
             continue
         read_any = True
-        if text.strip():
-            segments.append(Segment(text, Location(page=number)))
-            if len("".join(text.split())) >= FULL_PAGE_TEXT and largest[0] < LARGE_PICTURE:
+        texts = [text] if text.strip() else []
+        draws = not texts and _draws_something(page)
+        if second is not None and (doubtful(text, shown.count) or draws):
+            texts, unsure = better_texts(text, second.text(number))
+            if unsure and texts:  # neither reader decodes it: read like a page without text (OCR)
+                garbled.append(number)
+        if texts:
+            segments.extend(Segment(t, Location(page=number)) for t in texts)
+            if len("".join("".join(texts).split())) >= FULL_PAGE_TEXT and largest[0] < LARGE_PICTURE \
+                    and number not in garbled:
                 covered.add(number)
-        elif _draws_something(page):
+        elif draws:
             textless.append(number)
         try:
             segments.extend(annotation_segments(page, number))
@@ -163,7 +195,7 @@ def read_pages(reader: PdfReader, pages) -> tuple[list[Segment], list[str], list
             unread.append(f"page {number} annotations: {type(exc).__name__}: {exc}")
     if unread and not read_any:
         raise ExtractionError(f"PDF 页面无法读取 (no page could be read): {unread[0]}")
-    return segments, unread, textless, covered
+    return PagesRead(segments, unread, textless, covered, garbled)
 
 
 def _page_pictures(pages, numbers: list[int]):
@@ -190,6 +222,16 @@ def textless_reason(pages: list[int]) -> str:
             f"(page {page_ranges(pages)}: no text layer, not OCR'd)")
 
 
+def _page_text(segments: list[Segment], number: int) -> str:
+    return "\n".join(s.text for s in segments if s.location.page == number)
+
+
+def garbled_reason(pages: list[int], ocr_tried: bool) -> str:
+    zh, en = ("文字识别也未能读出", "nor by OCR") if ocr_tried else ("未经文字识别", "not OCR'd")
+    return (f"第 {page_ranges(pages)} 页文字层无法解码（字体损坏？），{zh} "
+            f"(page {page_ranges(pages)}: text layer cannot be decoded, damaged font?, {en})")
+
+
 @register("pdf")
 def extract_pdf(data: bytes) -> Extraction:
     try:
@@ -205,24 +247,35 @@ def extract_pdf(data: bytes) -> Extraction:
         raise ExtractionError("PDF 文件没有页面 (PDF has no pages)")
     # Before any reader inflates a stream (pdfium renders pages for OCR without a limit of its own).
     check_streams(reader, data)
-    segments, unread, textless, covered = read_pages(reader, pages)
+    second = SecondReader(data)
+    try:
+        segments, unread, textless, covered, garbled = read_pages(reader, pages, second)
+    finally:
+        second.close()
     extra, extra_unread = _extras(reader)
     limited: list[str] = []
     # The text layer (and the document's info) first: a limit that stops OCR later keeps its marks.
     early.text_so_far(segments + extra)
-    if textless:
+    unseen = sorted(set(textless) | set(garbled))
+    if unseen:
         if ocr.available():
-            read = ocr.ocr_pdf_pages(data, textless)
+            read = ocr.ocr_pdf_pages(data, unseen)
+            # A garbled page on which OCR reads nothing, or only the garbage again (the broken font is
+            # drawn as such), stays unread: some other reader's font handling may still show its text.
+            unsure = [n for n in garbled if not any(f"page {n}" in u for u in read.unread) and echoes(
+                _page_text(read.segments, n), _page_text(segments, n))]
+            unread.extend([garbled_reason(unsure, True)] if unsure else [])
             # Pages in order, OCR'd ones among the others: a mark heads the page it stands on.
             segments = sorted(segments + read.segments, key=lambda s: s.location.page or 0)
             unread.extend(read.unread)
             limited.extend(read.limits)
             early.text_so_far(segments + extra)
         else:
-            unread.append(textless_reason(textless))
+            unread.extend([textless_reason(textless)] if textless else [])
+            unread.extend([garbled_reason(garbled, False)] if garbled else [])
     # Pictures on pages that have text (a pasted screenshot, a scanned stamp): read like pictures in
     # a Word file. Pages without text were read whole by OCR above.
-    with_text = [n for n in range(1, count + 1) if n not in textless]
+    with_text = [n for n in range(1, count + 1) if n not in unseen]
     order = sorted(with_text, key=lambda n: (n != 1, n in covered, n))
     found = pictures.read_pictures(_page_pictures(pages, order), covered=lambda picture: picture.page in covered)
     segments = sorted(segments + found.segments, key=lambda s: s.location.page or 0)
@@ -233,8 +286,13 @@ def extract_pdf(data: bytes) -> Extraction:
     limited.extend(found.properties.get("limits", []))
     if limited:
         properties["limits"] = limited
+    if second.asked:
+        properties["pdfium_pages"] = second.asked  # pages read a second time (pypdf's text looked wrong)
+    if garbled:
+        properties["garbled_pages"] = garbled
     if textless:
         properties["textless_pages"] = textless
+    if unseen:
         properties["ocr"] = ocr.available()
     members = attached_files(reader)
     if not members:

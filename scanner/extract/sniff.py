@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 from charset_normalizer import from_bytes
@@ -53,6 +54,16 @@ def _sniff_zip(data: bytes) -> str:
     return "zip"
 
 
+_PDF_OBJECT = re.compile(rb"\d+\s+\d+\s+obj\b")
+
+
+def _pdf_body(data: bytes) -> bool:
+    """A PDF whose header is damaged (`%P\x8aF-1.3`), which poppler still opens: objects near the
+    start, the cross-reference trailer near the end."""
+    tail = data[-4096:]
+    return bool(_PDF_OBJECT.search(data[:4096])) and (b"startxref" in tail or b"%%EOF" in tail)
+
+
 def _looks_like_text(sample: bytes) -> bool:
     if sample.startswith(_TEXT_BOMS):
         return True
@@ -89,7 +100,7 @@ def sniff(data: bytes) -> str:
         return "bmp"  # "BM", the file size, then four reserved zero bytes: text rarely looks like that
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "webp"
-    if b"%PDF-" in data[:1024]:
+    if b"%PDF-" in data[:1024] or _pdf_body(data):
         return "pdf"
     if len(data) > 262 and data[257:262] == b"ustar":
         return "tar"
