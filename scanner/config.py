@@ -94,6 +94,12 @@ class DetectSettings:
     short_details_min: int = 1
     short_weight: float = 1.2
     short_topic_min: float = 0.3
+    # The sensitivity model (models/README.md): "" is off, a bare name a folder under models/.
+    sensitivity_model: str = "sensitivity"
+    sensitivity_min: float = 0.75
+    sensitivity_weight: float = 2.5
+    sensitivity_handled_min: float = 0.35
+    sensitivity_min_chars: int = 40
     word_boundaries: bool = True
     boundary_max_chars: int = 3
     entities: bool = True
@@ -237,11 +243,15 @@ def _validate_values(sections: dict) -> None:
             raise ConfigError(f"配置项 detect.{key} 必须大于 0 (detect.{key} must be positive)")
     for key in ("repeat_bonus", "repeat_cap", "weak_gain", "weak_cap", "handled_cap", "specifics_min",
                 "specifics_min_terms", "specifics_step", "specifics_max", "topic_weight",
-                "short_text_chars", "short_details_min", "short_weight", "short_topic_min", "entity_width"):
+                "short_text_chars", "short_details_min", "short_weight", "short_topic_min", "entity_width",
+                "sensitivity_weight", "sensitivity_min_chars"):
         if getattr(detect, key) < 0:
             raise ConfigError(f"配置项 detect.{key} 不能为负 (detect.{key} must not be negative)")
     if not 0.0 < detect.topic_threshold <= 1.0:
         raise ConfigError("配置项 detect.topic_threshold 应在 (0, 1] 之间 (detect.topic_threshold must be in (0, 1])")
+    for key in ("sensitivity_min", "sensitivity_handled_min"):
+        if not 0.0 < getattr(detect, key) <= 1.0:
+            raise ConfigError(f"配置项 detect.{key} 应在 (0, 1] 之间 (detect.{key} must be in (0, 1])")
     if not 0.0 < detect.topic_evidence_min <= 1.0:
         raise ConfigError("配置项 detect.topic_evidence_min 应在 (0, 1] 之间 (detect.topic_evidence_min must be in (0, 1])")
     if detect.context_chars < 0:

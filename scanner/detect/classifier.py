@@ -28,6 +28,9 @@ from scanner.resources import data_path
 # "other" is the organisation's own list: the lexicon covers it, the model never does.
 CLASSES: tuple[str, ...] = tuple(c for c in CATEGORIES if c != "other")
 LABELS: tuple[str, ...] = CLASSES + ("negative",)
+# The sensitivity model (models/sensitivity): is a passage a concrete, unpublished fact of the
+# kind the six classes protect, or ordinary text (published law, news, notices, everyday work)?
+SENSITIVITY_LABELS: tuple[str, ...] = ("sensitive", "ordinary")
 FORMAT = "mijian-classifier"
 # Bump whenever features, the saved arrays or their meaning change: older models are refused.
 # Format 2 adds lexicon columns (FeatureSettings.lexicon_scale, their terms in weights.npz); a
@@ -148,8 +151,25 @@ class TopicModel:
         z = self.decision(texts).astype(np.float64) * self.platt[0] + self.platt[1]
         return 1.0 / (1.0 + np.exp(-z))
 
+    def predict_counts(self, counts) -> np.ndarray:
+        """predict_proba from the featurizer's counts of passages already made (a second model with
+        the same feature settings reads the same counts: the n-grams are hashed once)."""
+        if counts.shape[0] == 0:
+            return np.zeros((0, len(self.labels)))
+        x = self.featurizer.weigh(counts)
+        z = (np.asarray(x @ self._coef_t) + self.intercept).astype(np.float64) * self.platt[0] + self.platt[1]
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def shares_counts(self, other: "TopicModel") -> bool:
+        """True when `other` hashes text exactly as this model does (its counts can be reused)."""
+        mine, theirs = self.featurizer.settings, other.featurizer.settings
+        return mine == theirs and not mine.lexicon_scale and self.passage_chars == other.passage_chars
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        return [(s, e) for s, e in split_passages(text, self.passage_chars) if mostly_chinese(text[s:e])]
+
     def classify(self, text: str) -> "PassageScores":
-        spans = [(s, e) for s, e in split_passages(text, self.passage_chars) if mostly_chinese(text[s:e])]
+        spans = self.spans(text)
         probs = self.predict_proba([text[s:e] for s, e in spans])
         return PassageScores(spans, probs, self.labels)
 
@@ -170,7 +190,7 @@ class TopicModel:
         (folder / LABELS_FILE).write_text("\n".join(self.labels) + "\n", encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> "TopicModel":
+    def load(cls, folder: Path, labels: tuple[str, ...] = LABELS) -> "TopicModel":
         path = folder / MODEL_FILE
         if not path.is_file():
             raise ModelError(message("missing", path=folder))
@@ -182,9 +202,9 @@ class TopicModel:
         if not isinstance(meta, dict) or meta.get("format") != FORMAT or isinstance(found, bool) \
                 or found not in READABLE_FORMAT_VERSIONS:
             raise ModelError(message("format", path=folder, found=found, expected=FORMAT_VERSION))
-        if tuple(meta.get("labels", ())) != LABELS:
+        if tuple(meta.get("labels", ())) != labels:
             raise ModelError(message("labels", path=folder, found=",".join(map(str, meta.get("labels", ()))),
-                                     expected=",".join(LABELS)))
+                                     expected=",".join(labels)))
         made_by = str(meta.get("code_version", ""))
         if _version_tuple(made_by) > _version_tuple(scanner.__version__):
             raise ModelError(message("newer", path=folder, found=made_by, expected=scanner.__version__))
@@ -209,7 +229,7 @@ class TopicModel:
             raise
         except (OSError, KeyError, ValueError, TypeError) as exc:
             raise ModelError(message("unreadable", path=folder, detail=exc)) from exc
-        n = len(LABELS)
+        n = len(labels)
         if idf.shape != (settings.width,) or coef.shape != (n, settings.width) \
                 or intercept.shape != (n,) or platt.shape != (2, n):
             raise ModelError(message("unreadable", path=folder, detail="array shapes"))
@@ -336,8 +356,9 @@ def passages_of(texts: list[str], passage_chars: int = 400) -> list[str]:
 
 def train(examples: list[Example], features: FeatureSettings = FeatureSettings(),
           params: TrainParams = TrainParams(), unlabelled: list[str] | None = None,
-          lexicon: LexiconTerms | None = None) -> TopicModel:
-    """Fit a model on labelled examples (labels from LABELS; the first one decides balance).
+          lexicon: LexiconTerms | None = None, labels: tuple[str, ...] = LABELS) -> TopicModel:
+    """Fit a model on labelled examples (labels from `labels`: LABELS for the topic model,
+    SENSITIVITY_LABELS for the sensitivity model; an example's first label decides balance).
 
     `unlabelled`: texts of the kind the model will classify, without labels; used by
     params.shared_min_df. `lexicon`: the terms for features.lexicon_scale (default: the
@@ -353,7 +374,7 @@ def train(examples: list[Example], features: FeatureSettings = FeatureSettings()
     if params.shared_min_df and not unlabelled:
         raise ConfigError(message("no_unlabelled"))
     texts = [ex.text for ex in data]
-    y = np.array([[int(label in ex.labels) for label in LABELS] for ex in data])
+    y = np.array([[int(label in ex.labels) for label in labels] for ex in data])
     base = _base_weights(data, params.balance_sources)
     if features.lexicon_scale and lexicon is None:
         lexicon = lexicon_terms()
@@ -378,7 +399,7 @@ def train(examples: list[Example], features: FeatureSettings = FeatureSettings()
         "format": FORMAT,
         "format_version": format_version(features),
         "code_version": scanner.__version__,
-        "labels": list(LABELS),
+        "labels": list(labels),
         "features": features.to_dict(),
         "training": params.to_dict(),
         "created": _dt.date.today().isoformat(),
@@ -484,16 +505,16 @@ def model_folder(setting: str) -> Path | None:
         raise ModelError(message("missing", path=f"models/{setting}")) from None
 
 
-def load_model(folder: Path) -> TopicModel:
+def load_model(folder: Path, labels: tuple[str, ...] = LABELS) -> TopicModel:
     """Load once per process; a model rewritten on disk is read again."""
     path = Path(folder).resolve()
     try:
         stamp = tuple((path / name).stat().st_mtime_ns for name in (MODEL_FILE, WEIGHTS_FILE))
     except OSError:
         raise ModelError(message("missing", path=folder)) from None
-    key = (path, stamp)
+    key = (path, stamp, labels)
     if key not in _CACHE:
-        _CACHE[key] = TopicModel.load(path)
+        _CACHE[key] = TopicModel.load(path, labels)
     return _CACHE[key]
 
 
@@ -504,11 +525,15 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
 
 @register("classifier")
 class ClassifierDetector:
-    """Class scores from the trained model; findings `classifier.<class>` name the passages over threshold."""
+    """Class scores from the topic model; findings `classifier.<class>` name the passages over
+    threshold. The sensitivity model, when configured, scores the same passages (from the same
+    hashed counts when both models read text alike) and reports its best passage."""
 
     def __init__(self, config: Config):
         folder = model_folder(config.detect.model)
         self.model = load_model(folder) if folder is not None else None
+        folder = model_folder(config.detect.sensitivity_model)
+        self.sensitivity = load_model(folder, SENSITIVITY_LABELS) if folder is not None else None
         self.thresholds = config.detect.thresholds
 
     def _narrow(self, text: str, start: int, end: int, category: str) -> tuple[int, int]:
@@ -520,10 +545,35 @@ class ClassifierDetector:
         column = self.model.predict_proba([text[s:e] for s, e in lines])[:, self.model.labels.index(category)]
         return lines[int(column.argmax())]
 
+    def _score(self, text: str) -> tuple[PassageScores | None, tuple[float, int, int] | None]:
+        lead = self.model or self.sensitivity
+        spans = lead.spans(text)
+        if not spans:
+            return (PassageScores([], np.zeros((0, len(self.model.labels))), self.model.labels)
+                    if self.model else None), None
+        counts = lead.featurizer.counts([text[s:e] for s, e in spans])
+        topics = sensitive = None
+        if self.model is not None:
+            topics = PassageScores(spans, self.model.predict_counts(counts) if not self.model.featurizer.settings.lexicon_scale
+                                   else self.model.predict_proba([text[s:e] for s, e in spans]), self.model.labels)
+        if self.sensitivity is not None:
+            if self.model is None or self.sensitivity.shares_counts(self.model):
+                probs = self.sensitivity.predict_counts(counts)
+                own = spans
+            else:
+                own = self.sensitivity.spans(text)
+                probs = self.sensitivity.predict_proba([text[s:e] for s, e in own])
+            if len(own):
+                best = int(probs[:, 0].argmax())
+                sensitive = (float(probs[best, 0]), *own[best])
+        return topics, sensitive
+
     def detect(self, ctx: DetectContext) -> DetectorOutput:
-        if self.model is None:
+        if self.model is None and self.sensitivity is None:
             return DetectorOutput()
-        result = self.model.classify(ctx.norm.text)
+        result, sensitive = self._score(ctx.norm.text)
+        if result is None:
+            return DetectorOutput(sensitive=sensitive)
         scores = result.scores()
         findings = []
         for category in CLASSES:
@@ -536,7 +586,8 @@ class ClassifierDetector:
                     location=ctx.locate(o_start), score=min(1.0, max(0.0, p)),
                 ))
         return DetectorOutput(findings=findings,
-                              scores={c: (scores[c] if c in CLASSES else 0.0) for c in CATEGORIES})
+                              scores={c: (scores[c] if c in CLASSES else 0.0) for c in CATEGORIES},
+                              sensitive=sensitive)
 
 
 # --- corpora --------------------------------------------------------------------------

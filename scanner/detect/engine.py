@@ -42,6 +42,10 @@ class DetectionEngine:
         self.short_details_min = settings.short_details_min
         self.short_weight = settings.short_weight
         self.short_topic_min = settings.short_topic_min
+        self.sensitivity_min = settings.sensitivity_min
+        self.sensitivity_weight = settings.sensitivity_weight
+        self.sensitivity_handled_min = settings.sensitivity_handled_min
+        self.sensitivity_min_chars = settings.sensitivity_min_chars
         self.detectors = build_detectors(config)
         # Loaded on the first flagged item: spaCy and the model take a second or two.
         self.entities = EntityFinder() if settings.entities else None
@@ -69,10 +73,23 @@ class DetectionEngine:
         handling = tuple(dict.fromkeys(s.text for s in lex.signals if s.kind == "handling"))[:3] if lex else ()
         public_factor = min((p["factor"] for p in public), default=1.0)
         short = self._short_evidence(ctx, lex, topics, public_factor)
+        model = self._model_evidence(ctx, lex, topics, outputs.get("classifier"), public_factor)
+        if (short or model) and lex is not None and not lex.public_checked:
+            # The lexicon looked for public signs only where its own evidence could flag; the
+            # short-text rule and the sensitivity model are lowered by them just the same.
+            found = self.detectors["lexicon"].public.find(ctx.norm.text)
+            if found:
+                public = [asdict(s) for s in found]
+                public_factor = min(p["factor"] for p in public)
+                for ev in evidence.values():
+                    ev.lower(public_factor)
+                short = self._short_evidence(ctx, lex, topics, public_factor)
+                model = self._model_evidence(ctx, lex, topics, outputs.get("classifier"), public_factor)
         for category in CATEGORIES:
             ev = evidence.get(category) or ClassEvidence(category)
             score, record = self._score_class(ctx, ev, topics.get(category, 0.0), handling, public, public_factor,
-                                              short[1:] if short and short[0] == category else None)
+                                              short[1:] if short and short[0] == category else None,
+                                              model[1:] if model and model[0] == category else None)
             result.categories[category] = 1.0 - (1.0 - score) * missing[category]
             if record is not None:
                 result.evidence[category] = record
@@ -86,9 +103,11 @@ class DetectionEngine:
         return result
 
     def _score_class(self, ctx: DetectContext, ev: ClassEvidence, p: float, handling: tuple, public: list,
-                     public_factor: float, short: tuple | None) -> tuple[float, dict | None]:
+                     public_factor: float, short: tuple | None,
+                     model: tuple | None = None) -> tuple[float, dict | None]:
         """A class's score and, when it has any evidence, its record: the lexicon's evidence raised by
-        the topic model, plus the topic under a handling instruction and the short-text evidence."""
+        the topic model, plus the topic under a handling instruction, the short-text evidence and
+        the sensitivity model's evidence."""
         value = ev.value
         factor = 1.0 + self.classifier_weight * p if value > 0 else 1.0
         value *= factor
@@ -102,13 +121,22 @@ class DetectionEngine:
             short_value, details = short
             value += short_value
             ev.specifics = max(ev.specifics, details)
-        if (topic or short_value) and not ev.handling:
+        model_record = None
+        if model is not None:
+            model_value, model_record = model
+            value += model_value
+        if (topic or short_value or model_record) and not ev.handling:
             ev.handling, ev.public = handling, public_factor
         score = 1.0 - math.exp(-value / self.scale)
         if value <= 0:
             return score, None
-        return score, evidence_record(ev, score, p, factor, public, self._window(ctx, ev.start, ev.end),
-                                      topic, short_value)
+        start, end = (ev.start, ev.end) if ev.end > ev.start or model_record is None else model_record["span"]
+        if model_record is not None:
+            model_record = {"p": model_record["p"], "value": round(model_value, 3),
+                            "handled": model_record["handled"],
+                            "window": self._window(ctx, *model_record["span"])}
+        return score, evidence_record(ev, score, p, factor, public, self._window(ctx, start, end),
+                                      topic, short_value, model_record)
 
     def _add_entities(self, document: Document, result: Detection) -> None:
         """People, organisations, places and foreign parties near the evidence of each flagged class."""
@@ -157,6 +185,36 @@ class DetectionEngine:
         if category not in hit_classes and details < self.short_details_min:
             return None
         return category, self.short_weight * self.handling_factor * public_factor, details
+
+    def _model_evidence(self, ctx: DetectContext, lex, topics: dict, out, public_factor: float):
+        """(class, evidence, record) when the sensitivity model reads a passage as a concrete,
+        unpublished fact, or None. The class is the one the passage speaks of: the lexicon's hits
+        inside it (strong ones count double), then the topic model; class other when neither says."""
+        sensitive = out.sensitive if out is not None else None
+        if sensitive is None:
+            return None
+        p, start, end = sensitive
+        # A short text that also holds a handling instruction needs less of the model: two signals
+        # that do not share a cause ("他让我别到处说" beside a battalion's move).
+        short = len(ctx.norm.text) <= self.short_chars and lex is not None
+        handled = short and any(s.kind == "handling" for s in lex.signals)
+        if p < self.sensitivity_min and not (handled and p >= self.sensitivity_handled_min):
+            return None
+        if len(ctx.norm.text) < self.sensitivity_min_chars:
+            # One line is too little for the model to tell a fact from gossip ("听说老李要调走了，别外传啊");
+            # the lexicon and the short-text rule still judge it.
+            return None
+        o_start, o_end = ctx.norm.span_to_original(start, end)
+        said = {c: topics.get(c, 0.0) for c in CATEGORIES}
+        for f in (lex.findings if lex is not None else ()):
+            if f.category in said and f.start < o_end and f.end > o_start:
+                said[f.category] += 2.0 if f.tier == "strong" else 1.0
+        category = max(CATEGORIES, key=lambda c: (said[c], c == "other"))
+        if said[category] < 0.05:
+            category = "other"
+        value = self.sensitivity_weight * max(p, self.sensitivity_min) * public_factor
+        return category, value, {"p": round(p, 4), "span": (start, end),
+                                 "handled": bool(handled and p < self.sensitivity_min)}
 
     @staticmethod
     def _window(ctx: DetectContext, start: int, end: int) -> dict:

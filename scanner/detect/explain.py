@@ -19,7 +19,7 @@ def _terms(rows: list[TermEvidence], lang: str) -> str:
 
 
 def explain(ev: ClassEvidence, classifier: float, classifier_factor: float, public: list, lang: str,
-            topic: float = 0.0, short: float = 0.0) -> str:
+            topic: float = 0.0, short: float = 0.0, model: dict | None = None) -> str:
     """One sentence per tier: strong terms, weak terms (raised by context or beside strong ones),
     handling instructions and concrete details, the public signs that lowered the score, and the
     topic classifier's share."""
@@ -45,6 +45,15 @@ def explain(ev: ClassEvidence, classifier: float, classifier_factor: float, publ
         bits.append(("短文本中处置要求与具体细节并存，计为证据（类别取主题模型最可能的一类）" if zh else
                      "a short text with a handling instruction beside concrete details counts as evidence "
                      "(class: the topic model's best guess)"))
+    if model and model.get("handled"):
+        bits.append((f"短文本中有处置要求，敏感性模型也认为此段可能是未公开的具体内容（把握 {model['p']:.2f}），请核对原文"
+                     if zh else
+                     f"a short text with a handling instruction, which the sensitivity model also reads as a possibly "
+                     f"unpublished fact ({model['p']:.2f}); check the text"))
+    elif model:
+        bits.append((f"敏感性模型判断此段像未公开的具体敏感内容（把握 {model['p']:.2f}），请核对原文" if zh else
+                     f"the sensitivity model reads this passage as a concrete unpublished fact ({model['p']:.2f}); "
+                     "check the text"))
     if topic > 0:
         bits.append((f"主题模型判定为本类（把握 {classifier:.2f}），在处置要求下计为弱证据" if zh else
                      f"the topic model names this class ({classifier:.2f}), counted as weak evidence under the "
@@ -60,16 +69,20 @@ def explain(ev: ClassEvidence, classifier: float, classifier_factor: float, publ
 
 
 def evidence_record(ev: ClassEvidence, score: float, classifier: float, classifier_factor: float,
-                    public: list, window: dict, topic: float = 0.0, short: float = 0.0) -> dict:
+                    public: list, window: dict, topic: float = 0.0, short: float = 0.0,
+                    model: dict | None = None) -> dict:
     """The JSON form of one class's evidence (the `evidence` field of the output contract)."""
 
     def rows(items):
         return [{"term": t.term, "count": t.count, "weight": t.weight, "factor": round(t.factor, 3),
                  "value": round(t.value, 3), "context": list(t.context)} for t in items]
 
+    strong = any(t.value > 0 for t in ev.strong)
+    lexical = strong or ev.weak or topic > 0 or short > 0
     return {
         "score": round(score, 4),
-        "tier": "strong" if any(t.value > 0 for t in ev.strong) else "weak",
+        # "model": the sensitivity model alone carried the class (no term, instruction or topic did).
+        "tier": "strong" if strong else "weak" if lexical or not model else "model",
         "strong": rows([t for t in ev.strong if t.value > 0]),
         "weak": rows(ev.weak),
         "context": ev.context,
@@ -77,10 +90,11 @@ def evidence_record(ev: ClassEvidence, score: float, classifier: float, classifi
         "specifics": ev.specifics,
         "topic_evidence": round(topic, 3),
         "short_text_evidence": round(short, 3),
+        "sensitivity": model,
         "public_factor": round(ev.public, 3),
         "classifier": round(classifier, 4),
         "classifier_factor": round(classifier_factor, 3),
         "window": window,
-        "why": explain(ev, classifier, classifier_factor, public, "zh", topic, short),
-        "why_en": explain(ev, classifier, classifier_factor, public, "en", topic, short),
+        "why": explain(ev, classifier, classifier_factor, public, "zh", topic, short, model),
+        "why_en": explain(ev, classifier, classifier_factor, public, "en", topic, short, model),
     }

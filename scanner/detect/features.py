@@ -175,9 +175,15 @@ class Featurizer:
         return self
 
     def transform(self, texts: list[str]) -> "sparse.csr_matrix":
+        return self.weigh(self.counts(texts), texts, copy=False)
+
+    def weigh(self, counts: "sparse.csr_matrix", texts: list[str] | None = None,
+              copy: bool = True) -> "sparse.csr_matrix":
+        """idf-weighted, normalised rows from `counts` (left unchanged unless copy is False);
+        `texts` for lexicon columns."""
         if self.idf is None:
             raise RuntimeError("featurizer is not fitted")
-        x = self.counts(texts)
+        x = counts.copy() if copy else counts
         x.data *= self.idf[x.indices]
         rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
         if self.settings.norm == "max":
@@ -190,6 +196,8 @@ class Featurizer:
         if self._lexicon is not None:
             from scipy import sparse
 
+            if texts is None:
+                raise ValueError("lexicon columns need the texts")
             x = sparse.hstack([x, sparse.csr_matrix(self._lexicon.transform(texts))], format="csr")
         return x
 

@@ -306,12 +306,14 @@ class LexiconDetector:
                    if hits or short else [])
         classes = best_evidence(hits, self.weights, signals=signals)
         signs: list[PublicSign] = []
+        checked = False
         # Public signs only lower a score: look for them only where a class could reach its threshold
         # (its evidence raised as far as the classifier can, plus a topic under a handling instruction).
         handled = any(s.kind == "handling" for s in signals)
         reachable = max(ev.value for ev in classes.values()) * self.most_raise + (self.topic_most * 2 if handled else 0.0)
         if reachable > 0 and 1.0 - math.exp(-reachable / self.scale) >= self.lowest_threshold:
             signs = self.public.find(ctx.norm.text)
+            checked = True
             factor = public_factor(signs)
             for ev in classes.values():
                 ev.lower(factor)
@@ -330,4 +332,4 @@ class LexiconDetector:
                 tier=hit.term.tier,
             ))
         return DetectorOutput(findings=findings, scores={c: ev.score(self.scale) for c, ev in classes.items()},
-                              evidence=classes, public=signs, signals=signals)
+                              evidence=classes, public=signs, signals=signals, public_checked=checked)

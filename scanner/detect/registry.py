@@ -34,6 +34,10 @@ class DetectorOutput:
     evidence: dict = field(default_factory=dict)
     public: list = field(default_factory=list)
     signals: list = field(default_factory=list)  # handling instructions and concrete details (signals.py)
+    # The sensitivity model's best passage: (probability, start, end) in normalised text.
+    sensitive: tuple[float, int, int] | None = None
+    # True when the public signs were looked for (the lexicon looks only where a class could flag).
+    public_checked: bool = False
 
 
 class Detector(Protocol):

@@ -51,7 +51,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "approval.wrong-recipient": ("接收方不符", "wrong recipient"),
     "context": ("上下文（命中处高亮）", "Context (match highlighted)"),
     "topics": ("主题（仅供排序，不据此拦截）", "Topics (for sorting, never a flag)"), "score": ("得分", "Score"), "tier": ("证据层级", "Tier"), "why": ("依据", "Why"),
-    "tier.strong": ("强证据", "strong"), "tier.weak": ("弱证据", "weak"),
+    "tier.strong": ("强证据", "strong"), "tier.weak": ("弱证据", "weak"), "tier.model": ("模型判断", "model"),
     "entities": ("证据附近的人物、机构、地点", "People, organisations, places near the evidence"),
     "entity.person": ("人物", "person"), "entity.organisation": ("机构", "organisation"), "entity.place": ("地点", "place"),
     "entity.person.foreign": ("境外人员", "foreign person"), "entity.organisation.foreign": ("境外机构", "foreign organisation"),

@@ -24,8 +24,10 @@ def doc(text: str) -> Document:
 def test_the_classifier_raises_existing_evidence_by_its_weight(weight):
     document = doc(TEXT)
     # Without the short-text rule, whose class follows the topic (tested below).
-    off = DetectionEngine(parse_config('[detect]\nmodel = ""\nshort_text_chars = 1\n')).detect(document)
-    config = parse_config(f"[detect]\nclassifier_weight = {weight}\nshort_text_chars = 1\n")
+    # Without the sensitivity model either: its evidence is tested in test_sensitivity.py.
+    off = DetectionEngine(parse_config('[detect]\nmodel = ""\nshort_text_chars = 1\nsensitivity_model = ""\n')
+                          ).detect(document)
+    config = parse_config(f"[detect]\nclassifier_weight = {weight}\nshort_text_chars = 1\nsensitivity_model = \"\"\n")
     topic = ClassifierDetector(config).detect(DetectContext(document, normalize(document.text))).scores
     on = DetectionEngine(config).detect(document)
     scale = config.detect.score_scale
