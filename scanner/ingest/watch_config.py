@@ -246,6 +246,7 @@ def _check_folders(settings: WatchSettings) -> None:
                        f"inbox folder {box.path} does not exist or is not a folder (a typo? set create = true "
                        "to have the gateway make it)")
         folders[key] = box.path
+    _check_nesting(settings)  # before anything is made: a nested `create = true` inbox is not created
     device = None
     for key, folder in folders.items():
         try:
@@ -260,7 +261,6 @@ def _check_folders(settings: WatchSettings) -> None:
         elif dev != device:
             raise _err(key, f"目录 {folder} 与暂存目录不在同一文件系统，无法原子移动",
                        f"{folder} is on another filesystem than the spool; moves would not be atomic")
-    _check_nesting(settings)
 
 
 def _check_nesting(settings: WatchSettings) -> None:
