@@ -10,7 +10,7 @@ import socket
 import stat
 import subprocess
 
-from watch_helpers import CLEAN, MARKED, items, journal, leftovers, outcomes, start, stop, wait_for, write_config
+from watch_helpers import CLEAN, MARKED, items, journal, leftovers, start, stop, wait_for, write_config
 
 
 def _names(folder) -> set[bytes]:
