@@ -22,6 +22,14 @@ from scanner.resources import data_path
 _PROSE_AFTER = ("的", "文件", "标志", "标识", "字样", "级", "等", "和", "或", "、", "，", ",", "。", "”", "\"", "」")
 
 
+# Damage a starred mark at the head of its line may carry (issue 14): at most this much before it, of
+# which at most one Chinese character (a one-character line glued on), and nothing after it that reads
+# as prose: a Chinese character or a sentence's punctuation.
+_HEAD_DAMAGE = 12
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_PROSE_SIGNS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff。，、；：？！…“”‘’「」『』《》]")
+_CLOSING_QUOTES = "”\"」』’'》〉>"
+
 # No candidate is longer than this (a level, a star, a period, a caveat): bounds the line search.
 _LONGEST = 80
 
@@ -207,6 +215,25 @@ class MarkingParser:
         after = text[cand.end:cand.end + 3].lstrip(" ")
         return not after.startswith(_PROSE_AFTER)
 
+    @staticmethod
+    def _damaged_head(text: str, cand: _Candidate, line: tuple[int, int]) -> bool:
+        """A starred mark heading its line among stray bytes: markup remnants (h1>), replacement
+        characters, runs of punctuation or quotes never closed, a one-character line glued before it.
+
+        A damaged file shows such a line in a reader as the mark it was, so it is taken as one; prose
+        around a level (定为机密★10年。, “机密★10年”字样) has Chinese words or closes its quote.
+        """
+        before, after = text[line[0]:cand.start], text[cand.end:line[1]]
+        glued = _HAN.search(before) is not None
+        if len(before) > _HEAD_DAMAGE or glued and (len(before) > 1 or cand.period is None):
+            return False  # (按机密★ / 10年管理: a word before a level whose period went to the next line)
+        if before and before[-1] in "“\"「『‘《〈'<" and after.lstrip()[:1] in tuple(_CLOSING_QUOTES):
+            return False  # quoted
+        if _PROSE_SIGNS.search(after) is None:
+            return True
+        # A title may follow, as after a clean mark (机密★10年 关于……的报告), unless a character stands before it.
+        return not glued and not after.lstrip(" ").startswith(_PROSE_AFTER)
+
     def _level_list(self, text: str, cand: _Candidate, line: tuple[int, int], on_line: list[_Candidate]) -> bool:
         """Several different levels on a line, or on neighbouring lines of their own: a list, not a mark."""
         levels = {c.level for c in on_line if c.kind == cand.kind}
@@ -278,6 +305,9 @@ class MarkingParser:
             m = self._owner.search(text, line[0], cand.start)
             if m and m.start() == line[0] + (len(text[line[0]:cand.start]) - len(text[line[0]:cand.start].lstrip())):
                 cand.owner, cand.owner_start = m.group("owner"), m.start("owner")
+        starred = cand.kind in ("national_secret", "commercial_secret") and cand.star
+        if starred and self._damaged_head(text, cand, line):
+            return True, "body"
         if self._quoted(text, cand):
             return False, None
         if cand.kind == "national_secret" and self._paragraph_level(text, cand, line[0]):

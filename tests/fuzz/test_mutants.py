@@ -260,8 +260,6 @@ KNOWN_ALLOWED: dict[str, str] = {
     "eml-body/0": _EML_CHARSET,
     "eml-body/1": _EML_CHARSET,
     "eml-body/5": _EML_CHARSET,
-    "html/7": ("<h1> damaged to \\x1ch1>: the line reads 'h1>机密★10年' in a browser, and the marking detector "
-               "takes a mark with other characters before it on its line for a mention"),
 }
 
 
