@@ -30,6 +30,7 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-z0-9_.:-]+)"
 _MOJIBAKE_SHARE = 0.45
 _SAMPLE = 65536
 _REPLACED = re.compile("\ufffd+")
+_CLEAN_RUN = 6
 
 
 def canonical(name: str) -> str | None:
@@ -79,6 +80,18 @@ def _lenient(data: bytes, encoding: str) -> str | None:
     return None
 
 
+def _utf8_with_noise(data: bytes) -> str | None:
+    """UTF-8 with a stretch of noise (damaged base64, a corrupt block), read as a mail client or a
+    browser reads a declared UTF-8: with replacement characters, when at least one clean stretch holds
+    _CLEAN_RUN Chinese-range characters. Random bytes or GBK give a valid three-byte sequence only now
+    and then, never several in a row."""
+    text = data.decode("utf-8", errors="replace")
+    for piece in _REPLACED.split(text):
+        if sum(1 for c in piece if ord(c) >= 0x800) >= _CLEAN_RUN:
+            return text
+    return None
+
+
 def _strict(data: bytes, encoding: str) -> str | None:
     try:
         return data.decode(encoding)
@@ -101,7 +114,7 @@ def _single_byte(encoding: str) -> bool:
 def _declared(data: bytes, encoding: str) -> str | None:
     """The text in the declared charset, unless it reads as mojibake there."""
     if encoding == "utf-8":
-        return _strict(data, encoding) or _lenient(data, encoding)
+        return _strict(data, encoding) or _lenient(data, encoding) or _utf8_with_noise(data)
     text = _strict(data, encoding)
     if text is None:
         return None

@@ -93,6 +93,24 @@ def test_base64_body_with_a_stray_last_character_is_decoded(scan_items):
     assert _marked(scan_items(mail, "mail.eml"))
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_base64_body_damaged_after_the_mark_keeps_its_charset(scan_items, seed):
+    # One base64 character lost after the mark's line shifts the rest into noise: the declared
+    # charset=utf-8 still reads the mark, as a mail client shows it; GB18030 made it mojibake.
+    message = EmailMessage()
+    message["Subject"], message["From"], message["To"] = "通知", "a@example.cn", "b@example.com"
+    message.set_content(f"{MARK}\n关于召开年度工作会议的通知\n各部门：定于下周一上午九时在三楼会议室召开。\n" * 2,
+                        cte="base64")
+    mail = message.as_bytes()
+    body = mail.index(b"\n\n") + 2
+    cut = body + random.Random(seed).randrange(24, len(mail) - body - 8)
+    while mail[cut:cut + 1] in (b"\n", b"="):
+        cut += 1
+    mail = mail[:cut] + mail[cut + 1:]
+    assert MARK in [s.text for s in extract("eml", mail).segments]
+    assert _marked(scan_items(mail, "mail.eml"))
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
 def test_body_without_a_charset_is_not_read_as_ascii(scan_items, make_eml, encoding):
     mail = make_eml("通知", f"{MARK}\n关于召开会议的通知")

@@ -88,3 +88,17 @@ def test_xml_declaration_names_the_charset():
 ])
 def test_other_east_asian_encodings_are_not_read_as_gb18030(text, encoding):
     assert decode_text(text.encode(encoding))[0] == text
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_declared_utf8_with_garbage_after_the_mark_is_kept(seed):
+    # Damaged base64 decodes to the right bytes, then noise (issue 14, eml-body/0): every single byte
+    # reading takes the noise for Chinese in GB18030, where a mail client or browser keeps UTF-8.
+    rnd = random.Random(seed)
+    data = LETTER.encode() + rnd.randbytes(rnd.randint(60, 300))
+    text, encoding = decode_text(data, declared="utf-8")
+    assert encoding == "utf-8" and text.startswith(LETTER)
+
+
+def test_gbk_labelled_utf8_is_still_read_as_gbk():
+    assert decode_text(LETTER.encode("gbk"), declared="utf-8") == (LETTER, "gb18030")
