@@ -18,14 +18,17 @@ from scanner.extract.text import decode_text
 from scanner.model import Segment
 
 _HEADERS = ("subject", "from", "to", "cc", "bcc", "reply-to")
-_MAIL_HEADER = re.compile(rb"^(received|from|to|subject|date|mime-version|message-id|return-path|cc|content-type):",
-                          re.IGNORECASE | re.MULTILINE)
+_MAIL_HEADER = re.compile(rb"^(received|from|to|subject|date|mime-version|message-id|return-path|cc|content-type"
+                          rb"|content-transfer-encoding):", re.IGNORECASE | re.MULTILINE)
+# Any RFC 5322 field name (printable ASCII but the colon): a first header damaged to `Froe:` or
+# `%%%From:` is still a header to a mail client, which reads on.
+_FIELD = re.compile(rb"[\x21-\x39\x3b-\x7e]+:")
 
 
 def looks_like_mail(head: bytes) -> bool:
-    """Three or more RFC 822 headers before the first blank line, the first line among them."""
+    """Three or more RFC 822 headers before the first blank line, the first line a header too."""
     block = head.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-    return bool(_MAIL_HEADER.match(block)) and len(set(m.lower() for m in _MAIL_HEADER.findall(block))) >= 3
+    return bool(_FIELD.match(block)) and len(set(m.lower() for m in _MAIL_HEADER.findall(block))) >= 3
 
 
 _B64_RUN = re.compile(rb"([A-Za-z0-9+/]*)(=*)")
@@ -93,6 +96,16 @@ def header_text(parsed: str, raw: str) -> str:
     return _ENCODED_WORD.sub(_word, unfolded)
 
 
+def _parsed_header(message, name: str, raw: str) -> str:
+    """The header as the e-mail package parses it; a replacement character where its parser fails on
+    a damaged value (an address header holding half of an encoded word raises AttributeError), so
+    that header_text reads the raw value leniently."""
+    try:
+        return str(message.policy.header_fetch_parse(name, raw))
+    except Exception:  # noqa: BLE001 - any parser bug on hostile input: the raw value is still read
+        return "\ufffd"
+
+
 def _part_text(part) -> str:
     return _decoded(payload_bytes(part), part.get_content_charset())
 
@@ -101,9 +114,8 @@ def _part_text(part) -> str:
 def extract_eml(data: bytes) -> ContainerExtraction:
     message = email.message_from_bytes(data, policy=policy.default)
     segments: list[Segment] = []
-    parsed = iter(message.values())
     for name, raw in message.raw_items():
-        value = str(next(parsed, raw))
+        value = _parsed_header(message, name, raw)
         if name.lower() in _HEADERS:
             value = header_text(value, raw)
             if value.strip():

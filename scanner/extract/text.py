@@ -130,7 +130,7 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
 
     In order: a BOM; the declared charset (given by the caller, e.g. a MIME header, or in the
     bytes: XML declaration, HTML meta) unless it reads as mojibake; UTF-8, also with a few bad or
-    cut-off bytes replaced; GB18030 for bytes that read as Chinese in it; then detection.
+    cut-off bytes or a stretch of noise replaced; GB18030 for bytes that read as Chinese in it; then detection.
     """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
@@ -140,7 +140,8 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
         text = _declared(data, encoding)
         if text is not None:
             return text, encoding
-    for encoding, read in (("utf-8", lambda d: _strict(d, "utf-8") or _lenient(d, "utf-8")),
+    # UTF-8 with noise before GB18030: GB18030 reads noise as Chinese too, and then the UTF-8 as mojibake.
+    for encoding, read in (("utf-8", lambda d: _strict(d, "utf-8") or _lenient(d, "utf-8") or _utf8_with_noise(d)),
                            ("gb18030", _chinese)):
         text = read(data)
         if text is not None:

@@ -1,5 +1,6 @@
 """E-mail: headers and body are text; every attachment (and a forwarded message) is its own member."""
 
+import base64
 import email
 import random
 from email.message import EmailMessage
@@ -128,6 +129,29 @@ def test_raw_gb18030_subject_is_decoded(scan_items, make_eml):
     texts = {s.location.describe(): s.text for s in extract("eml", mail).segments}
     assert texts["header subject, metadata"] == f"{MARK} 关于召开会议的通知"
     assert _marked(scan_items(mail, "mail.eml"))
+
+
+@pytest.mark.parametrize("first", [b"Froe:", b"Frm:", b"rom:", b"%%%From:"])
+def test_mail_with_a_damaged_first_header_is_still_mail(scan_items, make_eml, first):
+    # Mail clients read on past a first header they do not know: the marked attachment is decoded.
+    mail = make_eml("通知", "请查收附件。", [("通知.txt", f"{MARK}\n关于召开会议的通知\n".encode())])
+    assert mail.startswith(b"From:")
+    mail = first + mail[len(b"From:"):]
+    assert sniff(mail) == "eml"
+    assert _marked(scan_items(mail, "mail.eml"))
+
+
+def test_mail_whose_from_header_swallowed_the_others_is_still_mail(scan_items):
+    # eml-body/86: a chunk of the body copied into the From header, a blank line after MIME-Version.
+    body = base64.b64encode(f"{MARK}\n关于召开会议的通知\n".encode()).decode()
+    mail = (f"From: =?utf-8?b?5byg5LiJe: text/plain; charset=\"utf-8\"\nContent-Transfer-Encoding: base64\n"
+            f"MIME-Version: 1.0\n\n{body}\nTo: partner@example.com\n").encode()
+    assert sniff(mail) == "eml"
+    assert _marked(scan_items(mail, "mail.eml"))
+
+
+def test_text_with_a_colon_on_its_first_line_is_not_mail():
+    assert sniff("备注：会议纪要\nTo: 各部门\nSubject: 会议\n正文".encode()) == "text"
 
 
 def test_inline_text_part_of_another_kind_is_read(scan_items):

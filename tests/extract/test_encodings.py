@@ -102,3 +102,11 @@ def test_declared_utf8_with_garbage_after_the_mark_is_kept(seed):
 
 def test_gbk_labelled_utf8_is_still_read_as_gbk():
     assert decode_text(LETTER.encode("gbk"), declared="utf-8") == (LETTER, "gb18030")
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_undeclared_utf8_with_noise_after_the_mark_is_utf8(seed):
+    rnd = random.Random(seed)
+    data = LETTER.encode() + rnd.randbytes(rnd.randint(60, 300))
+    text, encoding = decode_text(data)
+    assert encoding == "utf-8" and text.startswith(LETTER)
