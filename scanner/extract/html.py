@@ -27,7 +27,11 @@ _MARKUP = re.compile(r"</?[a-z][a-z0-9]*[\s>/]", re.I)
 _SKIP_PROLOGUE = re.compile(r"^(?:\s+|<\?xml[^>]*\?>|<!--.*?-->)+", re.S)
 
 # Code and presentation, not text a reader sees.
-_DROPPED = {"script", "style", "template", "head"}
+_DROPPED = {"script", "style", "template"}
+# The head is walked, not dropped: at a tag it does not know there (a damaged <ead> or </head>), a
+# browser leaves the head and shows the rest as the body, where libxml2 keeps it inside the head.
+# What belongs in a head is read as metadata (_meta_segments) or holds no text.
+_HEAD_ONLY = {"title", "meta", "link", "base", "noscript"}
 _BLOCKS = {"address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "fieldset", "figcaption",
            "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
            "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul", "option", "caption", "title", "body"}
@@ -54,6 +58,11 @@ def looks_like_html(sample: bytes) -> bool:
     return 0 <= first <= _STRAY and bool(_HTML_TAG.search(head, first, first + 1024))
 
 
+def _in_head(element) -> bool:
+    parent = element.getparent()
+    return parent is not None and isinstance(parent.tag, str) and parent.tag.lower() == "head"
+
+
 def _lines(root) -> list[str]:
     """Text with a line break at every block boundary, skipping dropped elements but not their tails.
 
@@ -67,7 +76,7 @@ def _lines(root) -> list[str]:
             continue
         tag = element.tag.lower() if isinstance(element.tag, str) else ""
         if event == "start":
-            if tag in _DROPPED:
+            if tag in _DROPPED or tag in _HEAD_ONLY and _in_head(element):
                 walker.skip_subtree()
                 continue
             if tag in _BLOCKS:

@@ -122,3 +122,26 @@ def test_a_title_whose_end_tag_is_damaged_keeps_the_page(scan_items):
     data = page.replace("</title>", "</t\u00eftle>").encode()  # the title swallows the page (RCDATA)
     [result] = scan_items(data, "page.html")
     assert result.verdict == "block" and "marking.national_secret" in [r.code for r in result.reasons]
+
+
+@pytest.mark.parametrize("damage", ["<d>", "<ead>", "<f/head>", "<foo bar='1'>"])
+def test_an_unknown_tag_in_the_head_keeps_the_page(scan_items, damage):
+    # A browser leaves the head at a tag it does not know there and shows the body (html/105, 845,
+    # 1256); libxml2 puts the body inside that tag, in the head, which the walk used to drop.
+    page = ("<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>通知</title></head>\n<body>\n"
+            "<h1>机密★10年</h1>\n<p>正文</p>\n</body></html>\n").replace("</head>", damage)
+    texts = [s.text for s in extract("html", page.encode()).segments]
+    assert "机密★10年" in texts and texts.count("通知") == 1
+    [result] = scan_items(page.encode(), "page.html")
+    assert result.verdict == "block" and "marking.national_secret" in [r.code for r in result.reasons]
+
+
+@pytest.mark.parametrize("damage", [b"\xcf\xcb>\xb5\xf1", b"\xff", b"\x80\x9a"])
+def test_a_damaged_meta_charset_does_not_make_the_page_cyrillic(scan_items, damage):
+    # html/492: stray bytes in <meta charset>, the page cut short after the mark: detection read the
+    # UTF-8 as Cyrillic; a browser's fallback still reads the mark.
+    page = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>通知</title></head>\n<body>\n<h1>机密★10年</h1>\n"
+    data = page.encode().replace(b"<meta", b"<meta" + damage, 1)
+    assert "机密★10年" in [s.text for s in extract("html", data).segments]
+    [result] = scan_items(data, "page.html")
+    assert result.verdict == "block" and "marking.national_secret" in [r.code for r in result.reasons]
