@@ -16,7 +16,8 @@ from scanner.extract import limits as item_limits
 from scanner.extract.members import ContainerExtraction, Place
 from scanner.extract.pdf_parts import annotation_segments, attached_files, form_segments, info_segments, xmp_segments
 from scanner.extract.pdf_streams import check_streams
-from scanner.extract.pdf_text import SecondReader, ShownBytes, better_texts, doubtful, echoes, quality
+from scanner.extract.pdf_text import (SecondReader, ShownBytes, better_texts, doubtful, echoes, quality,
+                                      two_byte_reading)
 from scanner.extract.registry import register
 from scanner.model import Extraction, Location, Protection, Segment
 
@@ -180,6 +181,11 @@ def read_pages(reader: PdfReader, pages, second: SecondReader | None = None) -> 
         draws = not texts and _draws_something(page)
         if second is not None and (doubtful(text, shown.count) or draws):
             texts, unsure = better_texts(text, second.text(number))
+            recovered = two_byte_reading(text, shown.strings)
+            # A two-byte font read a byte at a time: its codes read as Unicode, besides (glyph numbers
+            # would read as Chinese too, so whether the page still needs OCR is left as it was).
+            if recovered is not None:
+                texts = texts + [recovered]
             if unsure and texts:  # neither reader decodes it: read like a page without text (OCR)
                 garbled.append(number)
         if texts:

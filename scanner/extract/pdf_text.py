@@ -25,6 +25,8 @@ GARBLED_SHARE = 0.3  # past this share of bad characters the text says nothing
 SHORT_FACTOR = 4  # fewer characters than a quarter of the bytes shown: text went missing
 SHORT_MIN_BYTES = 32
 _SHOW = {b"Tj", b"TJ", b"'", b'"'}
+_HAN = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+TWO_BYTE_KEPT = 1 << 18  # bytes of shown strings kept per page for a two-byte reading
 
 
 @dataclass
@@ -61,15 +63,47 @@ def _string_bytes(operand) -> int:
     return len(operand) if isinstance(operand, (bytes, str)) else 0
 
 
+def _raw_bytes(operand) -> bytes:
+    if isinstance(operand, (list, ArrayObject)):
+        return b"".join(_raw_bytes(item) for item in operand)
+    if hasattr(operand, "get_original_bytes"):
+        return operand.get_original_bytes()
+    return operand if isinstance(operand, bytes) else b""
+
+
 @dataclass
 class ShownBytes:
-    """A visitor for pypdf's text extraction that adds up the bytes of the strings a page shows."""
+    """A visitor for pypdf's text extraction that adds up the bytes of the strings a page shows (and
+    keeps the first TWO_BYTE_KEPT of them, one entry a show operator)."""
 
     count: int = 0
+    strings: list[bytes] = field(default_factory=list)
 
     def visit(self, operator, operands, cm, tm) -> None:
         if operator in _SHOW and operands:
-            self.count += _string_bytes(operands[-1] if operator == b'"' else operands[0])
+            operand = operands[-1] if operator == b'"' else operands[0]
+            self.count += _string_bytes(operand)
+            if self.count <= TWO_BYTE_KEPT:
+                self.strings.append(_raw_bytes(operand))
+
+
+def two_byte_reading(text: str, strings: list[bytes]) -> str | None:
+    """The page's strings read as UCS-2 (UTF-16BE) where pypdf read them a byte at a time, else None.
+
+    A Type0 font whose /Encoding (UniGB-UCS2-H, as reportlab writes it) was lost to damage: pypdf and
+    pdfium then give each byte as a Latin or control character (机密 as `g:[˘`), which is garbled only
+    in part, while pdftotext still shows the Chinese. Taken only when every string is whole two-byte
+    codes that read as clean text, largely Chinese, and the one-byte reading holds no Chinese at all.
+    """
+    if not strings or _HAN.search(text) or any(len(s) % 2 for s in strings):
+        return None
+    try:
+        reading = "\n".join(s.decode("utf-16-be") for s in strings)
+    except UnicodeDecodeError:  # an unpaired surrogate: not UTF-16
+        return None
+    q = quality(reading)
+    han = len(_HAN.findall(reading))
+    return reading if q.bad == 0 and han >= 2 and 3 * han >= q.good else None
 
 
 @dataclass

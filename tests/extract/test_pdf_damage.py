@@ -86,3 +86,24 @@ def test_a_pdf_with_a_damaged_header_is_still_a_pdf(notice, scan_items, seed):
     assert sniff(bytes(damaged)) == "pdf"
     [result] = scan_items(bytes(damaged), "notice.pdf")[:1]
     assert result.verdict == "block" and MARK in [m.text for m in result.detection.markings]
+
+
+@pytest.mark.parametrize("damage", ["blanked", "dictionary cut"])
+def test_a_two_byte_font_whose_encoding_is_lost_is_read_in_two_bytes(notice, scan_items, damage):
+    # pdf/415, 601, 929: the Type0 font's /Encoding /UniGB-UCS2-H lost; pypdf and pdfium give each byte of
+    # the UCS-2 codes as a Latin or control character (机密 as `g:[˘`), too few of them to count as garbled.
+    entry = b"/Encoding /UniGB-UCS2-H"
+    assert entry in notice
+    if damage == "blanked":
+        data = notice.replace(entry, b" " * len(entry))
+    else:  # the font dictionary ends in a stray token before its encoding, as in the fuzz mutants
+        data = notice.replace(b">> ] " + entry, b">> ] /ID " + b" " * (len(entry) - 4))
+    text = _pypdf_text(data)
+    assert MARK not in text and "g:" in text
+    assert MARK in "\n".join(s.text for s in extract("pdf", data).segments)
+    [result] = scan_items(data, "notice.pdf")
+    assert result.verdict == "block" and "marking.national_secret" in [r.code for r in result.reasons]
+
+
+def test_a_healthy_two_byte_page_has_no_second_reading(notice):
+    assert "\n".join(s.text for s in extract("pdf", notice).segments).count(MARK) == 1
