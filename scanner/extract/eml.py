@@ -59,12 +59,24 @@ def lenient_b64decode(encoded: bytes) -> bytes:
 
 def payload_bytes(part) -> bytes:
     """A leaf part's content, transfer encoding undone leniently."""
+    return payload_readings(part)[0]
+
+
+def payload_readings(part) -> list[bytes]:
+    """A leaf part's content as decoders differ on it: base64 with a stray "=" inside (header text
+    copied into the body) ends a block there for some and is skipped by others, which then read
+    on in step. The first reading is payload_bytes'."""
     encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
     raw = part.get_payload(decode=False)
     if isinstance(raw, str) and encoding in ("base64", "quoted-printable"):
         raw = raw.encode("ascii", "surrogateescape")  # 8-bit bytes come back as surrogates
-        return lenient_b64decode(raw) if encoding == "base64" else quopri.decodestring(raw)
-    return part.get_payload(decode=True) or b""
+        if encoding != "base64":
+            return [quopri.decodestring(raw)]
+        first = lenient_b64decode(raw)
+        stream = _B64_JUNK.sub(b"", raw).replace(b"=", b"")
+        other = lenient_b64decode(stream) if b"=" in raw.rstrip(b"= \t\r\n") else first
+        return [first] if other == first else [first, other]
+    return [part.get_payload(decode=True) or b""]
 
 
 def _decoded(data: bytes, charset: str | None) -> str:
@@ -107,7 +119,8 @@ def _parsed_header(message, name: str, raw: str) -> str:
 
 
 def _part_text(part) -> str:
-    return _decoded(payload_bytes(part), part.get_content_charset())
+    charset = part.get_content_charset()
+    return "\n".join(_decoded(data, charset) for data in payload_readings(part))
 
 
 @register("eml")

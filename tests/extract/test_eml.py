@@ -131,6 +131,33 @@ def test_raw_gb18030_subject_is_decoded(scan_items, make_eml):
     assert _marked(scan_items(mail, "mail.eml"))
 
 
+def test_base64_body_damaged_right_after_the_mark_keeps_its_charset(scan_items):
+    # eml-body/156, 332: noise from the first character after the mark's line (a clean run of 4).
+    message = EmailMessage()
+    message["Subject"], message["From"], message["To"] = "通知", "a@example.cn", "b@example.com"
+    message.set_content(f"{MARK}\n关于召开年度工作会议的通知\n", cte="base64")
+    mail = message.as_bytes()
+    body = mail.index(b"\n\n") + 2
+    cut = body + 20  # 15 bytes decoded: the mark, its line break and 关
+    mail = mail[:cut] + mail[cut + 1:]
+    assert MARK in [s.text for s in extract("eml", mail).segments]
+    assert _marked(scan_items(mail, "mail.eml"))
+
+
+def test_base64_body_with_stray_padding_inside_is_read_both_ways(scan_items):
+    # eml-body/585: header text copied into the body ("…?= <zhang@…"): its "=" ends a block for one
+    # decoder and is skipped by another (the e-mail package's lenient reading, which shows the mark).
+    message = EmailMessage()
+    message["Subject"], message["From"], message["To"] = "通知", "a@example.cn", "b@example.com"
+    message.set_content(f"{MARK}\n关于召开年度工作会议的通知\n", cte="base64")
+    mail = message.as_bytes()
+    body = mail.index(b"\n\n") + 2
+    mail = mail[:body] + b"QUJDRA=xy\n" + mail[body:]  # "=" after 6 characters, 8 in all
+    text = "\n".join(s.text for s in extract("eml", mail).segments)
+    assert MARK in text
+    assert _marked(scan_items(mail, "mail.eml"))
+
+
 @pytest.mark.parametrize("first", [b"Froe:", b"Frm:", b"rom:", b"%%%From:"])
 def test_mail_with_a_damaged_first_header_is_still_mail(scan_items, make_eml, first):
     # Mail clients read on past a first header they do not know: the marked attachment is decoded.
