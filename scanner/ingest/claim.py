@@ -18,13 +18,10 @@ from scanner.ingest.watch_config import META_SUFFIX
 
 log = logging.getLogger("mijian.watch")
 MAX_DEPTH = 16  # sub-folder levels below an inbox decided as usual; a file deeper is quarantined (scan.limit)
-# Files taken ahead per worker. Taking a file costs the main process several fsyncs; taken in small
-# batches between collecting results, that I/O overlaps the workers' detection instead of idling them.
-CLAIM_AHEAD = 4
 
 
 class Claiming:
-    """Uses the Daemon's watches, backlog, stuck, open, queue, pool, spool, ledger, metrics and settings;
+    """Uses the Daemon's watches, stuck, open, queue, pool, spool, ledger, metrics and settings;
     hands a file that cannot be decided to fail_closed (dispatch.py)."""
 
     def scan_inboxes(self) -> None:
@@ -36,21 +33,13 @@ class Claiming:
             self.next_scan = time.monotonic() + min(interval, 0.1)
             return
         for watch in self.watches:
-            self.backlog[watch.box.name] = watch.scan()
+            ready = watch.scan()
             if watch.seen:
                 interval = min(interval, self.settings.settle_seconds / 2)
+            if room > 0 and ready:
+                room -= self.claim(watch, ready[:room])
         self.next_scan = time.monotonic() + interval
         self.metrics.set(inbox_waiting=sum(len(w.seen) for w in self.watches), stuck_files=len(self.stuck))
-
-    def claim_backlog(self) -> None:
-        """Take complete files from the last listing, a few per worker ahead of the queue, oldest first."""
-        room = min(self.settings.queue_size - len(self.open), CLAIM_AHEAD * len(self.pool.workers) - len(self.queue))
-        for watch in self.watches:
-            ready = self.backlog.get(watch.box.name)
-            if room <= 0 or not ready:
-                continue
-            batch, self.backlog[watch.box.name] = ready[:room], ready[room:]
-            room -= self.claim(watch, batch)
 
     def claim(self, watch: InboxWatch, ready: list[tuple[str, list[str], float]]) -> int:
         box = watch.box

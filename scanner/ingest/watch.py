@@ -72,7 +72,6 @@ class Daemon(Claiming, Dispatching, Delivering, Recovering, Health):
         os.set_blocking(self.wake_r, False)
         os.set_blocking(self.wake_w, False)
         self.next_scan = 0.0
-        self.backlog: dict[str, list[tuple[str, list[str], float]]] = {}  # inbox -> complete files not yet taken
         self.next_health = 0.0
 
     # -- lifecycle
@@ -195,7 +194,6 @@ class Daemon(Claiming, Dispatching, Delivering, Recovering, Health):
         if not self.stopping and now >= self.next_scan:
             self.scan_inboxes()
         if not self.stopping:
-            self.claim_backlog()
             self.dispatch()
         timeout = max(0.0, min(self.next_scan - time.monotonic(), 0.5))
         if self.to_record or self.to_deliver:
