@@ -21,8 +21,9 @@ _HEADERS = ("subject", "from", "to", "cc", "bcc", "reply-to")
 _MAIL_HEADER = re.compile(rb"^(received|from|to|subject|date|mime-version|message-id|return-path|cc|content-type"
                           rb"|content-transfer-encoding):", re.IGNORECASE | re.MULTILINE)
 # Any RFC 5322 field name (printable ASCII but the colon): a first header damaged to `Froe:` or
-# `%%%From:` is still a header to a mail client, which reads on.
-_FIELD = re.compile(rb"[\x21-\x39\x3b-\x7e]+:")
+# `%%%From:` is still a header to a mail client, which reads on. An mbox "From " line (or a From
+# header that lost its colon) is taken as the envelope line, and the headers follow it.
+_FIELD = re.compile(rb"From |[\x21-\x39\x3b-\x7e]+:")
 
 
 def looks_like_mail(head: bytes) -> bool:

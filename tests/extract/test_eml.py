@@ -158,7 +158,7 @@ def test_base64_body_with_stray_padding_inside_is_read_both_ways(scan_items):
     assert _marked(scan_items(mail, "mail.eml"))
 
 
-@pytest.mark.parametrize("first", [b"Froe:", b"Frm:", b"rom:", b"%%%From:"])
+@pytest.mark.parametrize("first", [b"Froe:", b"Frm:", b"rom:", b"%%%From:", b"From"])
 def test_mail_with_a_damaged_first_header_is_still_mail(scan_items, make_eml, first):
     # Mail clients read on past a first header they do not know: the marked attachment is decoded.
     mail = make_eml("通知", "请查收附件。", [("通知.txt", f"{MARK}\n关于召开会议的通知\n".encode())])
