@@ -38,9 +38,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from scanner.detect import features as features_module  # noqa: E402
-from scanner.detect.classifier import (  # noqa: E402
-    LABELS, Example, FeatureSettings, TrainParams, document_scores, lexicon_terms, metrics, read_jsonl, train,
-)
+from scanner.detect.classifier import LABELS  # noqa: E402
+from scanner.detect.corpus import Example, read_jsonl  # noqa: E402
+from scanner.detect.evaluation import document_scores, metrics  # noqa: E402
+from scanner.detect.features import FeatureSettings  # noqa: E402
+from scanner.detect.training import TrainParams, lexicon_terms, train  # noqa: E402
 
 PLAIN = TrainParams(passage_training=False, balance_sources=False)
 BALANCED = TrainParams(passage_training=True, balance_sources=True)

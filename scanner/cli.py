@@ -9,10 +9,13 @@ import sys
 from rich.console import Console
 
 from scanner import __version__
-from scanner.commands import COMMANDS, EXIT_FAILED, EXIT_USAGE, add_common_options
+from scanner.commands import EXIT_FAILED, EXIT_USAGE, add_common_options
+from scanner.commands import approve, audit, evaluate, keys, lexicon, package, report, review, scan, train, users, watch
 from scanner.errors import ConfigError, IngestError, MijianError
 from scanner.i18n import resolve_lang, t
 from scanner.report.terminal import printable
+
+COMMANDS = [scan, watch, keys, approve, package, lexicon, train, evaluate, review, users, audit, report]
 
 
 def build_parser() -> argparse.ArgumentParser:

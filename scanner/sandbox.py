@@ -8,7 +8,9 @@ for at most `hard_seconds(max_seconds)` and then kills the child, records the it
 (`scan.limit`) and starts a fresh child for the next file.
 
 Children fork from a server that imported the scanner once, so a restart costs the detection
-engine's build (about a second), not the imports. Each child keeps one Scanner per configuration.
+engine's build (about a second), not the imports. Each child keeps one detection engine per
+configuration. The child only reads and detects (`pipeline.scan_tree`); reusing stored results and
+approvals stay with the parent's `scan.Scanner`, which is why this module never imports `scan`.
 
 Before slow OCR starts, a child sends the marks its text layer shows (("partial", marks)); a file
 then stopped at the hard limit is blocked with the limit and with those marks, so a slow picture
@@ -26,13 +28,15 @@ import time
 from multiprocessing import get_context
 
 from scanner.config import Config
+from scanner.detect.engine import DetectionEngine
 from scanner.model import ItemResult, Marking
+from scanner.pipeline import reporting_marks, scan_tree, unread_result
 from scanner.policy.decide import Problem
 
 log = logging.getLogger("mijian.sandbox")
 
 START_SECONDS = 120.0  # a child must be ready (engine built) within this
-_SCANNERS_KEPT = 8
+_ENGINES_KEPT = 8
 
 
 def hard_seconds(max_seconds: float) -> float:
@@ -55,8 +59,6 @@ def _child(conn) -> None:
     then ("done", results) or ("error", text) out."""
     # The parent decides when a child stops; Ctrl-C in a terminal must not kill it mid-file.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from scanner.pipeline import reporting_marks
-    from scanner.scan import Scanner
 
     def send_marks(marks) -> None:
         try:
@@ -64,7 +66,7 @@ def _child(conn) -> None:
         except (OSError, ValueError):  # the parent has gone: the read ends when it next sends
             pass
 
-    scanners: dict[str, Scanner] = {}
+    engines: dict[str, DetectionEngine] = {}
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -76,14 +78,14 @@ def _child(conn) -> None:
         _, config, data, display, sha256 = msg
         try:
             key = config.fingerprint() + "\0" + str(config.source)
-            scanner = scanners.get(key)
-            if scanner is None:
-                if len(scanners) >= _SCANNERS_KEPT:
-                    scanners.clear()
-                scanner = scanners[key] = Scanner(config, isolate=False)
-            limit_memory(config.scan.max_memory)
+            limit_memory(config.scan.max_memory)  # the engine, too, is built under the limit
+            engine = engines.get(key)
+            if engine is None:
+                if len(engines) >= _ENGINES_KEPT:
+                    engines.clear()
+                engine = engines[key] = DetectionEngine(config)
             with reporting_marks(send_marks):
-                reply = ("done", scanner.scan_data(data, display, sha256))
+                reply = ("done", scan_tree(data, path=display, config=config, engine=engine, sha256=sha256))
         except MemoryError:
             reply = ("memory", "")
         except Exception as exc:  # reported; the parent fails the file closed
@@ -107,7 +109,7 @@ class Sandbox:
 
     def _start(self) -> None:
         ctx = get_context("forkserver")
-        ctx.set_forkserver_preload(["scanner.scan"])
+        ctx.set_forkserver_preload(["scanner.sandbox"])
         parent, child = ctx.Pipe()
         process = ctx.Process(target=_child, args=(child,), name="mijian-reader", daemon=True)
         process.start()
@@ -204,8 +206,6 @@ def _merged(marks: list[Marking], more) -> list[Marking]:
 
 def _failed(config: Config, display: str, sha256: str, size: int, code: str, detail: str,
             marks: list[Marking] = ()) -> ItemResult:
-    from scanner.pipeline import unread_result
-
     return unread_result(config, path=display, sha256=sha256, size=size, problem=Problem(code, detail),
                          markings=marks)
 

@@ -35,10 +35,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scanner.detect.classifier import (  # noqa: E402
-    CARD_FILE, SENSITIVITY_LABELS, Example, TrainParams, document_scores, train,
-)
+from scanner.detect.classifier import CARD_FILE, SENSITIVITY_LABELS  # noqa: E402
+from scanner.detect.corpus import Example  # noqa: E402
+from scanner.detect.evaluation import document_scores  # noqa: E402
 from scanner.detect.features import FeatureSettings  # noqa: E402
+from scanner.detect.training import TrainParams, train  # noqa: E402
 
 PRECISION = ROOT / "benchmarks" / "precision"
 LAWS = 400  # laws and judgments sampled from train.jsonl (2,501 paragraphs in all)

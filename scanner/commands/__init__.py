@@ -1,4 +1,7 @@
-"""Subcommands of `mijian`, one module each; every module has add_parser(subparsers)."""
+"""Subcommands of `mijian`, one module each; every module has add_parser(subparsers).
+
+This package holds what the commands share; `scanner.cli` lists the commands, so a command module
+importing these helpers never imports itself back."""
 
 from __future__ import annotations
 
@@ -29,7 +32,3 @@ def open_store(args: argparse.Namespace):
 
     return Store(Path(args.db) if getattr(args, "db", None) else default_db_path())
 
-
-from scanner.commands import approve, audit, evaluate, keys, lexicon, package, report, review, scan, train, users, watch  # noqa: E402
-
-COMMANDS = [scan, watch, keys, approve, package, lexicon, train, evaluate, review, users, audit, report]

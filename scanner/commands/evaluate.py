@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 from scanner.commands import EXIT_OK, add_common_options
-from scanner.detect.classifier import evaluate, load_model, model_folder, read_corpus
+from scanner.detect.classifier import load_model, model_folder
+from scanner.detect.corpus import read_corpus
+from scanner.detect.evaluation import evaluate
 
 HEAD = {"zh": ("类别", "精确率", "召回率", "F1", "样本数"), "en": ("class", "precision", "recall", "F1", "support")}
 MESSAGES: dict[str, tuple[str, str]] = {

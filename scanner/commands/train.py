@@ -8,10 +8,11 @@ from pathlib import Path
 from rich.console import Console
 
 from scanner.commands import EXIT_OK, add_common_options
-from scanner.detect.classifier import (
-    CARD_FILE, LABELS, FeatureSettings, TopicModel, TrainParams, evaluate, lexicon_terms, read_corpus, split_holdout,
-    train,
-)
+from scanner.detect.classifier import CARD_FILE, LABELS, TopicModel
+from scanner.detect.corpus import read_corpus, split_holdout
+from scanner.detect.evaluation import evaluate
+from scanner.detect.features import FeatureSettings
+from scanner.detect.training import TrainParams, lexicon_terms, train
 from scanner.errors import ConfigError
 
 MESSAGES: dict[str, tuple[str, str]] = {

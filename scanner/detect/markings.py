@@ -12,23 +12,14 @@ from pathlib import Path
 from scanner.config import Config
 from scanner.detect.allowlist import Spans
 from scanner.detect.expiry import canonical_period, find_document_date, period_end
+from scanner.detect.marking_lines import (
+    damaged_head, end_of_head, line_around, next_line, opens_line, previous_line,
+)
 from scanner.detect.normalize import STAR, NormalizedText
 from scanner.detect.registry import DetectContext, DetectorOutput, lexicon_folder, register
 from scanner.errors import ConfigError
 from scanner.model import Finding, Marking
 from scanner.resources import data_path
-
-# Words right after a starred level that show it is talked about, not applied (绝密★启用前的试卷).
-_PROSE_AFTER = ("的", "文件", "标志", "标识", "字样", "级", "等", "和", "或", "、", "，", ",", "。", "”", "\"", "」")
-
-
-# Damage a starred mark at the head of its line may carry (issue 14): at most this much before it, of
-# which at most one Chinese character (a one-character line glued on), and nothing after it that reads
-# as prose: a Chinese character or a sentence's punctuation.
-_HEAD_DAMAGE = 12
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_PROSE_SIGNS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff。，、；：？！…“”‘’「」『』《》]")
-_CLOSING_QUOTES = "”\"」』’'》〉>"
 
 # No candidate is longer than this (a level, a star, a period, a caveat): bounds the line search.
 _LONGEST = 80
@@ -168,16 +159,6 @@ class MarkingParser:
 
     # -- mark or mention --------------------------------------------------------------------
 
-    @staticmethod
-    def _line(text: str, start: int, end: int, newlines: list[int] | None = None) -> tuple[int, int]:
-        """The line holding text[start:end]; `newlines` (offsets of every line break) makes it O(log n)."""
-        if newlines is None:
-            newlines = [m.start() for m in re.finditer("\n", text)]
-        k = bisect.bisect_left(newlines, start)
-        line_start = newlines[k - 1] + 1 if k > 0 else 0
-        j = bisect.bisect_left(newlines, end)
-        return line_start, newlines[j] if j < len(newlines) else len(text)
-
     def _alone(self, text: str, cand: _Candidate, line: tuple[int, int], others: list[_Candidate]) -> bool:
         """True when the mark's line holds nothing else but header tokens and other marks."""
         ls, le = line
@@ -208,61 +189,18 @@ class MarkingParser:
         return (len(before) == 1 and self._open.fullmatch(before) is not None
                 and after != "" and self._close.fullmatch(after) is not None)
 
-    def _opens_line(self, text: str, cand: _Candidate, line_start: int) -> bool:
-        """A starred mark opening a line followed by a title (机密★10年 关于……的报告)."""
-        if cand.start - line_start > 8 or text[line_start:cand.start].strip() != "":
-            return False
-        after = text[cand.end:cand.end + 3].lstrip(" ")
-        return not after.startswith(_PROSE_AFTER)
-
-    @staticmethod
-    def _damaged_head(text: str, cand: _Candidate, line: tuple[int, int]) -> bool:
-        """A starred mark heading its line among stray bytes: markup remnants (h1>), replacement
-        characters, runs of punctuation or quotes never closed, a one-character line glued before it.
-
-        A damaged file shows such a line in a reader as the mark it was, so it is taken as one; prose
-        around a level (定为机密★10年。, “机密★10年”字样) has Chinese words or closes its quote.
-        """
-        before, after = text[line[0]:cand.start], text[cand.end:line[1]]
-        glued = _HAN.search(before) is not None
-        if len(before) > _HEAD_DAMAGE or glued and (len(before) > 1 or cand.period is None):
-            return False  # (按机密★ / 10年管理: a word before a level whose period went to the next line)
-        if before and before[-1] in "“\"「『‘《〈'<" and after.lstrip()[:1] in tuple(_CLOSING_QUOTES):
-            return False  # quoted
-        if _PROSE_SIGNS.search(after) is None:
-            return True
-        # A title may follow, as after a clean mark (机密★10年 关于……的报告), unless a character stands before it.
-        return not glued and not after.lstrip(" ").startswith(_PROSE_AFTER)
-
     def _level_list(self, text: str, cand: _Candidate, line: tuple[int, int], on_line: list[_Candidate]) -> bool:
         """Several different levels on a line, or on neighbouring lines of their own: a list, not a mark."""
         levels = {c.level for c in on_line if c.kind == cand.kind}
         if len(levels) > 1:
             return True
-        for neighbour in (self._previous_line(text, line[0]), self._next_line(text, line[1])):
+        for neighbour in (previous_line(text, line[0]), next_line(text, line[1])):
             stripped = neighbour.strip(" ()（）[]【】:：、,，.。;；0123456789")
             if stripped in self.levels and stripped != cand.level or stripped in ("TOP SECRET", "SECRET",
                                                                                   "CONFIDENTIAL", "RESTRICTED"):
                 if stripped != cand.level:
                     return True
         return False
-
-    @staticmethod
-    def _previous_line(text: str, line_start: int) -> str:
-        end = line_start - 1
-        while end > 0 and text[end - 1] == "\n":
-            end -= 1
-        if end <= 0:
-            return ""
-        return text[text.rfind("\n", 0, end) + 1:end]
-
-    @staticmethod
-    def _next_line(text: str, line_end: int) -> str:
-        start = line_end + 1
-        while start < len(text) and text[start] == "\n":
-            start += 1
-        end = text.find("\n", start)
-        return text[start:len(text) if end == -1 else end]
 
     def _continued(self, text: str, cand: _Candidate, line_end: int) -> re.Match | None:
         """The period of a mark that ends its line, found on the next lines (绝密 / ★ / 考试结束前).
@@ -279,23 +217,10 @@ class MarkingParser:
             return None
         return m
 
-    def _head_end(self, text: str) -> int:
-        """Offset where the head of the first page (its first few non-empty lines) ends."""
-        seen, pos = 0, 0
-        while pos < len(text):
-            end = text.find("\n", pos)
-            end = len(text) if end == -1 else end
-            if text[pos:end].strip():
-                seen += 1
-                if seen >= self.head_lines:
-                    return end
-            pos = end + 1
-        return len(text)
-
     def _decide(self, text: str, cand: _Candidate, all_cands: list[_Candidate],
                 starts: list[int], newlines: list[int]) -> tuple[bool, str | None]:
         """(is_mark, position) for one candidate."""
-        line = self._line(text, cand.start, cand.end, newlines)
+        line = line_around(text, cand.start, cand.end, newlines)
         on_line: list[_Candidate] = []
         if line[1] - line[0] <= 200:  # longer lines are prose: never alone, and costly to list
             lo = bisect.bisect_left(starts, line[0] - _LONGEST)
@@ -306,7 +231,7 @@ class MarkingParser:
             if m and m.start() == line[0] + (len(text[line[0]:cand.start]) - len(text[line[0]:cand.start].lstrip())):
                 cand.owner, cand.owner_start = m.group("owner"), m.start("owner")
         starred = cand.kind in ("national_secret", "commercial_secret") and cand.star
-        if starred and self._damaged_head(text, cand, line):
+        if starred and damaged_head(text, cand.start, cand.end, cand.period, line):
             return True, "body"
         if self._quoted(text, cand):
             return False, None
@@ -317,7 +242,7 @@ class MarkingParser:
             return False, None
         if alone:
             return True, "body"
-        if cand.kind in ("national_secret", "commercial_secret") and cand.star and self._opens_line(text, cand, line[0]):
+        if starred and opens_line(text, cand.start, cand.end, line[0]):
             return True, "body"
         return False, None
 
@@ -346,7 +271,7 @@ class MarkingParser:
             end = cand.end
             period = cand.period
             if period is None and cand.kind != "foreign":
-                line_end = self._line(text, cand.start, cand.end, newlines)[1]
+                line_end = line_around(text, cand.start, cand.end, newlines)[1]
                 labelled = self._period_label.search(text, cand.end, line_end)
                 continued = None if labelled else self._continued(text, cand, line_end)
                 if labelled:
@@ -359,7 +284,7 @@ class MarkingParser:
                 period = self.default_periods.get(cand.level)
             if position == "body":
                 if head_end is None:
-                    head_end = self._head_end(text)
+                    head_end = end_of_head(text, self.head_lines)
                 if cand.start < head_end:
                     position = "head"
             expires = expired = None

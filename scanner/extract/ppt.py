@@ -12,7 +12,7 @@ import olefile
 from scanner.errors import ExtractionError, LimitExceededError
 from scanner.extract import limits
 from scanner.extract.members import ContainerExtraction, Member, Place
-from scanner.extract.ole import open_ole, property_segments, read_stream
+from scanner.extract.ole_streams import open_ole, property_segments, read_stream
 from scanner.extract.registry import register
 from scanner.model import Extraction, Protection, Segment
 

@@ -62,6 +62,3 @@ def write_csv(results: list[ItemResult], out: TextIO, lang: str) -> None:
                r.approval.get("status", ""), r.problem["code"] if r.problem else ""]
         )
 
-
-# The HTML and terminal writers register themselves too.
-from scanner.report import html, sarif, table  # noqa: E402,F401

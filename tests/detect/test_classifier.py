@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 
 from scanner.config import parse_config
-from scanner.detect.classifier import (
-    LABELS, ClassifierDetector, Example, ModelError, TopicModel, document_scores, load_model,
-    model_folder, read_jsonl, train,
-)
+from scanner.detect.classifier import LABELS, ClassifierDetector, ModelError, TopicModel, load_model, model_folder
+from scanner.detect.corpus import Example, read_jsonl
 from scanner.detect.engine import DetectionEngine
+from scanner.detect.evaluation import document_scores
 from scanner.detect.features import split_passages
 from scanner.detect.normalize import normalize
 from scanner.detect.registry import DetectContext
+from scanner.detect.training import train
 from scanner.model import CATEGORIES, Document, Location, Segment
 
 CORPUS = Path(__file__).resolve().parents[2] / "models" / "training" / "train.jsonl"

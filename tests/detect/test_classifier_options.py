@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scanner.detect.classifier import (
-    LABELS, Example, TopicModel, TrainParams, document_scores, lexicon_terms, passages_of, read_jsonl, train,
-)
+from scanner.detect.classifier import LABELS, TopicModel
+from scanner.detect.corpus import Example, read_jsonl
+from scanner.detect.evaluation import document_scores
 from scanner.detect.features import LEXICON_CLASSES, FeatureSettings, Featurizer
 from scanner.detect.normalize import normalize
+from scanner.detect.training import TrainParams, lexicon_terms, passages_of, train
 from scanner.errors import ConfigError
 
 CORPUS = Path(__file__).resolve().parents[2] / "models" / "training" / "train.jsonl"

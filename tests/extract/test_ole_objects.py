@@ -17,7 +17,7 @@ from file_helpers import _cfb
 from scanner.errors import ExtractionError, LimitExceededError
 from scanner.extract import extract, sniff
 from scanner.extract.members import ContainerExtraction
-from scanner.extract.ole import parse_ole10native
+from scanner.extract.ole_objects import parse_ole10native
 from scanner.extract.ppt import _Inflate
 
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "legacy"
