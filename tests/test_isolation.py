@@ -59,7 +59,7 @@ def test_a_file_that_needs_more_memory_than_the_limit_is_blocked(tmp_path):
     inbox.mkdir()
     (inbox / "big.txt").write_text("汉" * (90 * 1024 * 1024 // 3), encoding="utf-8")
     (inbox / "small.txt").write_text("机密★10年\n会议通知\n", encoding="utf-8")
-    config = parse_config('[scan]\nmax_memory = 400000000\n[detect]\nmodel = ""\n')
+    config = parse_config('[scan]\nmax_memory = 400000000\n[detect]\nmodel = ""\nsensitivity_model = ""\n')
 
     run = scan_paths([str(inbox)], config, record=False)
 
