@@ -102,26 +102,28 @@ class TopicModel:
         x = self.featurizer.transform(texts)
         return np.asarray(x @ self._coef_t) + self.intercept
 
+    def _probabilities(self, decisions: np.ndarray) -> np.ndarray:
+        z = decisions.astype(np.float64) * self.platt[0] + self.platt[1]
+        return 1.0 / (1.0 + np.exp(-z))
+
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """Calibrated probability of each label (columns in self.labels order); texts already normalised."""
         if not texts:
             return np.zeros((0, len(self.labels)))
-        z = self.decision(texts).astype(np.float64) * self.platt[0] + self.platt[1]
-        return 1.0 / (1.0 + np.exp(-z))
+        return self._probabilities(self.decision(texts))
 
-    def predict_counts(self, counts) -> np.ndarray:
-        """predict_proba from the featurizer's counts of passages already made (a second model with
-        the same feature settings reads the same counts: the n-grams are hashed once)."""
+    def predict_counts(self, counts, texts: list[str] | None = None) -> np.ndarray:
+        """predict_proba from the featurizer's counts of `texts` already made (a second model with
+        the same feature settings reads the same counts: the n-grams are hashed once); `texts` only
+        for a model with lexicon columns."""
         if counts.shape[0] == 0:
             return np.zeros((0, len(self.labels)))
-        x = self.featurizer.weigh(counts)
-        z = (np.asarray(x @ self._coef_t) + self.intercept).astype(np.float64) * self.platt[0] + self.platt[1]
-        return 1.0 / (1.0 + np.exp(-z))
+        x = self.featurizer.weigh(counts, texts)
+        return self._probabilities(np.asarray(x @ self._coef_t) + self.intercept)
 
     def shares_counts(self, other: "TopicModel") -> bool:
         """True when `other` hashes text exactly as this model does (its counts can be reused)."""
-        mine, theirs = self.featurizer.settings, other.featurizer.settings
-        return mine == theirs and not mine.lexicon_scale and self.passage_chars == other.passage_chars
+        return self.featurizer.settings == other.featurizer.settings and self.passage_chars == other.passage_chars
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         return [(s, e) for s, e in split_passages(text, self.passage_chars) if mostly_chinese(text[s:e])]
@@ -280,15 +282,14 @@ class ClassifierDetector:
         if not spans:
             return (PassageScores([], np.zeros((0, len(self.model.labels))), self.model.labels)
                     if self.model else None), None
-        counts = lead.featurizer.counts([text[s:e] for s, e in spans])
+        passages = [text[s:e] for s, e in spans]
+        counts = lead.featurizer.counts(passages)
         topics = sensitive = None
         if self.model is not None:
-            topics = PassageScores(spans, self.model.predict_counts(counts) if not self.model.featurizer.settings.lexicon_scale
-                                   else self.model.predict_proba([text[s:e] for s, e in spans]), self.model.labels)
+            topics = PassageScores(spans, self.model.predict_counts(counts, passages), self.model.labels)
         if self.sensitivity is not None:
             if self.model is None or self.sensitivity.shares_counts(self.model):
-                probs = self.sensitivity.predict_counts(counts)
-                own = spans
+                own, probs = spans, self.sensitivity.predict_counts(counts, passages)
             else:
                 own = self.sensitivity.spans(text)
                 probs = self.sensitivity.predict_proba([text[s:e] for s, e in own])
