@@ -3,22 +3,37 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 
-from rich.console import Console
-
 from scanner import __version__
 from scanner.commands import EXIT_FAILED, EXIT_USAGE, add_common_options
-from scanner.commands import approve, audit, evaluate, keys, lexicon, package, report, review, scan, train, users, watch
-from scanner.errors import ConfigError, IngestError, MijianError
-from scanner.i18n import resolve_lang, t
-from scanner.report.terminal import printable
 
-COMMANDS = [scan, watch, keys, approve, package, lexicon, train, evaluate, review, users, audit, report]
+# Every command: name -> (module, one-line help). A module is imported only when its command runs
+# (or `mijian COMMAND --help` is asked for), so `mijian --help` and a scan do not load the libraries
+# of the other commands. A new command is one line here plus scanner/commands/NAME.py with
+# add_parser(subparsers) (keep its help= the same as here: tests/test_startup.py checks) and its
+# handler; heavy libraries go inside the functions that use them.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "scan": ("scanner.commands.scan", "扫描文件和文件夹并给出结论 / scan files and folders"),
+    "watch": ("scanner.commands.watch", "网关守护进程：判定收件目录中的每个文件 / gateway daemon over inbox folders"),
+    "keys": ("scanner.commands.keys", "管理审批签名密钥 / manage the approval signing keys"),
+    "approve": ("scanner.commands.approve", "对外提供资料审批记录 / approval records"),
+    "package": ("scanner.commands.package", "制作加密移交包并签发审批 / make an encrypted, approved handover package"),
+    "lexicon": ("scanner.commands.lexicon", "词表维护 / lexicon maintenance"),
+    "train": ("scanner.commands.train", "训练分类模型 / train the topic classifier"),
+    "evaluate": ("scanner.commands.evaluate", "评估分类模型 / evaluate a classifier model on a labelled corpus"),
+    "review": ("scanner.commands.review", "审查待审和阻断的文件并记录决定 / review flagged and blocked items"),
+    "users": ("scanner.commands.users", "管理审查台账号 / manage review-console accounts"),
+    "audit": ("scanner.commands.audit", "审计日志 / the audit log of decisions and releases"),
+    "report": ("scanner.commands.report", "期间报告：扫描结果与审查决定 / period report with decisions"),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(load: "set[str] | None" = None) -> argparse.ArgumentParser:
+    """The command line. Commands named in `load` (all when None) get their full parser, the others a
+    stub with their name and help line, which is all `mijian --help` shows."""
     parser = argparse.ArgumentParser(
         prog="mijian",
         description="密检 Mijian：涉外保密泄密检查 / leak detection for foreign-related confidentiality work",
@@ -27,14 +42,30 @@ def build_parser() -> argparse.ArgumentParser:
     add_common_options(parser, suppress=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
-    for module in COMMANDS:
-        module.add_parser(commands)
+    for name, (module, text) in COMMANDS.items():
+        if load is None or name in load:
+            importlib.import_module(module).add_parser(commands)
+        else:
+            commands.add_parser(name, help=text, add_help=False)
     return parser
 
 
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Two passes: stubs find the command (or answer --help, --version, a usage error), then only
+    that command's module is imported to parse the whole line."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    first, _ = build_parser(load=set()).parse_known_args(argv)
+    return build_parser(load={first.command}).parse_args(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_args(argv)
+    from rich.console import Console
+
+    from scanner.errors import ConfigError, IngestError, MijianError
+    from scanner.i18n import resolve_lang, t
+    from scanner.report.terminal import printable
+
     lang = resolve_lang(args.lang)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:

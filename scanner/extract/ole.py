@@ -10,13 +10,9 @@ import io
 import olefile
 
 from scanner.errors import ExtractionError
-from scanner.extract.doc import extract_doc
 from scanner.extract.members import ContainerExtraction
-from scanner.extract.msg import extract_msg_file
 from scanner.extract.ole_objects import embedding_stream, payload_member
-from scanner.extract.ppt import extract_ppt
 from scanner.extract.registry import register
-from scanner.extract.xls import extract_xls
 from scanner.model import Extraction, Protection
 
 
@@ -47,14 +43,23 @@ def extract_ole(data: bytes) -> Extraction:
             return Extraction(type="ole", protection=Protection(True, _ooxml_method(ole), True),
                               properties={"format": "encrypted-ooxml"})
         streams = {"/".join(s) for s in ole.listdir()}
-    # Sniffing says "msg" or "xls" for these; this is for a caller who said "ole".
+    # Sniffing says "msg" or "xls" for these; this is for a caller who said "ole". Their readers are
+    # imported here, when needed (extract_msg alone takes a tenth of a second).
     if _is_msg(streams):
+        from scanner.extract.msg import extract_msg_file
+
         return extract_msg_file(data)
     if {"Workbook", "Book"} & streams:
+        from scanner.extract.xls import extract_xls
+
         return extract_xls(data)
     if "WordDocument" in streams:
+        from scanner.extract.doc import extract_doc
+
         return extract_doc(data)
     if "PowerPoint Document" in streams:
+        from scanner.extract.ppt import extract_ppt
+
         return extract_ppt(data)
     embedding = embedding_stream(streams, "")
     if embedding is not None:

@@ -10,7 +10,6 @@ from charset_normalizer import from_bytes
 
 from scanner.extract.eml import looks_like_mail
 from scanner.extract.html import looks_like_html
-from scanner.extract.ole import ole_kind
 from scanner.extract.text import looks_like_text
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -91,7 +90,11 @@ def sniff(data: bytes) -> str:
         return _sniff_zip(data)
     for magic, kind in _MAGIC:
         if head.startswith(magic):
-            return ole_kind(data) if kind == "ole" else kind
+            if kind == "ole":
+                from scanner.extract.ole import ole_kind  # olefile only for compound files
+
+                return ole_kind(data)
+            return kind
     if data[:4] == b"\x01\x00\x00\x00" and data[40:44] == b" EMF":
         return "emf"  # an EMR_HEADER record with the " EMF" signature
     if head.startswith(b"\xd7\xcd\xc6\x9a"):

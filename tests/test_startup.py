@@ -1,0 +1,68 @@
+"""Start-up: the command line imports a command's module only when it runs, and no heavy library
+before it is needed (issue 15 item 9; timings are in benchmarks/startup_bench.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from scanner.cli import COMMANDS, build_parser
+
+HEAVY = ["sklearn", "scipy", "spacy", "pypdf", "pypdfium2", "docx", "openpyxl", "pptx", "onnxruntime",
+         "rapidocr", "rapidocr_onnxruntime", "cv2", "extract_msg", "py7zr", "starlette", "uvicorn"]
+
+
+def _imported_after(argv: list[str]) -> list[str]:
+    """Which HEAVY modules a fresh interpreter holds after `mijian ARGV` has parsed its line."""
+    code = (
+        "import contextlib, io, json, sys\n"
+        "import scanner.cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        f"        scanner.cli.parse_args({argv!r})\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["scan", "--help"], ["review", "--help"],
+                                  ["train", "--help"]])
+def test_parsing_the_command_line_imports_no_heavy_library(argv):
+    assert _imported_after(argv) == []
+
+
+def test_help_imports_no_command_module():
+    code = (
+        "import contextlib, io, sys\n"
+        "import scanner.cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        "        scanner.cli.main(['--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('scanner.commands.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_the_help_line_of_every_command_matches_its_module():
+    """`mijian --help` shows COMMANDS' lines; the full parsers must say the same."""
+    full = next(a for a in build_parser()._actions if a.dest == "command")
+    shown = {action.dest: action.help for action in full._choices_actions}
+    assert shown == {name: text for name, (_, text) in COMMANDS.items()}
+
+
+def test_a_command_and_its_options_parse_as_before():
+    from scanner.cli import parse_args
+
+    args = parse_args(["--lang", "en", "scan", "a", "b", "--format", "jsonl", "-j", "2"])
+    assert (args.command, args.paths, args.format, args.jobs, args.lang) == ("scan", ["a", "b"], "jsonl", 2, "en")
+    with pytest.raises(SystemExit):
+        parse_args(["scan", "--no-such-option", "a"])
