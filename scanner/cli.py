@@ -58,23 +58,37 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return build_parser(load={first.command}).parse_args(argv)
 
 
+def _configured_lang(args: argparse.Namespace) -> str:
+    """`[report] lang` of the settings the command reads, when neither --lang nor MIJIAN_LANG says;
+    "zh" if they cannot be read (the command itself then reports why)."""
+    if args.lang or os.environ.get("MIJIAN_LANG"):
+        return "zh"  # not consulted
+    from scanner.config import load_config
+    from scanner.errors import MijianError
+
+    try:
+        return load_config(getattr(args, "config", None)).report.lang
+    except (MijianError, OSError, ValueError):
+        return "zh"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from rich.console import Console
 
     from scanner.errors import ConfigError, IngestError, MijianError
-    from scanner.i18n import resolve_lang, t
+    from scanner.i18n import in_lang, resolve_lang, t
     from scanner.report.terminal import printable
 
-    lang = resolve_lang(args.lang)
+    lang = resolve_lang(args.lang, _configured_lang(args))
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         return args.handler(args, lang)
     except (ConfigError, IngestError) as exc:
-        err.print(t("error", lang, message=printable(exc, lines=True)), markup=False)
+        err.print(t("error", lang, message=printable(in_lang(str(exc), lang), lines=True)), markup=False)
         return EXIT_USAGE
     except MijianError as exc:
-        err.print(t("error", lang, message=printable(exc, lines=True)), markup=False)
+        err.print(t("error", lang, message=printable(in_lang(str(exc), lang), lines=True)), markup=False)
         return EXIT_FAILED
     except KeyboardInterrupt:
         err.print(t("interrupted", lang))
@@ -84,5 +98,5 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
     except OSError as exc:  # e.g. the report file cannot be written
-        err.print(t("error", lang, message=printable(f"{exc.strerror}: {exc.filename}")), markup=False)
+        err.print(t("error", lang, message=printable(in_lang(f"{exc.strerror}: {exc.filename}", lang))), markup=False)
         return EXIT_FAILED

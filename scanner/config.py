@@ -123,7 +123,8 @@ class ApprovalSettings:
 
 @dataclass(frozen=True)
 class ReportSettings:
-    lang: str = "zh"
+    lang: str = "zh"  # the language of messages and reports when neither --lang nor MIJIAN_LANG is given
+    csv_bom: bool = True  # CSV files start with a UTF-8 byte-order mark, so Excel reads the Chinese right
 
 
 @dataclass(frozen=True)

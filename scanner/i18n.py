@@ -75,3 +75,51 @@ def resolve_lang(requested: str | None, configured: str = "zh") -> str:
 def t(key: str, lang: str = "zh", **values) -> str:
     zh, en = MESSAGES[key]
     return (en if lang == "en" else zh).format(**values)
+
+
+# A project message is written "中文 (English)": the Chinese first, then the English in brackets,
+# optionally followed by a detail that is the same in both (": <library error>") or a list after
+# "中文 / English:". --lang en shows the English alone (issue 15 item 11).
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff60]")
+_ZH_LABEL = re.compile(r"[\u3400-\u9fff]+\s*/\s*")  # "可用 / known: ..." -> "known: ..."
+
+
+def _groups(text: str):
+    """(start, end) of each top-level "( ... )" or "（ ... ）" group."""
+    depth, start = 0, 0
+    for i, ch in enumerate(text):
+        if ch in "(（":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif ch in ")）" and depth:
+            depth -= 1
+            if depth == 0:
+                yield start, i + 1
+
+
+def english(message: str) -> str:
+    """The English of a bilingual message; a message with no Chinese, or no English part, as it is."""
+    if not _CJK.search(message):
+        return message
+    for start, end in _groups(message):
+        inner = message[start + 1:end - 1].strip()
+        head = message[:start]
+        if not _CJK.search(head) or not re.match(r"[A-Za-z]", inner):
+            continue
+        out = inner
+        if "：" in head:  # "中文：detail (English)": the detail is said only in the Chinese part
+            detail = english(head.rsplit("：", 1)[1].strip())
+            if detail and detail not in out and not _CJK.search(detail):
+                out = f"{out}: {detail}"
+        tail = _ZH_LABEL.sub("", message[end:])
+        if _CJK.search(tail):
+            lead = re.match(r"[\s:;,：；，]*", tail).group()
+            tail = lead.replace("：", ": ").replace("；", "; ").replace("，", ", ") + english(tail[len(lead):])
+        return (out + tail).rstrip()
+    return message
+
+
+def in_lang(message: str, lang: str) -> str:
+    """A message as the reader asked for it: both languages for zh (Chinese first), English for en."""
+    return english(message) if lang == "en" else message

@@ -103,7 +103,8 @@ def run(args: argparse.Namespace, lang: str) -> int:
         if args.output:
             err.print(t("written", lang, path=printable(args.output)), markup=False)
     elif args.output:
-        with open(args.output, "w", encoding="utf-8", newline="") as fh:
+        bom = args.format == "csv" and config.report.csv_bom  # Excel reads a CSV as UTF-8 only with one
+        with open(args.output, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
             write_report(args.format, results, fh, lang)
         err.print(t("written", lang, path=printable(args.output)), markup=False)
     else:

@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.console import Console
 
 from scanner.commands import EXIT_OK, add_common_options
+from scanner.commands.extras import require_extra
 from scanner.detect.classifier import CARD_FILE, LABELS, TopicModel
 from scanner.detect.corpus import read_corpus, split_holdout
 from scanner.detect.evaluation import evaluate
@@ -145,6 +146,7 @@ def model_card(meta: dict) -> str:
 
 
 def run(args: argparse.Namespace, lang: str) -> int:
+    require_extra("train", "训练分类模型", "training a model")  # scikit-learn: mijian[train]
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     out = Path(args.output)
     lexicon_dir = Path(args.lexicon_dir) if args.lexicon_dir else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scanner.i18n import english
 from scanner.model import CATEGORY_NAMES_ZH, Reason
 
 # code -> (Chinese template, English template)
@@ -53,4 +54,6 @@ def make_reason(code: str, verdict: str, **values) -> Reason:
         values.setdefault("why_en", "")
         values["why_sep"] = "。依据：" if values["why"] else ""
         values["why_en_sep"] = ". Because: " if values["why_en"] else ""
-    return Reason(code=code, message=zh.format(**values), message_en=en.format(**values), verdict=verdict)
+    # A detail is a bilingual error message: the English message gets its English part alone.
+    values_en = {**values, "detail": english(str(values["detail"]))} if "detail" in values else values
+    return Reason(code=code, message=zh.format(**values), message_en=en.format(**values_en), verdict=verdict)
