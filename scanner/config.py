@@ -137,6 +137,9 @@ class Config:
     # The gateway daemon's settings ([watch], [[watch.inbox]]), validated by scanner.ingest.watch_config
     # when `mijian watch` starts, so a scan never fails on them.
     watch: dict = field(default_factory=dict)
+    # Where a clustered scan's workers find the files ([cluster] path_map), validated by
+    # scanner.cluster.settings when `mijian scan --cluster` starts.
+    cluster: dict = field(default_factory=dict)
     source: str = "<built-in>"
 
     def to_dict(self) -> dict:
@@ -148,6 +151,7 @@ class Config:
         """A hash of every setting that can change a verdict (for reusing stored results)."""
         data = self.to_dict()
         data.pop("watch")  # where files come from does not change what they contain
+        data.pop("cluster")
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
@@ -170,6 +174,9 @@ def _validate(raw: dict, source: str) -> Config:
     watch = raw.pop("watch", {})
     if not isinstance(watch, dict):
         raise ConfigError(f"配置项 watch 应为一节 (setting watch must be a table in {source})")
+    cluster = raw.pop("cluster", {})
+    if not isinstance(cluster, dict):
+        raise ConfigError(f"配置项 cluster 应为一节 (setting cluster must be a table in {source})")
     for name, value in raw.items():
         if name not in _SECTIONS:
             raise ConfigError(f"未知配置节 [{name}] (unknown section [{name}] in {source})")
@@ -191,7 +198,7 @@ def _validate(raw: dict, source: str) -> Config:
                 values[key] = _check_type(full, value, getattr(defaults, key))
         sections[name] = cls(**values)
     _validate_values(sections)
-    return Config(**sections, watch=watch, source=source)
+    return Config(**sections, watch=watch, cluster=cluster, source=source)
 
 
 def _validate_rules(value) -> dict[str, str]:

@@ -53,3 +53,9 @@ class StoreError(MijianError):
 
 class RegistryError(MijianError):
     code = "registry.duplicate"
+
+
+class ClusterError(MijianError):
+    """A clustered scan cannot go on: no scheduler, workers that differ, a lost connection."""
+
+    code = "cluster.failed"

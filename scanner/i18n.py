@@ -22,6 +22,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error": ("错误：{message}", "error: {message}"),
     "internal": ("内部错误：{message}（请报告此问题）", "internal error: {message} (please report it)"),
     "interrupted": ("已中断", "interrupted"),
+    "resume_hint": ("扫描任务 {run} 未完成，已记录的结果保留；继续：mijian scan --resume {run}",
+                    "run {run} is not finished; what was recorded is kept. Continue: mijian scan --resume {run}"),
+    "resumed": ("沿用扫描任务 {run} 已记录的 {count} 个文件", "{count} files taken as recorded in run {run}"),
 }
 
 

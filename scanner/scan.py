@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections import Counter, deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -12,7 +13,6 @@ from typing import Callable, Iterator
 from scanner import __version__, names
 from scanner.config import Config
 from scanner.detect.engine import DetectionEngine
-from scanner.detect.registry import lexicon_folder
 from scanner.errors import ConfigError, PolicyError
 from scanner.ingest.walk import Entry, walk
 from scanner.model import ItemResult
@@ -21,8 +21,11 @@ from scanner.sandbox import SandboxPool
 from scanner.policy.book import ApprovalBook, package_hints
 from scanner.policy.decide import Problem
 from scanner.policy.keys import load_public_key
+from scanner.resume import RecordedTree, Resume
+from scanner.ruleset import ruleset_fingerprint
 from scanner.store.approvals import ApprovalStore
 from scanner.store.db import Store
+from scanner.store.runs import run_counts
 
 _HASH_CHUNK = 1 << 20
 
@@ -33,6 +36,7 @@ class ScanRun:
     results: list[ItemResult] = field(default_factory=list)
     # Verdicts of the files scanned, counted as they come (also when results are not kept).
     tally: Counter = field(default_factory=Counter)
+    resumed: int = 0  # files taken as recorded by an earlier session of the run (--resume)
 
     @property
     def files(self) -> list[ItemResult]:
@@ -46,24 +50,6 @@ class ScanRun:
     @property
     def counts(self) -> dict[str, int]:
         return {v: self.tally.get(v, 0) for v in ("allow", "flag", "block")}
-
-
-def ruleset_fingerprint(config: Config) -> str:
-    """Same fingerprint, same verdict for the same bytes: code version, settings and lexicon contents."""
-    h = hashlib.sha256()
-    h.update(__version__.encode())
-    h.update(config.fingerprint().encode())
-    folder = lexicon_folder(config)
-    files = sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
-    if config.detect.other_lexicon:
-        files.append(Path(config.detect.other_lexicon))
-    for path in files:
-        h.update(path.name.encode())
-        try:
-            h.update(path.read_bytes())
-        except OSError:
-            h.update(b"<unreadable>")
-    return h.hexdigest()
 
 
 def _hash_file(path: Path) -> str | None:
@@ -96,6 +82,7 @@ class Scanner:
         else:
             self._own_readers = False
         self.readers = readers
+        self.resume: Resume | None = None  # set by scan_paths(resume=RUN_ID)
 
     @property
     def engine(self) -> DetectionEngine:
@@ -142,8 +129,16 @@ class Scanner:
     def scan_entry_tree(self, entry: Entry) -> list[ItemResult]:
         """The file's result first (its verdict final), then one result per member inside it."""
         data, result = self.read_entry(entry)
-        tree = [result] if result is not None else self.scan_data(data, entry.display)
+        sha256 = hashlib.sha256(data).hexdigest() if result is None else None
+        done = self.resumed(entry, sha256)
+        if done is not None:
+            return done
+        tree = [result] if result is not None else self.scan_data(data, entry.display, sha256)
         return _named(self.approve(tree, package_hints(data), entry.path), entry.path)
+
+    def resumed(self, entry: Entry, sha256: str | None) -> RecordedTree | None:
+        """The file's results as the resumed run recorded them, if its bytes and the rules are the same."""
+        return self.resume.take(entry.path, sha256) if self.resume is not None else None
 
     def scan_entry(self, entry: Entry) -> ItemResult:
         """The file's own result, with what its members contributed already folded in."""
@@ -214,8 +209,10 @@ def _parallel(scanner: Scanner, entries: list[Entry], jobs: int) -> Iterator[lis
             pending: deque[tuple[str, Future | list[ItemResult], list[str], Path]] = deque()
             for entry in entries:
                 data, result = scanner.read_entry(entry)
-                if result is None:
-                    sha256 = hashlib.sha256(data).hexdigest()
+                sha256 = hashlib.sha256(data).hexdigest() if result is None else None
+                if (done := scanner.resumed(entry, sha256)) is not None:
+                    result = done
+                elif result is None:
                     result = scanner.reuse(sha256, entry.display)
                 if result is None:
                     result = pool.submit(readers.read, scanner.config, data, entry.display, sha256)
@@ -236,6 +233,8 @@ def _ready(item: Future | list[ItemResult]) -> bool:
 
 def _resolve(display: str, item: Future | list[ItemResult], hints: list[str], path: Path,
              scanner: Scanner) -> list[ItemResult]:
+    if isinstance(item, RecordedTree):
+        return item
     if isinstance(item, Future):
         try:
             item = item.result()
@@ -261,10 +260,12 @@ def scan_paths(
     rescan: bool = False,
     jobs: int = 1,
     record: bool = True,
-    on_start: Callable[[int], None] | None = None,
+    on_run: Callable[[int | None], None] | None = None,
     on_item: Callable[[ItemResult], None] | None = None,
     on_tree: Callable[[list[ItemResult]], None] | None = None,
     keep: bool = True,
+    resume: int | None = None,
+    backend: Callable[..., Iterator[list[ItemResult]]] | None = None,
 ) -> ScanRun:
     """Scan files and folders; every file found yields exactly one recorded result.
 
@@ -272,24 +273,43 @@ def scan_paths(
     are consulted, nothing is written. `on_tree` receives each file's results (the file, then its
     members) as soon as they are recorded; with `keep=False` they are not also kept in the run,
     so memory stays flat over any number of files (only the verdicts are counted).
+
+    `resume` continues run RUN_ID (resume.py: its paths when none are given; recorded files are not
+    scanned again). `backend(scanner, entries, store, run_id)`, when given, decides the files instead
+    (scanner/cluster/: on Dask workers); it yields each file's results in the walk's order, as a
+    RecordedTree when it recorded them itself.
     """
-    entries = list(walk(paths, follow_symlinks=config.scan.follow_symlinks))
-    parallel = jobs > 1 and len(entries) > 1
-    # In parallel the readers belong to the run (one per job); alone, the scanner keeps its own.
-    scanner = Scanner(config, store, rescan, isolate=False if parallel else None)
+    if resume is not None and (store is None or not record):
+        raise ConfigError("继续扫描任务需要数据库，不能与 --simulate 同用 (--resume needs the database, not --simulate)")
+    resumed = Resume(store, resume, ruleset_fingerprint(config)) if resume is not None else None
+    paths = paths or (resumed.paths() if resumed else [])
+    # A stream: millions of files are never listed in memory at once (a missing path fails here).
+    entries = walk(paths, follow_symlinks=config.scan.follow_symlinks)
+    head = list(itertools.islice(entries, 2))
+    entries = itertools.chain(head, entries)
+    parallel = jobs > 1 and len(head) > 1 and backend is None
+    # In parallel the readers belong to the run (one per job), on a cluster to the workers; alone,
+    # the scanner keeps its own.
+    scanner = Scanner(config, store, rescan, isolate=False if parallel or backend else None)
+    scanner.resume = resumed
     if not record:
         store = None
-    run_id = store.start_run(paths, __version__, scanner.fingerprint, config.source) if store else None
+    run_id = resume if resume is not None else (
+        store.start_run(paths, __version__, scanner.fingerprint, config.source) if store else None)
     run = ScanRun(run_id)
-    if on_start:
-        on_start(len(entries))
-    if parallel:
+    if on_run:
+        on_run(run_id)
+    if backend is not None:
+        trees = backend(scanner, entries, store, run_id)
+    elif parallel:
         trees = _parallel(scanner, entries, jobs)
     else:
         trees = (scanner.scan_entry_tree(entry) for entry in entries)
     try:
         for tree in trees:
-            if store is not None:
+            if isinstance(tree, RecordedTree):
+                run.resumed += tree.resumed
+            elif store is not None:
                 store.record_tree(run_id, tree, scanner.fingerprint)
             run.tally[tree[0].verdict] += 1
             if keep:
@@ -301,5 +321,5 @@ def scan_paths(
     finally:
         scanner.close()
     if store is not None:
-        store.finish_run(run_id, run.counts)
+        store.finish_run(run_id, run_counts(store, run_id) if resume is not None else run.counts)
     return run

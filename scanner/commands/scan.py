@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from contextlib import ExitStack
@@ -10,10 +11,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from scanner.commands import EXIT_FOUND, EXIT_OK, add_common_options
+from scanner.commands.progress import ScanProgress
 from scanner.config import load_config
+from scanner.errors import ConfigError, MijianError
 from scanner.i18n import t
 from scanner.report import write_report
 from scanner.report.terminal import printable
@@ -24,7 +26,8 @@ from scanner.store.db import Store, default_db_path
 def add_parser(subparsers) -> None:
     scan = subparsers.add_parser("scan", help="扫描文件和文件夹并给出结论 / scan files and folders")
     add_common_options(scan)
-    scan.add_argument("paths", nargs="+", metavar="PATH", help="要扫描的文件或文件夹 / files or folders")
+    scan.add_argument("paths", nargs="*", metavar="PATH",
+                      help="要扫描的文件或文件夹（--resume 时可省略）/ files or folders (optional with --resume)")
     scan.add_argument("--db", metavar="FILE", help=f"SQLite 数据库 / database (default: {default_db_path()})")
     scan.add_argument("--rescan", action="store_true",
                       help="不沿用未变文件的历史结果 / do not reuse stored results for unchanged files")
@@ -42,6 +45,14 @@ def add_parser(subparsers) -> None:
     scan.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
                       help="并行进程数 / worker processes (default: 1; 0 = one per CPU core)")
     scan.add_argument("--no-progress", action="store_true", help="不显示进度条 / hide the progress bar")
+    scan.add_argument("-q", "--quiet", action="store_true",
+                      help="不显示进度条和汇总 / no progress bar and no summary line")
+    scan.add_argument("--resume", type=int, metavar="RUN_ID",
+                      help="继续未完成的扫描任务：已记录且未变的文件不再扫描 / continue a run: files recorded "
+                           "with the same bytes and rules are not scanned again")
+    scan.add_argument("--cluster", metavar="ADDRESS",
+                      help="在 Dask 集群上扫描：tcp://主机:8786 或 local:N / scan on a Dask cluster: "
+                           "a scheduler's tcp://host:8786, or local:N worker processes here")
     scan.set_defaults(handler=run)
 
 
@@ -53,6 +64,27 @@ def _exit_code(counts: dict[str, int], fail_on: str) -> int:
     return EXIT_OK
 
 
+def _check_usage(args: argparse.Namespace) -> None:
+    if not args.paths and args.resume is None:
+        raise ConfigError("请给出要扫描的路径，或用 --resume RUN_ID 继续扫描任务 "
+                          "(give the paths to scan, or --resume RUN_ID to continue a run)")
+    if args.paths and args.resume is not None:
+        raise ConfigError("--resume 沿用该任务的路径，不能另给路径 (--resume scans the run's own paths: give no PATH)")
+    if args.cluster and args.jobs != 1:
+        raise ConfigError("--cluster 与 --jobs 不能同用：并行数由集群的工作进程决定 "
+                          "(--cluster and --jobs exclude each other: the cluster's workers set the parallelism)")
+
+
+def _run_paths(store, run_id: int) -> list[str]:
+    """The paths of a run to resume, for the progress bar's count (scan_paths checks them)."""
+    from scanner.store.runs import get_run
+
+    try:
+        return json.loads(get_run(store, run_id)["paths"] or "[]")
+    except MijianError:
+        return []
+
+
 def run(args: argparse.Namespace, lang: str) -> int:
     config = load_config(args.config)
     if args.destination:
@@ -61,26 +93,29 @@ def run(args: argparse.Namespace, lang: str) -> int:
         config = replace(config, approvals=replace(config.approvals, recipient=args.recipient))
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     db_path = Path(args.db) if args.db else default_db_path()
-    show_progress = not args.no_progress and sys.stderr.isatty()
+    _check_usage(args)
+    show_progress = not (args.no_progress or args.quiet) and sys.stderr.isatty()
     with ExitStack() as stack:
         store = Store(db_path)
         stack.callback(store.close)
+        backend = None
+        if args.cluster:
+            from scanner.cluster.client import ClusterBackend  # dask is imported only for --cluster
+
+            backend = stack.enter_context(ClusterBackend(args.cluster, config))
         progress = None
-        task = None
         if show_progress:
-            progress = stack.enter_context(Progress(
-                TextColumn(t("progress", lang)), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                console=err, transient=True,
-            ))
+            paths = args.paths or (_run_paths(store, args.resume) if args.resume else [])
+            progress = stack.enter_context(ScanProgress(err, lang, paths, config.scan.follow_symlinks))
+        run_id = None
 
-        def on_start(total: int) -> None:
-            nonlocal task
-            if progress is not None:
-                task = progress.add_task("scan", total=total)
+        def on_run(started: int | None) -> None:
+            nonlocal run_id
+            run_id = started
 
-        def on_item(_result) -> None:
+        def on_item(result) -> None:
             if progress is not None:
-                progress.advance(task)
+                progress.item(result)
 
         jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
         # JSON Lines without an HTML report is written as each file is decided: a script reading the
@@ -95,9 +130,15 @@ def run(args: argparse.Namespace, lang: str) -> int:
             write_report("jsonl", tree, out, lang)
             out.flush()
 
-        run = scan_paths(args.paths, config, store=store, rescan=args.rescan, jobs=jobs,
-                         record=not args.simulate, on_start=on_start, on_item=on_item,
-                         on_tree=on_tree if stream else None, keep=not stream)
+        try:
+            run = scan_paths(args.paths, config, store=store, rescan=args.rescan, jobs=jobs,
+                             record=not args.simulate, on_run=on_run, on_item=on_item,
+                             on_tree=on_tree if stream else None, keep=not stream, resume=args.resume,
+                             backend=backend)
+        except (KeyboardInterrupt, MijianError):
+            if run_id is not None:  # what was recorded stays: say how to go on
+                err.print(t("resume_hint", lang, run=run_id), markup=False)
+            raise
     results = run.results
     if stream:
         if args.output:
@@ -113,7 +154,9 @@ def run(args: argparse.Namespace, lang: str) -> int:
         with open(args.html, "w", encoding="utf-8") as fh:
             write_report("html", results, fh, lang)
         err.print(t("written", lang, path=printable(args.html)), markup=False)
-    if args.format != "table" or args.output:
+    if run.resumed and not args.quiet:
+        err.print(t("resumed", lang, run=run.run_id, count=run.resumed), markup=False)
+    if (args.format != "table" or args.output) and not args.quiet:
         counts = run.counts
         err.print(t("summary", lang, total=run.total, **counts))
     return _exit_code(run.counts, args.fail_on)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,12 +32,13 @@ TABLES = {
     "runs": ({
         "id": int, "started_at": str, "finished_at": str, "version": str, "fingerprint": str,
         "config_source": str, "paths": str, "items": int, "allow": int, "flag": int, "block": int,
+        "cwd": str,  # where relative paths were given from (mijian scan --resume walks them again)
     }, [], []),
     "items": ({
         "id": int, "run_id": int, "path": str, "path_raw": bytes, "member": str, "sha256": str, "size": int,
         "type": str, "verdict": str, "reason_codes": str, "labels": str, "problem_code": str,
         "fingerprint": str, "cached": int, "members": int, "scanned_at": str, "result": str,
-    }, [("run_id", "runs", "id")], [["sha256", "fingerprint"], ["run_id"]]),
+    }, [("run_id", "runs", "id")], [["sha256", "fingerprint"], ["run_id"], ["run_id", "path_raw"]]),
     "findings": ({
         "id": int, "item_id": int, "rule": str, "category": str, "text": str,
         "start": int, "end": int, "location": str, "score": float,
@@ -91,6 +93,7 @@ class Store:
                 "started_at": utcnow(), "version": version, "fingerprint": fingerprint,
                 "config_source": config_source,
                 "paths": json.dumps([names.readable(p) for p in paths], ensure_ascii=False),
+                "cwd": names.readable(os.getcwd()),
             })
             return table.last_pk
         except sqlite3.Error as exc:
