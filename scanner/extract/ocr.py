@@ -42,28 +42,87 @@ class OcrLimits:
 
 LIMITS = OcrLimits()  # the defaults
 
+# The models read by RapidOCR, shipped in models/ocr/ (PP-OCRv4 detection and recognition, the v2.0
+# direction classifier; Apache-2.0, see models/ocr/MODEL_CARD.md): given as files, so RapidOCR never
+# looks for (or downloads) a model of its own.
+MODEL_FILES = {"Det": "ch_PP-OCRv4_det_infer.onnx", "Cls": "ch_ppocr_mobile_v2.0_cls_infer.onnx",
+               "Rec": "ch_PP-OCRv4_rec_infer.onnx"}
+
 _lock = threading.Lock()
 _engine = None
 _executor: ThreadPoolExecutor | None = None
 _unavailable: str | None = None
 _pid = 0
+_threads = 0  # threads of the engine's inference (0: every core); see set_threads
+_built_threads = -1
+
+
+def cpu_count() -> int:
+    """Cores this process may run on (its affinity, which a container or taskset narrows)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def auto_threads(readers: int) -> int:
+    """The cores divided among the readers that may run OCR at once, at least one each."""
+    return max(1, cpu_count() // max(1, readers))
+
+
+def set_threads(threads: int) -> None:
+    """Inference threads for this process's engine (`[scan] ocr_threads`; 0: every core); the engine is
+    built again with them if it was built with others. With several readers each gets its share of the
+    cores, as one engine on every core per reader only makes them wait for each other."""
+    global _threads
+    _threads = max(0, int(threads))
+
+
+def model_paths() -> dict[str, str]:
+    """The shipped model files by RapidOCR stage; FileNotFoundError when one is missing."""
+    from scanner.resources import data_path
+
+    folder = data_path("models") / "ocr"
+    paths = {stage: folder / name for stage, name in MODEL_FILES.items()}
+    for path in paths.values():
+        if not path.is_file():
+            raise FileNotFoundError(f"OCR model missing: {path}")
+    return {stage: str(path) for stage, path in paths.items()}
+
+
+def build_engine(threads: int = 0):
+    """A RapidOCR engine on the shipped models, with `threads` inference threads (0: onnxruntime's choice)."""
+    from rapidocr import EngineType, ModelType, OCRVersion, RapidOCR
+
+    params = {"Global.log_level": "error", "Global.text_score": MIN_SCORE,
+              "EngineConfig.onnxruntime.intra_op_num_threads": threads or -1,
+              "EngineConfig.onnxruntime.inter_op_num_threads": 1 if threads else -1}
+    for stage, path in model_paths().items():
+        params[f"{stage}.model_path"] = path
+        params[f"{stage}.engine_type"] = EngineType.ONNXRUNTIME
+    for stage in ("Det", "Rec"):
+        params[f"{stage}.ocr_version"] = OCRVersion.PPOCRV4
+        params[f"{stage}.model_type"] = ModelType.MOBILE
+    logging.getLogger("RapidOCR").setLevel(logging.ERROR)
+    return RapidOCR(params=params)
 
 
 def _load():
     """The RapidOCR engine, loaded once per process (about a second), or None with the reason kept."""
-    global _engine, _executor, _unavailable, _pid
+    global _engine, _executor, _unavailable, _pid, _built_threads
     with _lock:
         if _pid != os.getpid():
             # A forked worker (scan --jobs) inherits the engine but not the executor's thread: start afresh.
             _engine, _executor, _pid = None, None, os.getpid()
+        if _engine is not None and _built_threads != _threads:
+            _engine = None  # built for another share of the cores
         if _engine is None and _unavailable is None:
             try:
-                from rapidocr_onnxruntime import RapidOCR
-
-                logging.getLogger("RapidOCR").setLevel(logging.ERROR)
-                _engine = RapidOCR()
-                # One worker: a page that runs past its time is abandoned to it, never run twice at once.
-                _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mijian-ocr")
+                _engine = build_engine(_threads)
+                _built_threads = _threads
+                if _executor is None:
+                    # One worker: a page that runs past its time is abandoned to it, never run twice at once.
+                    _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mijian-ocr")
             except Exception as exc:  # not installed, or its models or runtime missing
                 _unavailable = f"{type(exc).__name__}: {exc}"
     return _engine
@@ -111,12 +170,13 @@ def recognise(array, limits: OcrLimits | None = None) -> list[tuple[str, float, 
     early.before_slow_work()  # what the text layer shows is looked at before OCR may be stopped
     future = _executor.submit(engine, array)
     try:
-        result, _ = future.result(timeout=limits.page_seconds)
+        result = future.result(timeout=limits.page_seconds)
     except FutureTimeout:
         raise LimitExceededError(
             f"文字识别超过每页 {limits.page_seconds:g} 秒上限 (OCR over page_seconds)") from None
     lines = []
-    for box, text, score in result or []:
+    found = zip(result.boxes, result.txts, result.scores) if result.txts else ()
+    for box, text, score in found:
         if text.strip() and float(score) >= MIN_SCORE:
             top = min(p[1] for p in box)
             left = min(p[0] for p in box)

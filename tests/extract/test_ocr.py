@@ -102,3 +102,57 @@ def test_damaged_image_is_unreadable(picture, scan_items):
         extract("png", data[: len(data) // 3])
     [result] = scan_items(b"\x89PNG\r\n\x1a\n" + bytes(64), "x.png")
     assert result.verdict == "block" and result.problem["code"] == "scan.unreadable"
+
+
+OFFLINE_SCRIPT = r"""
+import socket, sys
+def refuse(*args, **kwargs):
+    raise RuntimeError("network used")
+socket.socket.connect = socket.socket.connect_ex = socket.create_connection = refuse
+import rapidocr.utils.download_file as download_file
+download_file.DownloadFile.run = classmethod(lambda cls, *a, **k: refuse())
+from PIL import Image
+import numpy as np
+from scanner.extract import ocr
+ocr.set_threads(1)
+lines = ocr.recognise(np.array(Image.open(sys.argv[1]).convert("RGB")))
+print("|".join(text for text, _, _ in lines))
+"""
+
+
+def test_ocr_reads_with_the_shipped_models_and_no_network(picture, tmp_path):
+    """In a fresh process where any connection or RapidOCR download raises, 机密★10年 is still read, from
+    the model files in models/ocr."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from scanner.resources import data_path
+
+    folder = data_path("models") / "ocr"
+    assert {Path(p).parent for p in ocr.model_paths().values()} == {folder}
+    assert all(Path(p).stat().st_size > 500_000 for p in ocr.model_paths().values())
+    image = tmp_path / "marked.png"
+    image.write_bytes(encode(picture, "PNG"))
+    proc = subprocess.run([sys.executable, "-c", OFFLINE_SCRIPT, str(image)], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "HTTPS_PROXY": "http://127.0.0.1:9",
+                                            "HTTP_PROXY": "http://127.0.0.1:9"})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "|".join(LINES)
+
+
+def test_engine_threads_follow_the_share_of_cores():
+    import numpy as np
+
+    assert ocr.auto_threads(1) == ocr.cpu_count()
+    assert ocr.auto_threads(ocr.cpu_count() * 4) == 1
+    try:
+        ocr.set_threads(1)
+        engine = ocr._load()
+        engine(np.full((64, 64, 3), 255, dtype="uint8"))  # loads the detection model
+        assert engine.text_det.session.session.get_session_options().intra_op_num_threads == 1
+        ocr.set_threads(0)
+        assert ocr._load() is not engine  # built again for the new share
+    finally:
+        ocr.set_threads(0)
