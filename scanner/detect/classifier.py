@@ -14,7 +14,7 @@ import numpy as np
 
 import scanner
 from scanner.config import Config
-from scanner.detect.features import FeatureSettings, Featurizer, mostly_chinese, split_passages
+from scanner.detect.features import FeatureSettings, Featurizer, HashedCounts, mostly_chinese, split_passages
 from scanner.detect.registry import DetectContext, DetectorOutput, register
 from scanner.errors import ConfigError
 from scanner.model import CATEGORIES, Finding
@@ -99,8 +99,10 @@ class TopicModel:
         self.passage_chars: int = meta["training"]["passage_chars"]
 
     def decision(self, texts: list[str]) -> np.ndarray:
-        x = self.featurizer.transform(texts)
-        return np.asarray(x @ self._coef_t) + self.intercept
+        return self._decision(self.featurizer.hashed(texts), texts)
+
+    def _decision(self, counts: HashedCounts, texts: list[str] | None) -> np.ndarray:
+        return self.featurizer.scores(counts, self._coef_t, texts) + self.intercept
 
     def _probabilities(self, decisions: np.ndarray) -> np.ndarray:
         z = decisions.astype(np.float64) * self.platt[0] + self.platt[1]
@@ -112,14 +114,13 @@ class TopicModel:
             return np.zeros((0, len(self.labels)))
         return self._probabilities(self.decision(texts))
 
-    def predict_counts(self, counts, texts: list[str] | None = None) -> np.ndarray:
-        """predict_proba from the featurizer's counts of `texts` already made (a second model with
-        the same feature settings reads the same counts: the n-grams are hashed once); `texts` only
-        for a model with lexicon columns."""
-        if counts.shape[0] == 0:
+    def predict_counts(self, counts: HashedCounts, texts: list[str] | None = None) -> np.ndarray:
+        """predict_proba from the featurizer's counts of `texts` already made (`Featurizer.hashed`; a
+        second model with the same feature settings reads the same counts: the n-grams are hashed
+        once); `texts` only for a model with lexicon columns."""
+        if counts.n == 0:
             return np.zeros((0, len(self.labels)))
-        x = self.featurizer.weigh(counts, texts)
-        return self._probabilities(np.asarray(x @ self._coef_t) + self.intercept)
+        return self._probabilities(self._decision(counts, texts))
 
     def shares_counts(self, other: "TopicModel") -> bool:
         """True when `other` hashes text exactly as this model does (its counts can be reused)."""
@@ -267,14 +268,31 @@ class ClassifierDetector:
         self.sensitivity = load_model(folder, SENSITIVITY_LABELS) if folder is not None else None
         self.thresholds = config.detect.thresholds
 
-    def _narrow(self, text: str, start: int, end: int, category: str) -> tuple[int, int]:
-        """Within a passage of several paragraphs, the paragraph that scores highest for the class."""
-        lines = [(start + m.start(), start + m.end()) for m in re.finditer(r"[^\n]+", text[start:end])
-                 if mostly_chinese(m.group())]
-        if len(lines) < 2:
-            return start, end
-        column = self.model.predict_proba([text[s:e] for s, e in lines])[:, self.model.labels.index(category)]
-        return lines[int(column.argmax())]
+    def _narrow(self, text: str, picks: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
+        """Within each picked passage of several paragraphs, the paragraph that scores highest for
+        its class; every paragraph of every passage is scored in one call."""
+        lines: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for start, end, _ in picks:
+            if (start, end) not in lines:
+                found = [(start + m.start(), start + m.end()) for m in re.finditer(r"[^\n]+", text[start:end])
+                         if mostly_chinese(m.group())]
+                lines[(start, end)] = found if len(found) >= 2 else []
+        flat = [span for spans in lines.values() for span in spans]
+        probs = self.model.predict_proba([text[s:e] for s, e in flat])
+        first, offset = {}, 0
+        for key, spans in lines.items():
+            first[key] = offset
+            offset += len(spans)
+        out = []
+        for start, end, category in picks:
+            spans = lines[(start, end)]
+            if not spans:
+                out.append((start, end))
+                continue
+            at = first[(start, end)]
+            column = probs[at:at + len(spans), self.model.labels.index(category)]
+            out.append(spans[int(column.argmax())])
+        return out
 
     def _score(self, text: str) -> tuple[PassageScores | None, tuple[float, int, int] | None]:
         lead = self.model or self.sensitivity
@@ -283,7 +301,7 @@ class ClassifierDetector:
             return (PassageScores([], np.zeros((0, len(self.model.labels))), self.model.labels)
                     if self.model else None), None
         passages = [text[s:e] for s, e in spans]
-        counts = lead.featurizer.counts(passages)
+        counts = lead.featurizer.hashed(passages)
         topics = sensitive = None
         if self.model is not None:
             topics = PassageScores(spans, self.model.predict_counts(counts, passages), self.model.labels)
@@ -306,15 +324,16 @@ class ClassifierDetector:
             return DetectorOutput(sensitive=sensitive)
         scores = result.scores()
         findings = []
-        for category in CLASSES:
-            for start, end, p in result.passages_over(category, self.thresholds[category])[:MAX_EVIDENCE_PER_CLASS]:
-                start, end = self._narrow(ctx.norm.text, start, end, category)
-                o_start, o_end = ctx.norm.span_to_original(start, end)
-                findings.append(Finding(
-                    rule=f"classifier.{category}", category=category,
-                    text=excerpt(ctx.document.text[o_start:o_end]), start=o_start, end=o_end,
-                    location=ctx.locate(o_start), score=min(1.0, max(0.0, p)),
-                ))
+        picks = [(start, end, category, p) for category in CLASSES for start, end, p in
+                 result.passages_over(category, self.thresholds[category])[:MAX_EVIDENCE_PER_CLASS]]
+        narrowed = self._narrow(ctx.norm.text, [pick[:3] for pick in picks])
+        for (start, end), (_, _, category, p) in zip(narrowed, picks):
+            o_start, o_end = ctx.norm.span_to_original(start, end)
+            findings.append(Finding(
+                rule=f"classifier.{category}", category=category,
+                text=excerpt(ctx.document.text[o_start:o_end]), start=o_start, end=o_end,
+                location=ctx.locate(o_start), score=min(1.0, max(0.0, p)),
+            ))
         return DetectorOutput(findings=findings,
                               scores={c: (scores[c] if c in CLASSES else 0.0) for c in CATEGORIES},
                               sensitive=sensitive)

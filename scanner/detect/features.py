@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from scanner.detect import hashing
 from scanner.model import CATEGORIES
 
 if TYPE_CHECKING:
@@ -111,29 +112,29 @@ class _LexiconColumns:
         return (self.scale * np.log1p(out)).astype(np.float32)
 
 
+@dataclass(frozen=True)
+class HashedCounts:
+    """Sparse term frequencies of n texts without scipy: the distinct (row, bucket) pairs sorted
+    by row, each with its tf (1 + ln count when sublinear); made once, read by every model with
+    the same feature settings."""
+
+    n: int
+    rows: np.ndarray
+    buckets: np.ndarray
+    tf: np.ndarray
+
+
 class Featurizer:
     """Hashed character n-grams (and optionally words), sublinear tf, idf, L2-normalised rows;
-    optionally dense per-class lexicon columns after them."""
+    optionally dense per-class lexicon columns after them. A scan scores with numpy alone
+    (`hashed`, `scores`); training reads scipy matrices made by scikit-learn (`counts`, `transform`),
+    with the same feature indices (tests/detect/test_hashing.py)."""
 
     def __init__(self, settings: FeatureSettings, idf: np.ndarray | None = None,
                  lexicon: LexiconTerms | None = None):
-        # Imported here, not at module level: `mijian` starts (and the watch daemon forks) faster
-        # when scikit-learn is loaded only by a process that classifies.
-        from sklearn.feature_extraction.text import HashingVectorizer
-
         self.settings = settings
         self.idf = idf
-        self._chars = HashingVectorizer(
-            analyzer="char", ngram_range=(settings.ngram_min, settings.ngram_max),
-            n_features=settings.n_features, alternate_sign=False, norm=None, lowercase=True,
-            dtype=np.float32,
-        )
-        self._words = None
-        if settings.words:
-            self._words = HashingVectorizer(
-                analyzer=_jieba_words, n_features=settings.n_features, alternate_sign=False,
-                norm=None, dtype=np.float32,
-            )
+        self._vectorizers = None
         self._lexicon = None
         if settings.lexicon_scale:
             if lexicon is None:
@@ -144,17 +145,73 @@ class Featurizer:
     def lexicon_terms(self) -> LexiconTerms:
         return list(self._lexicon.terms) if self._lexicon is not None else []
 
+    def hashed(self, texts: list[str]) -> HashedCounts:
+        """The texts' term frequencies with numpy alone (a scan never imports scikit-learn or scipy)."""
+        s = self.settings
+        rows, buckets = hashing.char_ngram_buckets(texts, s.ngram_min, s.ngram_max, s.n_features)
+        if s.words:
+            word_rows, word_buckets = hashing.token_buckets([_jieba_words(t) for t in texts], s.n_features)
+            rows = np.concatenate([rows, word_rows])
+            buckets = np.concatenate([buckets, word_buckets + s.n_features])
+        rows, buckets, n = hashing.count(rows, buckets, s.ngram_width)
+        tf = n.astype(np.float64)
+        if s.sublinear_tf:
+            tf = 1.0 + np.log(tf)
+        return HashedCounts(len(texts), rows, buckets, tf)
+
+    def scores(self, counts: HashedCounts, coef_t: np.ndarray, texts: list[str] | None = None) -> np.ndarray:
+        """Each text's weighed, normalised features times coef_t (width × labels), in float64:
+        idf, row norm and lexicon columns as `weigh` makes them; `texts` for lexicon columns."""
+        if self.idf is None:
+            raise RuntimeError("featurizer is not fitted")
+        values = counts.tf * self.idf.take(counts.buckets)
+        out = np.zeros((counts.n, coef_t.shape[1]))
+        if len(values):
+            # Rows are sorted: each row's entries are one run, summed by reduceat from its first entry.
+            firsts = np.flatnonzero(np.diff(counts.rows, prepend=-1))
+            present = counts.rows[firsts]
+            if self.settings.norm == "max":
+                norms = np.maximum.reduceat(np.abs(values), firsts)
+            else:
+                norms = np.sqrt(np.add.reduceat(values * values, firsts))
+            norms[norms == 0] = 1.0
+            weighted = coef_t.take(counts.buckets, axis=0) * values[:, None]
+            out[present] = np.add.reduceat(weighted, firsts, axis=0) / norms[:, None]
+        if self._lexicon is not None:
+            if texts is None:
+                raise ValueError("lexicon columns need the texts")
+            out += self._lexicon.transform(texts).astype(np.float64) @ coef_t[self.settings.ngram_width:]
+        return out
+
     def counts(self, texts: list[str]) -> "sparse.csr_matrix":
+        """Training's counts: scikit-learn's HashingVectorizer (the reference `hashed` must equal)."""
         from scipy import sparse
 
-        x = self._chars.transform(texts)
-        if self._words is not None:
-            x = sparse.hstack([x, self._words.transform(texts)], format="csr")
+        chars, words = self._hashing_vectorizers()
+        x = chars.transform(texts)
+        if words is not None:
+            x = sparse.hstack([x, words.transform(texts)], format="csr")
         x = sparse.csr_matrix(x, dtype=np.float32)
         if self.settings.sublinear_tf:
             np.log(x.data, out=x.data)
             x.data += 1.0
         return x
+
+    def _hashing_vectorizers(self):
+        if self._vectorizers is None:
+            from sklearn.feature_extraction.text import HashingVectorizer
+
+            s = self.settings
+            chars = HashingVectorizer(
+                analyzer="char", ngram_range=(s.ngram_min, s.ngram_max), n_features=s.n_features,
+                alternate_sign=False, norm=None, lowercase=True, dtype=np.float32,
+            )
+            words = None
+            if s.words:
+                words = HashingVectorizer(analyzer=_jieba_words, n_features=s.n_features, alternate_sign=False,
+                                          norm=None, dtype=np.float32)
+            self._vectorizers = (chars, words)
+        return self._vectorizers
 
     def _df(self, texts: list[str]) -> np.ndarray:
         x = self.counts(texts)

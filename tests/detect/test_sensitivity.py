@@ -81,7 +81,7 @@ def test_the_two_models_share_hashed_counts():
     norm = normalize(WATCH).text
     spans = detector.sensitivity.spans(norm)
     passages = [norm[s:e] for s, e in spans]
-    counts = detector.model.featurizer.counts(passages)
+    counts = detector.model.featurizer.hashed(passages)
     assert np.allclose(detector.sensitivity.predict_counts(counts), detector.sensitivity.predict_proba(passages))
     assert np.allclose(detector.model.predict_counts(counts), detector.model.predict_proba(passages))
     out = detector.detect(DetectContext(doc(WATCH), normalize(doc(WATCH).text)))
