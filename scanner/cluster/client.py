@@ -11,6 +11,7 @@ scheduler (`dask scheduler`, `dask worker ... --nthreads 1`; see the README).
 from __future__ import annotations
 
 import logging
+import os
 from typing import Iterator
 
 from scanner.cluster.settings import cluster_settings, parse_address
@@ -69,7 +70,7 @@ class ClusterBackend:
 
     def worker_pids(self) -> dict[str, int]:
         """Worker address -> process id (the tests kill one)."""
-        return {address: info["pid"] for address, info in self.client.scheduler_info()["workers"].items()}
+        return self.client.run(os.getpid)
 
     def __call__(self, scanner, entries: Iterator[Entry], store, run_id) -> Iterator[list[ItemResult]]:
         from scanner.cluster.batches import BatchLoop

@@ -43,7 +43,7 @@ def parse_address(spec: str) -> tuple[str, int | None]:
         if workers < 1:
             raise ConfigError(f"--cluster {spec}：工作进程数须大于 0 (the number of workers must be positive)")
         return "local", workers
-    if "://" not in spec and ":" not in spec:
+    if spec.strip().startswith("local") or ("://" not in spec and ":" not in spec):
         raise ConfigError(f"--cluster {spec}：应为 tcp://主机:端口 或 local:N "
                           f"(expected a scheduler address tcp://host:port, or local:N)")
     return spec.strip(), None
