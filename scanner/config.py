@@ -58,6 +58,7 @@ class ScanSettings:
     ocr_max_pixels: int = 40_000_000
     ocr_max_pages: int = 30
     ocr_pictures: bool = True
+    ocr_threads: int = 0  # inference threads per reader; 0: the cores divided among the readers
 
 
 def _default_thresholds() -> dict[str, float]:
@@ -240,6 +241,8 @@ def _validate_values(sections: dict) -> None:
                 "ocr_max_pages"):
         if getattr(scan, key) <= 0:
             raise ConfigError(f"配置项 scan.{key} 必须大于 0 (scan.{key} must be positive)")
+    if scan.ocr_threads < 0:
+        raise ConfigError("配置项 scan.ocr_threads 不能为负 (scan.ocr_threads must not be negative)")
     if not 0.0 <= detect.classifier_weight <= 1.0:
         raise ConfigError("配置项 detect.classifier_weight 应在 [0, 1] 之间 (detect.classifier_weight must be in [0, 1])")
     if detect.context_window < 0:

@@ -54,9 +54,11 @@ def limit_memory(max_bytes: int) -> None:
         log.warning("cannot limit memory: %s", exc)
 
 
-def _child(conn) -> None:
+def _child(conn, readers: int = 1) -> None:
     """The child's loop: (config, data, display, sha256) in; ("partial", marks) any number of times,
-    then ("done", results) or ("error", text) out."""
+    then ("done", results) or ("error", text) out. `readers`: how many children share the cores (OCR)."""
+    from scanner.extract import ocr
+
     # The parent decides when a child stops; Ctrl-C in a terminal must not kill it mid-file.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -79,6 +81,7 @@ def _child(conn) -> None:
         try:
             key = config.fingerprint() + "\0" + str(config.source)
             limit_memory(config.scan.max_memory)  # the engine, too, is built under the limit
+            ocr.set_threads(config.scan.ocr_threads or ocr.auto_threads(readers))
             engine = engines.get(key)
             if engine is None:
                 if len(engines) >= _ENGINES_KEPT:
@@ -102,16 +105,17 @@ def _child(conn) -> None:
 class Sandbox:
     """One child process that reads one file at a time for the parent, replaced when it must be killed."""
 
-    def __init__(self):
+    def __init__(self, readers: int = 1):
         self.process = None
         self.conn = None
         self.lock = threading.Lock()
+        self.readers = readers  # children of the same pool, which share the cores
 
     def _start(self) -> None:
         ctx = get_context("forkserver")
         ctx.set_forkserver_preload(["scanner.sandbox"])
         parent, child = ctx.Pipe()
-        process = ctx.Process(target=_child, args=(child,), name="mijian-reader", daemon=True)
+        process = ctx.Process(target=_child, args=(child, self.readers), name="mijian-reader", daemon=True)
         process.start()
         child.close()
         if not parent.poll(START_SECONDS):
@@ -216,7 +220,7 @@ class SandboxPool:
     def __init__(self, size: int):
         import queue
 
-        self.all = [Sandbox() for _ in range(max(1, size))]
+        self.all = [Sandbox(max(1, size)) for _ in range(max(1, size))]
         self.free: "queue.Queue[Sandbox]" = queue.Queue()
         for box in self.all:
             self.free.put(box)
