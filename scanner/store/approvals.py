@@ -11,6 +11,13 @@ from scanner.store.db import Store, utcnow
 
 def _ensure(store: Store) -> None:
     db = store.db
+    if {"approvals", "revocations"} <= set(db.table_names()):
+        return
+    with db.atomic():  # under the write lock: other processes may be creating them too
+        _create(db)
+
+
+def _create(db) -> None:
     if "approvals" not in db.table_names():
         db["approvals"].create({"id": str, "sha256": str, "payload": str, "signature": str, "key_id": str,
                                 "stored_at": str}, pk="id")

@@ -9,11 +9,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import platformdirs
-import sqlite_utils
 
 from scanner import names
 from scanner.errors import StoreError
 from scanner.model import ItemResult
+from scanner.store.connect import connect, retry_busy
 
 # 3: items.path_raw, the exact bytes of a file name (items.path holds it as readable text).
 SCHEMA_VERSION = 3
@@ -57,19 +57,50 @@ class Store:
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite_utils.Database(str(self.path))
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA busy_timeout=10000")
-            self._create()
+            self.db = connect(str(self.path))
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"无法打开数据库 {self.path}：{exc} (cannot open database {self.path})") from exc
+        try:
+            retry_busy(self._create)
+        except (OSError, sqlite3.Error) as exc:
+            self.db.close()
+            raise StoreError(f"无法打开数据库 {self.path}：{exc} (cannot open database {self.path})") from exc
+        except StoreError:
+            self.db.close()
+            raise
 
     def _create(self) -> None:
+        """Create or upgrade the tables: checked without a lock, done under the write lock, so several
+        processes opening the same fresh file at once create it once (the others find it made)."""
+        if self._version() == SCHEMA_VERSION and not self._missing():
+            return
+        with self.db.atomic():
+            self._create_tables()
+
+    def _missing(self) -> bool:
+        """Whether a table, column or index of TABLES is not in the file yet."""
         db = self.db
-        found = db.execute("PRAGMA user_version").fetchone()[0]
+        have = set(db.table_names())
+        for name, (columns, _, indexes) in TABLES.items():
+            if name not in have:
+                return True
+            table = db[name]
+            if set(columns) - set(table.columns_dict):
+                return True
+            if {tuple(i) for i in indexes} - {tuple(i.columns) for i in table.indexes}:
+                return True
+        return False
+
+    def _version(self) -> int:
+        found = self.db.execute("PRAGMA user_version").fetchone()[0]
         if found > SCHEMA_VERSION:
             raise StoreError(f"数据库 {self.path} 由更新版本的密检创建（结构版本 {found}），请升级 "
                              f"(database made by a newer Mijian: schema {found} > {SCHEMA_VERSION})")
+        return found
+
+    def _create_tables(self) -> None:
+        db = self.db
+        self._version()  # again, under the lock
         for name, (columns, foreign_keys, indexes) in TABLES.items():
             table = db[name]
             if name not in db.table_names():

@@ -94,15 +94,18 @@ class Journal:
         self.db = store.db
         try:
             table = self.db["spool_jobs"]
-            if "spool_jobs" not in self.db.table_names():
-                table.create(COLUMNS, pk="id")
-                table.create_index(["state"])
-                table.create_index(["inbox", "name"])
-            else:
-                have = table.columns_dict
-                for column, kind in COLUMNS.items():
-                    if column not in have:
-                        table.add_column(column, kind)
+            if "spool_jobs" in self.db.table_names() and not set(COLUMNS) - set(table.columns_dict):
+                return
+            with self.db.atomic():  # under the write lock: other processes may be creating it too
+                if "spool_jobs" not in self.db.table_names():
+                    table.create(COLUMNS, pk="id")
+                    table.create_index(["state"])
+                    table.create_index(["inbox", "name"])
+                else:
+                    have = table.columns_dict
+                    for column, kind in COLUMNS.items():
+                        if column not in have:
+                            table.add_column(column, kind)
         except sqlite3.Error as exc:
             raise StoreError(f"无法创建暂存日志表：{exc} (cannot create the spool journal)") from exc
 

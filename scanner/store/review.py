@@ -9,6 +9,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from scanner.errors import StoreError
+from scanner.store.connect import begin_immediate
 from scanner.store.db import Store, utcnow
 
 GENESIS = "0" * 64
@@ -44,7 +45,8 @@ class ReviewStore:
         self.store = store
         self.db = store.db
         try:
-            self._create()
+            with self.db.atomic():  # under the write lock: other processes may be creating them too
+                self._create()
         except sqlite3.Error as exc:
             raise StoreError(f"无法创建审查表：{exc} (cannot create the review tables)") from exc
 
@@ -75,7 +77,7 @@ class ReviewStore:
             yield
             return
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            begin_immediate(conn)
         except sqlite3.Error as exc:
             raise StoreError(f"数据库忙或不可用：{exc} (database busy or unavailable)") from exc
         try:
