@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +67,25 @@ def test_a_command_and_its_options_parse_as_before():
     assert (args.command, args.paths, args.format, args.jobs, args.lang) == ("scan", ["a", "b"], "jsonl", 2, "en")
     with pytest.raises(SystemExit):
         parse_args(["scan", "--no-such-option", "a"])
+
+
+def test_scanning_imports_neither_scikit_learn_nor_scipy(tmp_path):
+    """Scoring is numpy-only, so a plain install without mijian[train] scans (issue 15 item 10). The
+    samples are read in this process (scan.isolate = false) so that its modules can be seen; the
+    reader children run the same pipeline."""
+    samples = Path(__file__).resolve().parents[1] / "samples"
+    (tmp_path / "c.toml").write_text("[scan]\nisolate = false\n", encoding="utf-8")
+    code = (
+        "import contextlib, io, json, sys\n"
+        "from scanner.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        f"    rc = main(['scan', {str(samples)!r}, '--config', 'c.toml', '--db', 'm.db', '--format', 'jsonl',\n"
+        "               '--no-progress'])\n"
+        "verdicts = sorted(json.loads(line)['verdict'] for line in out.getvalue().splitlines())\n"
+        "print(json.dumps({'rc': rc, 'verdicts': verdicts,\n"
+        "                  'loaded': [m for m in ('sklearn', 'scipy') if m in sys.modules]}))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    result = json.loads(proc.stdout.splitlines()[-1])
+    assert result["rc"] == 1 and "block" in result["verdicts"] and "allow" in result["verdicts"], result
+    assert result["loaded"] == []
