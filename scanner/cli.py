@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "users": ("scanner.commands.users", "管理审查台账号 / manage review-console accounts"),
     "audit": ("scanner.commands.audit", "审计日志 / the audit log of decisions and releases"),
     "report": ("scanner.commands.report", "期间报告：扫描结果与审查决定 / period report with decisions"),
+    "register": ("scanner.commands.register", "登记文件与数据的指纹 / registered documents and data (fingerprints)"),
 }
 
 

@@ -36,6 +36,8 @@ DEFAULT_RULES: dict[str, str] = {
     "approval.revoked": "block",
     "approval.expired": "flag",
     "approval.wrong_recipient": "block",
+    "fingerprint.match": "block",
+    "fingerprint.data": "block",
 }
 
 # Reasons that mean "could not be read": fail closed, never configurable to allow.
@@ -123,6 +125,22 @@ class ApprovalSettings:
 
 
 @dataclass(frozen=True)
+class FingerprintSettings:
+    """Registered documents and data (scanner/fingerprint/): off while `index` is empty."""
+
+    index: str = ""
+    key_file: str = ""
+    k: int = 13
+    window: int = 24
+    min_prints: int = 2
+    min_chars: int = 50
+    max_doc_freq: int = 20
+    max_passages: int = 10
+    data_near_chars: int = 60
+    data_min_chars: int = 2
+
+
+@dataclass(frozen=True)
 class ReportSettings:
     lang: str = "zh"  # the language of messages and reports when neither --lang nor MIJIAN_LANG is given
     csv_bom: bool = True  # CSV files start with a UTF-8 byte-order mark, so Excel reads the Chinese right
@@ -135,6 +153,7 @@ class Config:
     policy: PolicySettings = field(default_factory=PolicySettings)
     approvals: ApprovalSettings = field(default_factory=ApprovalSettings)
     report: ReportSettings = field(default_factory=ReportSettings)
+    register: FingerprintSettings = field(default_factory=FingerprintSettings)
     # The gateway daemon's settings ([watch], [[watch.inbox]]), validated by scanner.ingest.watch_config
     # when `mijian watch` starts, so a scan never fails on them.
     watch: dict = field(default_factory=dict)
@@ -157,7 +176,7 @@ class Config:
 
 
 _SECTIONS = {"scan": ScanSettings, "detect": DetectSettings, "policy": PolicySettings,
-             "approvals": ApprovalSettings, "report": ReportSettings}
+             "approvals": ApprovalSettings, "report": ReportSettings, "register": FingerprintSettings}
 
 
 def _check_type(key: str, value, default):
@@ -270,6 +289,13 @@ def _validate_values(sections: dict) -> None:
     if policy.destination not in ("external", "internal"):
         raise ConfigError("配置项 policy.destination 应为 external 或 internal "
                           "(policy.destination must be external or internal)")
+    fp = sections["register"]
+    for key in ("k", "window", "min_prints", "max_doc_freq", "max_passages", "data_min_chars"):
+        if getattr(fp, key) <= 0:
+            raise ConfigError(f"配置项 register.{key} 必须大于 0 (register.{key} must be positive)")
+    for key in ("min_chars", "data_near_chars"):
+        if getattr(fp, key) < 0:
+            raise ConfigError(f"配置项 register.{key} 不能为负 (register.{key} must not be negative)")
     if report.lang not in ("zh", "en"):
         raise ConfigError("配置项 report.lang 应为 zh 或 en (report.lang must be zh or en)")
 

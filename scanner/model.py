@@ -245,6 +245,8 @@ class Detection:
     evidence: dict[str, dict] = field(default_factory=dict)
     # Signs that the text is already public, each {"id", "name", "name_en", "factor", "text"}.
     public: list[dict] = field(default_factory=list)
+    # Registered documents and data the text shares passages or values with (scanner/fingerprint/).
+    fingerprints: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -287,7 +289,7 @@ class ItemResult:
 
     def to_dict(self) -> dict:
         det = self.detection
-        return {
+        out = {
             "path": self.path,
             "member": self.member,
             "sha256": self.sha256,
@@ -309,6 +311,9 @@ class ItemResult:
             "problem": dict(self.problem) if self.problem else None,
             "cached": self.cached,
         }
+        if det.fingerprints:  # only when there are some: earlier outputs stay byte for byte
+            out["fingerprints"] = [dict(m) for m in det.fingerprints]
+        return out
 
     @classmethod
     def from_dict(cls, data: dict) -> "ItemResult":
@@ -335,6 +340,7 @@ class ItemResult:
             topic_scores=dict(data.get("topic_scores", {})),
             evidence={c: dict(v) for c, v in data.get("evidence", {}).items()},
             public=[dict(p) for p in data.get("public", [])],
+            fingerprints=[dict(m) for m in data.get("fingerprints", [])],
         )
         prot = data["protection"]
         return cls(

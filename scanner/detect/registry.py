@@ -38,6 +38,8 @@ class DetectorOutput:
     sensitive: tuple[float, int, int] | None = None
     # True when the public signs were looked for (the lexicon looks only where a class could flag).
     public_checked: bool = False
+    # Registered documents and data matched (scanner/fingerprint/detector.py).
+    fingerprints: list = field(default_factory=list)
 
 
 class Detector(Protocol):

@@ -8,6 +8,7 @@ from scanner.config import PolicySettings
 from scanner.model import VERDICTS, WEAK_METHODS, Detection, Protection, Reason, worst
 from scanner.policy.reasons import make_reason
 
+NATIONAL_LEVELS = ("绝密", "机密", "秘密")
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,17 @@ def decide(
             add("marking.foreign", text=mark.text)
         if mark.kind == "commercial_secret" and mark.star:
             add("marking.commercial_star", text=mark.text)
+    for match in detection.fingerprints:
+        # A registered national secret never leaves, approval or not; other registered levels
+        # (工作秘密, 商业秘密) pass with a valid approval, as their marks do.
+        if approved and match.get("level") not in NATIONAL_LEVELS:
+            continue
+        if match.get("kind") == "data":
+            columns = "、".join(dict.fromkeys(v["column"] for v in match.get("values", [])))
+            add("fingerprint.data", title=match["title"], level=match["level"], id=match["id"], columns=columns)
+        else:
+            add("fingerprint.match", title=match["title"], level=match["level"], id=match["id"],
+                chars=match["chars"], item_share=match["item_share"], document_share=match["document_share"])
     if not approved:
         for category in detection.labels:
             ev = detection.evidence.get(category, {})

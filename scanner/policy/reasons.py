@@ -41,6 +41,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "scan.unsafe": ("压缩包成员不安全，按规定拦截：{detail}", "unsafe archive member, blocked (fail closed): {detail}"),
     "scan.empty": ("空文件，无内容", "empty file, nothing to inspect"),
     "archive.member_blocked": ("包含 {count} 个被阻断的成员：{members}", "{count} member(s) inside are blocked: {members}"),
+    "fingerprint.match": ("与登记文件《{title}》（{level}，编号 {id}）有 {chars} 字相同，占本项 {item_share:.0%}、"
+                          "占该文件 {document_share:.0%}",
+                          "shares {chars} characters with registered document \"{title}\" ({level}, id {id}): "
+                          "{item_share:.0%} of this item, {document_share:.0%} of the document"),
+    "fingerprint.data": ("含有登记数据《{title}》（{level}，编号 {id}）中的值：{columns}",
+                         "holds values of registered data \"{title}\" ({level}, id {id}): {columns}"),
     "archive.member_flagged": ("包含 {count} 个待审的成员：{members}", "{count} member(s) inside are flagged: {members}"),
 }
 

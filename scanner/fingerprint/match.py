@@ -1,0 +1,72 @@
+"""From fingerprint hits to what a report says: passages of the item, characters, shares.
+
+A copied passage keeps its fingerprints in order: each hit's registered position minus its
+position in the item (its diagonal) stays the same, give or take the characters added or dropped
+on the way. Hits are chained along one diagonal, so that two common phrases that happen to stand
+near each other in an item, but far apart in the registered document, never add up to a passage.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+_PASSAGE_CHARS = 200  # of an item's own text shown per passage
+DRIFT = 8  # characters a diagonal may drift inside one passage (insertions, deletions)
+
+
+def chains(pairs: list[tuple[int, int]], gap: int) -> list[list[int]]:
+    """Item positions of (item position, registered position) hits grouped into passages: along one
+    diagonal (within DRIFT), consecutive hits at most `gap` apart in the item."""
+    open_chains: list[tuple[int, int, list[int]]] = []  # (diagonal, last item position, positions)
+    done: list[list[int]] = []
+    for item_pos, doc_pos in sorted(pairs):
+        diagonal = doc_pos - item_pos
+        best = None
+        for n, (diag, last, _) in enumerate(open_chains):
+            if item_pos - last <= gap and abs(diagonal - diag) <= DRIFT:
+                best = n
+                break
+        if best is None:
+            open_chains.append((diagonal, item_pos, [item_pos]))
+        else:
+            diag, _, positions = open_chains[best]
+            if positions[-1] != item_pos:
+                positions.append(item_pos)
+            open_chains[best] = (diagonal, item_pos, positions)
+        still = [c for c in open_chains if item_pos - c[1] <= gap]
+        done += [c[2] for c in open_chains if item_pos - c[1] > gap]
+        open_chains = still
+    return done + [c[2] for c in open_chains]
+
+
+def covered(runs: list[list[int]], k: int) -> int:
+    """Characters of the item inside the passages, [first hit, last hit + k) each, overlaps once."""
+    total, reach = 0, -1
+    for run in sorted(runs):
+        start, end = max(run[0], reach), run[-1] + k
+        total += max(0, end - start)
+        reach = max(reach, end)
+    return total
+
+
+def documents_hit(rows, max_doc_freq: int) -> dict[int, list[tuple[int, int]]]:
+    """doc -> its (hash, registered position) rows, leaving out hashes shared by more than
+    `max_doc_freq` registered documents (what many of them share is common text, not a secret)."""
+    docs_of: dict[int, set[int]] = defaultdict(set)
+    for h, doc, _pos in rows:
+        docs_of[h].add(doc)
+    out: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for h, doc, pos in rows:
+        if len(docs_of[h]) <= max_doc_freq:
+            out[doc].append((h, pos))
+    return out
+
+
+def passage_record(ctx, offsets, start: int, end: int) -> dict:
+    """A passage of the item (content positions [start, end)) where a person can find it."""
+    o_start, o_end = ctx.norm.span_to_original(int(offsets[start]), int(offsets[end - 1]) + 1)
+    text = ctx.document.text[o_start:o_end]
+    if len(text) > _PASSAGE_CHARS:
+        text = text[:_PASSAGE_CHARS] + "…"
+    return {"text": text, "start": o_start, "end": o_end, "chars": end - start,
+            "location": ctx.locate(o_start)}
