@@ -14,8 +14,10 @@ Results are keyed by their place in the walk, so none is recorded or given back 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
+from concurrent import futures
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -180,6 +182,15 @@ class BatchLoop:
     # --- the loop -------------------------------------------------------------------------------------
 
     def run(self, entries: Iterator[Entry]) -> Iterator[list[ItemResult]]:
+        """The files' results in the walk's order; a lost scheduler or connection is a ClusterError
+        (what was recorded stays: `--resume` goes on from there)."""
+        try:
+            yield from self._run(entries)
+        except (OSError, TimeoutError, asyncio.CancelledError, futures.CancelledError) as exc:
+            raise ClusterError(f"与调度器的连接已断开 (lost the connection to the scheduler): "
+                               f"{type(exc).__name__}: {exc}") from exc
+
+    def _run(self, entries: Iterator[Entry]) -> Iterator[list[ItemResult]]:
         from distributed import as_completed
 
         self.completed = as_completed()
