@@ -73,6 +73,17 @@ def _configured_lang(args: argparse.Namespace) -> str:
         return "zh"
 
 
+def _say_config(args: argparse.Namespace, lang: str) -> None:
+    """-v: which settings file the command reads, and how it was found."""
+    from scanner.commands import note
+    from scanner.config import FOUND_BY, find_config
+
+    path, how = find_config(getattr(args, "config", None))
+    zh, en = FOUND_BY[how]
+    note(args, f"配置：{path}（{zh}）" if path else f"配置：{zh}",
+         f"config: {path} ({en})" if path else f"config: {en}", lang, verbose=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from rich.console import Console
@@ -83,6 +94,12 @@ def main(argv: list[str] | None = None) -> int:
 
     lang = resolve_lang(args.lang, _configured_lang(args))
     err = Console(stderr=True, highlight=False, soft_wrap=True)
+    if args.quiet and args.verbose:
+        err.print(t("error", lang, message=in_lang("-q 与 -v 不能同时使用 (-q and -v exclude each other)", lang)),
+                  markup=False)
+        return EXIT_USAGE
+    if args.verbose:
+        _say_config(args, lang)
     try:
         return args.handler(args, lang)
     except (ConfigError, IngestError) as exc:

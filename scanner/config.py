@@ -308,10 +308,46 @@ def parse_config(text: str, source: str = "<string>") -> Config:
     return _validate(copy.deepcopy(raw), source)
 
 
+# Where settings are found when neither --config nor $MIJIAN_CONFIG names a file: the system's file
+# ($MIJIAN_SYSTEM_CONFIG replaces its path, for tests and unusual layouts), then the user's.
+SYSTEM_ENV_VAR = "MIJIAN_SYSTEM_CONFIG"
+SYSTEM_CONFIG = "/etc/mijian/mijian.toml"
+# How a settings file was found: (Chinese, English), for `mijian -v`.
+FOUND_BY = {"option": ("--config", "--config"), "env": ("环境变量 MIJIAN_CONFIG", "$MIJIAN_CONFIG"),
+            "system": ("系统配置", "system config"), "user": ("用户配置", "user config"),
+            "built-in": ("内置默认值", "built-in defaults")}
+
+
+def find_config(path: str | os.PathLike | None = None) -> tuple[Path | None, str]:
+    """The settings file to read and how it was found (a key of FOUND_BY): the given path, else
+    $MIJIAN_CONFIG, else /etc/mijian/mijian.toml, else mijian.toml in the user's config dir, else none."""
+    if path:
+        return Path(path), "option"
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]), "env"
+    system = Path(os.environ.get(SYSTEM_ENV_VAR) or SYSTEM_CONFIG)
+    if system.is_file():
+        return system, "system"
+    import platformdirs
+
+    user = Path(platformdirs.user_config_dir("mijian")) / "mijian.toml"
+    if user.is_file():
+        return user, "user"
+    return None, "built-in"
+
+
+def configured_db(config: Config) -> str:
+    """The database `[watch] db` names ("" for none): every command opens it (scanner.commands.resolve_db)."""
+    value = config.watch.get("db", "")
+    if not isinstance(value, str):
+        raise ConfigError(f"配置项 watch.db：类型应为 str，实际为 {type(value).__name__} "
+                          f"(setting watch.db: must be str, got {value!r})")
+    return value
+
+
 def load_config(path: str | os.PathLike | None = None) -> Config:
-    """Load settings: the given path, else $MIJIAN_CONFIG, else the built-in defaults."""
-    if path is None:
-        path = os.environ.get(ENV_VAR) or None
+    """Load settings from the file find_config chooses, else the built-in defaults."""
+    path, _ = find_config(path)
     if path is None:
         return Config()
     p = Path(path)

@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 
 from file_helpers import build_msg
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_machine_settings(tmp_path_factory):
+    """The tests never read this machine's own settings (/etc/mijian/mijian.toml, ~/.config/mijian/)."""
+    home = tmp_path_factory.mktemp("settings")
+    saved = {k: os.environ.get(k) for k in ("MIJIAN_SYSTEM_CONFIG", "XDG_CONFIG_HOME")}
+    os.environ["MIJIAN_SYSTEM_CONFIG"] = str(home / "etc-mijian.toml")
+    os.environ["XDG_CONFIG_HOME"] = str(home / "config")
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 @pytest.fixture(scope="session")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from pathlib import Path
 
-from scanner.commands import EXIT_OK, add_common_options, add_db_option, open_store
+from scanner.commands import EXIT_OK, add_common_options, add_db_option, note, open_store
 from scanner.errors import ConfigError
 
 
@@ -39,8 +38,8 @@ def run(args: argparse.Namespace, lang: str) -> int:
         review.store.close()
     if args.html:
         Path(args.html).write_text(html, encoding="utf-8")
-        print(f"报告已写入：{args.html}" if lang == "zh" else f"report written: {args.html}", file=sys.stderr)
+        note(args, f"报告已写入：{args.html}", f"report written: {args.html}", lang)
     if args.pdf:
         html_to_pdf(html, Path(args.pdf))
-        print(f"报告已写入：{args.pdf}" if lang == "zh" else f"report written: {args.pdf}", file=sys.stderr)
+        note(args, f"报告已写入：{args.pdf}", f"report written: {args.pdf}", lang)
     return EXIT_OK

@@ -6,9 +6,8 @@ import argparse
 import json
 import sys
 
-from scanner.commands import EXIT_OK, add_common_options
+from scanner.commands import EXIT_OK, add_common_options, add_db_option, note, resolve_db
 from scanner.report.terminal import printable
-from scanner.store.db import default_db_path
 
 
 def add_parser(subparsers) -> None:
@@ -19,8 +18,7 @@ def add_parser(subparsers) -> None:
 
     def common(p: argparse.ArgumentParser) -> None:
         add_common_options(p)
-        p.add_argument("--db", metavar="FILE",
-                       help=f"SQLite 数据库（默认取配置 watch.db，再用 {default_db_path()}）/ database")
+        add_db_option(p)
 
     ls = actions.add_parser("list", help="列出待审队列 / list the queue")
     common(ls)
@@ -75,7 +73,7 @@ def _open(args):
 
     config = load_config(getattr(args, "config", None))
     settings = parse_watch(config) if config.watch else None
-    db_path = args.db or (settings.db if settings else "") or str(default_db_path())
+    db_path = str(resolve_db(args, config))
     store = Store(Path(db_path))
     return ReviewStore(store), (Spool(settings) if settings else None), db_path
 
@@ -101,7 +99,8 @@ def run_list(args: argparse.Namespace, lang: str) -> int:
         print(f"{row['id']:>6}  {_('verdict.' + row['verdict'])}  {_('status.' + row['status'])}  "
               f"{row['scanned_at'][:16].replace('T', ' ')}  {row['inbox'] or '-'}  {printable(row['path'])}  {labels}")
     if not args.json:
-        print(_("page", page=1, pages=page.pages, total=page.total), file=sys.stderr)
+        page_line = _("page", page=1, pages=page.pages, total=page.total)
+        note(args, page_line, page_line, lang)
     return EXIT_OK
 
 
@@ -183,8 +182,7 @@ def run_serve(args: argparse.Namespace, lang: str) -> int:
     review, spool, db_path = _open(args)
     review.store.close()
     app = create_app(db_path, spool)
-    msg = (f"审查台：http://{args.host}:{args.port}/" if lang == "zh" else f"review console: http://{args.host}:{args.port}/")
-    print(msg, file=sys.stderr, flush=True)
+    note(args, f"审查台：http://{args.host}:{args.port}/", f"review console: http://{args.host}:{args.port}/", lang)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print("警告：审查台未加密（HTTP）；对本机以外开放时请置于 TLS 反向代理之后 "
               "(warning: plain HTTP; put a TLS reverse proxy in front when serving beyond this machine)",

@@ -8,11 +8,10 @@ import os
 import sys
 from contextlib import ExitStack
 from dataclasses import replace
-from pathlib import Path
 
 from rich.console import Console
 
-from scanner.commands import EXIT_FOUND, EXIT_OK, add_common_options
+from scanner.commands import EXIT_FOUND, EXIT_OK, add_common_options, add_db_option, resolve_db
 from scanner.commands.progress import ScanProgress
 from scanner.config import load_config
 from scanner.errors import ConfigError, MijianError
@@ -20,7 +19,7 @@ from scanner.i18n import t
 from scanner.report import write_report
 from scanner.report.terminal import printable
 from scanner.scan import scan_paths
-from scanner.store.db import Store, default_db_path
+from scanner.store.db import Store
 
 
 def add_parser(subparsers) -> None:
@@ -28,7 +27,7 @@ def add_parser(subparsers) -> None:
     add_common_options(scan)
     scan.add_argument("paths", nargs="*", metavar="PATH",
                       help="要扫描的文件或文件夹（--resume 时可省略）/ files or folders (optional with --resume)")
-    scan.add_argument("--db", metavar="FILE", help=f"SQLite 数据库 / database (default: {default_db_path()})")
+    add_db_option(scan)
     scan.add_argument("--rescan", action="store_true",
                       help="不沿用未变文件的历史结果 / do not reuse stored results for unchanged files")
     scan.add_argument("--format", choices=["table", "jsonl", "json", "csv", "sarif"], default="table",
@@ -45,8 +44,6 @@ def add_parser(subparsers) -> None:
     scan.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
                       help="并行进程数 / worker processes (default: 1; 0 = one per CPU core)")
     scan.add_argument("--no-progress", action="store_true", help="不显示进度条 / hide the progress bar")
-    scan.add_argument("-q", "--quiet", action="store_true",
-                      help="不显示进度条和汇总 / no progress bar and no summary line")
     scan.add_argument("--resume", type=int, metavar="RUN_ID",
                       help="继续未完成的扫描任务：已记录且未变的文件不再扫描 / continue a run: files recorded "
                            "with the same bytes and rules are not scanned again")
@@ -91,8 +88,8 @@ def run(args: argparse.Namespace, lang: str) -> int:
         config = replace(config, policy=replace(config.policy, destination=args.destination))
     if args.recipient:
         config = replace(config, approvals=replace(config.approvals, recipient=args.recipient))
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
-    db_path = Path(args.db) if args.db else default_db_path()
+    err = Console(stderr=True, highlight=False, soft_wrap=True, quiet=args.quiet)  # -q: errors only (cli.py)
+    db_path = resolve_db(args, config, lang)
     _check_usage(args)
     show_progress = not (args.no_progress or args.quiet) and sys.stderr.isatty()
     with ExitStack() as stack:

@@ -147,7 +147,7 @@ def model_card(meta: dict) -> str:
 
 def run(args: argparse.Namespace, lang: str) -> int:
     require_extra("train", "训练分类模型", "training a model")  # scikit-learn: mijian[train]
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, soft_wrap=True, quiet=args.quiet)  # -q: errors only
     out = Path(args.output)
     lexicon_dir = Path(args.lexicon_dir) if args.lexicon_dir else None
     model, report, problems = build([Path(p) for p in args.corpus], args.holdout, args.words, args.seed,

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from dataclasses import replace
 
-from scanner.commands import EXIT_OK, add_common_options
-from scanner.config import ENV_VAR, load_config
+from scanner.commands import EXIT_OK, add_common_options, add_db_option, note, resolve_db
+from scanner.config import find_config, load_config
 from scanner.errors import ConfigError
-from scanner.store.db import default_db_path
 
 
 def add_parser(subparsers) -> None:
@@ -19,8 +16,7 @@ def add_parser(subparsers) -> None:
         epilog="退出码 / exit codes: 0 已停止 stopped, 2 配置错误 config error, 3 运行错误 runtime error, "
                "4 数据库错误 database error（致命错误均记为一行 JSON 日志 / every fatal error is one JSON log line）")
     add_common_options(watch)
-    watch.add_argument("--db", metavar="FILE",
-                       help=f"SQLite 数据库（默认取 watch.db，再用 {default_db_path()}）/ database")
+    add_db_option(watch)
     watch.add_argument("--workers", type=int, metavar="N", help="检测进程数（覆盖 watch.workers）/ worker processes")
     watch.add_argument("--health-file", metavar="FILE",
                        help="健康状态文件，每秒更新（覆盖 watch.health_file）/ health file, rewritten every second")
@@ -38,9 +34,8 @@ def run(args: argparse.Namespace, lang: str) -> int:
     as one JSON line with a code and exits 2 (config), 3 (runtime) or 4 (database): scanner/ingest/fatal.py."""
     if args.check:
         config_path, config, settings, _ = _settings(args)
-        msg = (f"配置有效：{len(settings.inboxes)} 个收件目录，暂存目录 {settings.spool}" if lang == "zh" else
-               f"config is valid: {len(settings.inboxes)} inboxes, spool {settings.spool}")
-        print(msg, file=sys.stderr)
+        note(args, f"配置有效：{len(settings.inboxes)} 个收件目录，暂存目录 {settings.spool}",
+             f"config is valid: {len(settings.inboxes)} inboxes, spool {settings.spool}", lang)
         return EXIT_OK
     from scanner.ingest.fatal import guarded
     from scanner.ingest.metrics import setup_logging
@@ -61,10 +56,12 @@ def _start(args: argparse.Namespace) -> int:
 def _settings(args: argparse.Namespace):
     from scanner.ingest.watch_config import parse_watch
 
-    config_path = getattr(args, "config", None) or os.environ.get(ENV_VAR) or None
+    config_path, _ = find_config(getattr(args, "config", None))
     if config_path is None:
-        raise ConfigError("mijian watch 需要配置文件（--config 或 $MIJIAN_CONFIG）"
-                          "(mijian watch needs a config file: --config or $MIJIAN_CONFIG)")
+        raise ConfigError("mijian watch 需要配置文件（--config、$MIJIAN_CONFIG、/etc/mijian/mijian.toml 或用户配置目录）"
+                          "(mijian watch needs a config file: --config, $MIJIAN_CONFIG, /etc/mijian/mijian.toml "
+                          "or the user config dir)")
+    config_path = str(config_path)
     config = load_config(config_path)
     settings = parse_watch(config)
     overrides = {key: value for key, value in (("workers", args.workers), ("health_file", args.health_file),
@@ -74,6 +71,10 @@ def _settings(args: argparse.Namespace):
         raise ConfigError("选项 --workers 必须至少为 1 (--workers must be at least 1)")
     if "metrics_port" in overrides and not 0 <= overrides["metrics_port"] <= 65535:
         raise ConfigError("选项 --metrics-port 应在 0–65535 之间 (--metrics-port must be 0-65535)")
+    if getattr(args, "quiet", False):
+        overrides["log_level"] = "error"
+    elif getattr(args, "verbose", False):
+        overrides["log_level"] = "debug"
     settings = replace(settings, **overrides)
-    db_path = args.db or settings.db or str(default_db_path())
+    db_path = str(resolve_db(args, config))
     return config_path, config, settings, db_path
