@@ -170,3 +170,24 @@ def test_readme_officer_flow_users_add_then_serve_login(setup, capsys, monkeypat
         proc.terminate()
         proc.wait(10)
     assert f"数据库：{setup.db}" in log.read_text(encoding="utf-8")
+
+
+def test_approve_add_and_package_record_in_the_configured_database(setup, capsys, monkeypatch):
+    from scanner.policy.keys import init_keys
+
+    private, public = init_keys(setup.root / "keys")
+    with open(setup.config, "a", encoding="utf-8") as fh:
+        fh.write(f'[approvals]\nprivate_key = "{private.as_posix()}"\npublic_key = "{public.as_posix()}"\n')
+    clean = setup.root / "notice.txt"
+    clean.write_text("关于春节放假安排的通知\n各部门：春节期间放假七天。\n", encoding="utf-8")
+    record = ["--recipient", "某大学", "--purpose", "学术交流", "--approver", "张三", "--verifier", "李四",
+              "--expires", "2099-12-31"]
+    code, _, _ = run(setup, capsys, monkeypatch, "approve", "add", str(clean), *record)
+    assert code == 0 and setup.count("select count(*) from approvals") == 1
+    (setup.root / "pw.txt").write_text("package-password\n", encoding="utf-8")
+    code, _, _ = run(setup, capsys, monkeypatch, "package", str(clean), "-o", "out.zip",
+                     "--password-file", "pw.txt", *record)
+    assert code == 0 and setup.count("select count(*) from approvals") == 2
+    code, out, _ = run(setup, capsys, monkeypatch, "approve", "list")
+    assert code == 0 and out.count("某大学") == 2
+    assert not setup.default_db.exists()
