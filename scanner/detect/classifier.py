@@ -39,6 +39,8 @@ MODEL_FILE, WEIGHTS_FILE, LABELS_FILE, CARD_FILE = "model.json", "weights.npz", 
 # Passages evidenced per class (the best first); more still count in the score.
 MAX_EVIDENCE_PER_CLASS = 3
 EXCERPT_CHARS = 60
+# Passages hashed and scored together (about 100,000 characters).
+PASSAGE_BATCH = 256
 
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -300,14 +302,22 @@ class ClassifierDetector:
         if not spans:
             return (PassageScores([], np.zeros((0, len(self.model.labels))), self.model.labels)
                     if self.model else None), None
-        passages = [text[s:e] for s, e in spans]
-        counts = lead.featurizer.hashed(passages)
+        shared = self.model is None or self.sensitivity is None or self.sensitivity.shares_counts(self.model)
+        topic_parts, sensitive_parts = [], []
+        # A bounded batch of passages at a time: the n-gram arrays stay small however long the text.
+        for at in range(0, len(spans), PASSAGE_BATCH):
+            passages = [text[s:e] for s, e in spans[at:at + PASSAGE_BATCH]]
+            counts = lead.featurizer.hashed(passages)
+            if self.model is not None:
+                topic_parts.append(self.model.predict_counts(counts, passages))
+            if self.sensitivity is not None and shared:
+                sensitive_parts.append(self.sensitivity.predict_counts(counts, passages))
         topics = sensitive = None
         if self.model is not None:
-            topics = PassageScores(spans, self.model.predict_counts(counts, passages), self.model.labels)
+            topics = PassageScores(spans, np.concatenate(topic_parts), self.model.labels)
         if self.sensitivity is not None:
-            if self.model is None or self.sensitivity.shares_counts(self.model):
-                own, probs = spans, self.sensitivity.predict_counts(counts, passages)
+            if shared:
+                own, probs = spans, np.concatenate(sensitive_parts)
             else:
                 own = self.sensitivity.spans(text)
                 probs = self.sensitivity.predict_proba([text[s:e] for s, e in own])

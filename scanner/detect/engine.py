@@ -14,6 +14,7 @@ from scanner.errors import ConfigError
 from scanner.detect.explain import evidence_record
 from scanner.detect.normalize import normalize
 from scanner.detect.registry import DetectContext, build_detectors
+from scanner.detect.windows import OVERLAP_CHARS, WINDOW_CHARS, detect_windowed
 from scanner.model import CATEGORIES, Detection, Document
 
 
@@ -51,8 +52,16 @@ class DetectionEngine:
         # Loaded on the first flagged item: spaCy and the model take a second or two.
         self.entities = EntityFinder() if settings.entities else None
         self.entity_width = settings.entity_width
+        self.window_chars, self.window_overlap = WINDOW_CHARS, OVERLAP_CHARS
 
     def detect(self, document: Document) -> Detection:
+        """The document's detection; a text longer than window_chars is read in bounded windows (windows.py)."""
+        if len(document.text) > self.window_chars:
+            return detect_windowed(self._detect_one, document, self.thresholds, self.topic_threshold,
+                                   self.window_chars, self.window_overlap)
+        return self._detect_one(document)
+
+    def _detect_one(self, document: Document) -> Detection:
         ctx = DetectContext(document, normalize(document.text))
         result = Detection()
         outputs = {}
