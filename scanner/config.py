@@ -130,10 +130,10 @@ class FingerprintSettings:
 
     index: str = ""
     key_file: str = ""
-    k: int = 13
-    window: int = 24
+    k: int = 11
+    window: int = 16
     min_prints: int = 2
-    min_chars: int = 50
+    min_chars: int = 40
     max_doc_freq: int = 20
     max_passages: int = 10
     data_near_chars: int = 60

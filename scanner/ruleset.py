@@ -89,4 +89,8 @@ def ruleset_fingerprint(config: Config) -> str:
         for name, path in _files(source):
             h.update(b"\0" + name.encode("utf-8", "surrogateescape") + b"\0")
             h.update(_file_digest(path).encode())
+    if config.register.index:  # registered documents: a new registration must not reuse old verdicts
+        from scanner.fingerprint.index import index_state
+
+        h.update(b"\0register\0" + index_state(Path(config.register.index)).encode())
     return h.hexdigest()

@@ -1,12 +1,13 @@
-"""Build models/fingerprint/stop-k13.npy: k-grams common in ordinary documents, never fingerprinted.
+"""Build models/fingerprint/stop-k11.npy: k-grams common in ordinary documents, never fingerprinted.
 
-Corpus (both may be copied into the project): every third text of models/training/train.jsonl
-(published laws and judgments, 著作权法 第五条; indices 0, 3, 6, ...) and every other real
+Corpus (both may be copied into the project): a third of models/training/train.jsonl (published
+laws and judgments, 著作权法 第五条: the laws whose name hashes to 0 mod 3, every version of a law
+together, and every third judgment) and every other real
 ordinary text document of benchmarks/precision (md, txt, html, tex rows of manifest-ordinary.tsv:
 0, 2, 4, ...). The other texts are left for benchmarks/fingerprint_bench.py to register or to test against, so its measure of
 false matches is taken on documents the stop list never saw.
 
-    python3 models/fingerprint/build_stoplist.py [--k 13] [--min-docs 3]
+    python3 models/fingerprint/build_stoplist.py [--k 11] [--min-docs 3]
 
 A k-gram is common when texts of at least min-docs sources hold it (the versions of one law are one
 source).
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -29,15 +31,29 @@ ROOT = Path(__file__).resolve().parents[2]
 PRECISION = ROOT / "benchmarks" / "precision"
 
 
+def law_name(source: str) -> str:
+    """The law a text comes from, its versions together: 反间谍法(2014-11-01).md, (2023-04-26).md."""
+    return re.sub(r"\(\d{4}-\d{2}-\d{2}\)", "", source).rsplit("/", 1)[-1]
+
+
+def part_of(source: str, index: int) -> int:
+    """Which third a text of train.jsonl belongs to: a whole law (every version) goes to one third,
+    so texts of one law are never on both sides; judgments are split one by one."""
+    if source.startswith("LawRefBook"):
+        return int(hashlib.sha256(law_name(source).encode("utf-8")).hexdigest(), 16) % 3
+    return index % 3
+
+
 def laws(part: int) -> list[tuple[str, str]]:
-    """(law, text): the versions of one law, 反间谍法(2014-11-01).md and (2023-04-26).md, are one law."""
+    """(source, text) of the third `part` of train.jsonl (0: the stop list's, 1 and 2: the benchmark's)."""
     rows = (ROOT / "models" / "training" / "train.jsonl").read_text(encoding="utf-8").splitlines()
     out = []
     for i, line in enumerate(rows):
-        if line and i % 3 == part:
+        if line:
             row = json.loads(line)
-            law = re.sub(r"\(\d{4}-\d{2}-\d{2}\)", "", row["source"]).rsplit("/", 1)[-1]
-            out.append((law if row["source"].startswith("LawRefBook") else f"{row['source']}:{i}", row["text"]))
+            if part_of(row["source"], i) == part:
+                out.append((law_name(row["source"]) if row["source"].startswith("LawRefBook") else f"{row['source']}:{i}",
+                            row["text"]))
     return out
 
 
@@ -58,7 +74,7 @@ def file_text(path: Path) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--k", type=int, default=13)
+    parser.add_argument("--k", type=int, default=11)
     parser.add_argument("--min-docs", type=int, default=3)
     args = parser.parse_args()
     texts = laws(0) + [(p.name, file_text(p)) for p in ordinary_files(0)]

@@ -39,6 +39,19 @@ CREATE TABLE IF NOT EXISTS data_values (
 _CHUNK = 20000  # hashes per lookup query
 
 
+def index_state(path: Path) -> str:
+    """What identifies an index's content, cheaply (its key and generation), for reusing verdicts."""
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = dict(db.execute("SELECT name, value FROM meta WHERE name IN ('key_id', 'generation')"))
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        return f"unreadable: {exc}"
+    return f"{rows.get('key_id')}:{rows.get('generation')}"
+
+
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

@@ -10,7 +10,7 @@ import numpy as np
 from scanner.errors import ConfigError
 from scanner.fingerprint.index import FingerprintIndex
 from scanner.fingerprint.keyed import FingerprintKey
-from scanner.fingerprint.match import chains, covered, documents_hit, passage_record
+from scanner.fingerprint.match import chains, documents_hit, passage_record, shared_chars
 from scanner.fingerprint.prints import text_prints
 from scanner.fingerprint.stoplist import load_stoplist
 from scanner.fingerprint.winnow import gram_hashes
@@ -71,21 +71,21 @@ class Matcher:
         gap = self.window + 2 * self.k  # one changed character breaks k k-grams, no more
         for doc_id, shared in documents_hit(rows, s.max_doc_freq).items():
             pairs = [(p, doc_pos) for h, doc_pos in shared for p in at[h]]
-            runs = [c for c in chains(pairs, gap) if len(c) >= s.min_prints]
+            runs = [c for c in chains(pairs, gap) if len(c[0]) >= s.min_prints]
             if not runs:
                 continue
-            chars = covered(runs, self.k)
+            chars = shared_chars(runs, self.k)
             if chars < s.min_chars:
                 continue
             doc = self._document(doc_id)
             if doc is None:
                 continue
-            runs.sort()
+            runs = sorted(c[0] for c in runs)
             out.append({
                 "kind": "document", "id": doc.id, "title": doc.title, "level": doc.level, "owner": doc.owner,
                 "chars": chars, "item_share": round(min(1.0, chars / total), 4),
                 "document_share": round(min(1.0, chars / max(1, doc.chars)), 4),
-                "passages": [passage_record(ctx, prints.content.offsets, c[0], c[-1] + self.k)
+                "passages": [dict(passage_record(ctx, prints.content.offsets, c[0], c[-1] + self.k), prints=len(c))
                              for c in runs[:s.max_passages]],
             })
         out.sort(key=lambda m: (-m["chars"], m["id"]))

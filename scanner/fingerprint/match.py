@@ -14,39 +14,41 @@ _PASSAGE_CHARS = 200  # of an item's own text shown per passage
 DRIFT = 8  # characters a diagonal may drift inside one passage (insertions, deletions)
 
 
-def chains(pairs: list[tuple[int, int]], gap: int) -> list[list[int]]:
-    """Item positions of (item position, registered position) hits grouped into passages: along one
-    diagonal (within DRIFT), consecutive hits at most `gap` apart in the item."""
-    open_chains: list[tuple[int, int, list[int]]] = []  # (diagonal, last item position, positions)
-    done: list[list[int]] = []
+def chains(pairs: list[tuple[int, int]], gap: int) -> list[tuple[list[int], list[int]]]:
+    """(item positions, registered positions) of hits grouped into passages: along one diagonal
+    (within DRIFT), consecutive hits at most `gap` apart in the item."""
+    open_chains: list[list] = []  # [diagonal, last item position, item positions, registered positions]
+    done: list[tuple[list[int], list[int]]] = []
     for item_pos, doc_pos in sorted(pairs):
         diagonal = doc_pos - item_pos
-        best = None
-        for n, (diag, last, _) in enumerate(open_chains):
-            if item_pos - last <= gap and abs(diagonal - diag) <= DRIFT:
-                best = n
+        for chain in open_chains:
+            if item_pos - chain[1] <= gap and abs(diagonal - chain[0]) <= DRIFT:
+                chain[0], chain[1] = diagonal, item_pos
+                if chain[2][-1] != item_pos:
+                    chain[2].append(item_pos)
+                    chain[3].append(doc_pos)
                 break
-        if best is None:
-            open_chains.append((diagonal, item_pos, [item_pos]))
         else:
-            diag, _, positions = open_chains[best]
-            if positions[-1] != item_pos:
-                positions.append(item_pos)
-            open_chains[best] = (diagonal, item_pos, positions)
-        still = [c for c in open_chains if item_pos - c[1] <= gap]
-        done += [c[2] for c in open_chains if item_pos - c[1] > gap]
-        open_chains = still
-    return done + [c[2] for c in open_chains]
+            open_chains.append([diagonal, item_pos, [item_pos], [doc_pos]])
+        done += [(c[2], c[3]) for c in open_chains if item_pos - c[1] > gap]
+        open_chains = [c for c in open_chains if item_pos - c[1] <= gap]
+    return done + [(c[2], c[3]) for c in open_chains]
 
 
 def covered(runs: list[list[int]], k: int) -> int:
-    """Characters of the item inside the passages, [first hit, last hit + k) each, overlaps once."""
+    """Characters inside the passages, [least hit, greatest hit + k) each, overlaps counted once."""
     total, reach = 0, -1
-    for run in sorted(runs):
-        start, end = max(run[0], reach), run[-1] + k
+    for start, end in sorted((min(run), max(run) + k) for run in runs):
+        start = max(start, reach)
         total += max(0, end - start)
         reach = max(reach, end)
     return total
+
+
+def shared_chars(runs: list[tuple[list[int], list[int]]], k: int) -> int:
+    """Characters in common: of the item's passages and of the registered document's, the fewer, so
+    that a phrase an item repeats six times counts once."""
+    return min(covered([r[0] for r in runs], k), covered([r[1] for r in runs], k))
 
 
 def documents_hit(rows, max_doc_freq: int) -> dict[int, list[tuple[int, int]]]:

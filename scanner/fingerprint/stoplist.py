@@ -6,7 +6,7 @@ phrases it stands for are public, and it says nothing about what an organisation
 Registering drops chosen k-grams found in it; scanning skips them before the lookup.
 
 Build it again (after changing k or the corpus):
-    python3 -m scanner.fingerprint.stoplist OUT.npy FILE.jsonl... [--k 13] [--min-docs 3]
+    python3 -m scanner.fingerprint.stoplist OUT.npy FILE.jsonl... [--k 11] [--min-docs 3]
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="build the fingerprint stop list from ordinary texts")
     parser.add_argument("out")
     parser.add_argument("files", nargs="+", help="JSON lines with a 'text' field, or plain text files")
-    parser.add_argument("--k", type=int, default=13)
+    parser.add_argument("--k", type=int, default=11)
     parser.add_argument("--min-docs", type=int, default=3)
     args = parser.parse_args(argv)
     texts = []

@@ -35,9 +35,9 @@ def test_known_passages_do_not_match_without_the_key(registered, tmp_path):
     for text in (SECRET, SECOND):
         norm = normalize(text).text
         # With the key the passage is found: the test would notice an index that holds nothing.
-        assert index.lookup(set(text_prints(norm, right, 13, 24, load_stoplist(13)).hashes.tolist()))
+        assert index.lookup(set(text_prints(norm, right, 11, 16, load_stoplist(11)).hashes.tolist()))
         # An attacker holding the index and the text, but not the key: another key finds nothing ...
-        assert not index.lookup(set(text_prints(norm, wrong, 13, 24, load_stoplist(13)).hashes.tolist()))
+        assert not index.lookup(set(text_prints(norm, wrong, 11, 16, load_stoplist(11)).hashes.tolist()))
         # ... and neither do the public hashes of every k-gram, of any length, nor their halves.
         codes = content_text(norm).codes
         for k in range(2, 40):
@@ -65,3 +65,19 @@ def test_the_index_file_holds_no_registered_text(registered):
 def test_the_key_file_is_private(registered):
     config, _ = registered
     assert Path(config.register.key_file).stat().st_mode & 0o777 == 0o600
+
+
+def test_a_new_registration_changes_the_ruleset_so_old_verdicts_are_not_reused(registered):
+    from scanner.fingerprint.index import FingerprintIndex
+    from scanner.fingerprint.register import Registrar
+    from scanner.ruleset import ruleset_fingerprint
+
+    config, _ = registered
+    before = ruleset_fingerprint(config)
+    assert ruleset_fingerprint(config) == before
+    index = FingerprintIndex(Path(config.register.index), writable=True)
+    Registrar(index, FingerprintKey.load(Path(config.register.key_file))).add_text(
+        SECOND + SECRET, title="合订本", level="秘密")
+    index.commit()
+    index.close()
+    assert ruleset_fingerprint(config) != before

@@ -30,7 +30,7 @@ def test_offsets_point_into_the_normalised_text():
     assert "".join(norm.text[i] for i in content.offsets).lower() == content_string("甲，乙 丙。Ab")
 
 
-@pytest.mark.parametrize("k, window", [(13, 24), (10, 20), (15, 30), (5, 4)])
+@pytest.mark.parametrize("k, window", [(11, 16), (13, 24), (10, 20), (5, 4)])
 def test_any_shared_passage_of_the_guaranteed_length_shares_a_fingerprint(k, window):
     """Two unrelated texts sharing one passage of window + k - 1 characters anywhere share a k-gram
     chosen in both (the winnowing guarantee), whatever surrounds the passage."""
