@@ -1,4 +1,4 @@
-"""`mijian audit verify`: check the hash chain of the audit log and name the first broken link."""
+"""`mijian audit verify`: check the hash chain of the audit log, name the first broken link and every decision it does not confirm."""
 
 from __future__ import annotations
 
@@ -19,19 +19,24 @@ def add_parser(subparsers) -> None:
 
 
 def run_verify(args: argparse.Namespace, lang: str) -> int:
-    from scanner.review.audit import verify_chain
+    from scanner.review.audit import record_problems
     from scanner.store.review import ReviewStore
 
     review = ReviewStore(open_store(args))
     try:
-        entries = review.audit_entries()
+        entries, broken, problems = record_problems(review)
+        decisions = len(review.decisions())
     finally:
         review.store.close()
-    broken = verify_chain(entries)
     if broken is not None:
         print(broken.message(lang))
+    for problem in problems:
+        print(problem.message(lang))
+    if broken is not None or problems:
         return EXIT_FOUND
     head = entries[-1]["hash"] if entries else "-"
     print(f"审计链完整：共 {len(entries)} 条，末条哈希 {head}" if lang == "zh"
           else f"audit chain intact: {len(entries)} entries, head hash {head}")
+    print(f"决定记录：共 {decisions} 条，均由审计链证实" if lang == "zh"
+          else f"decisions: {decisions}, each confirmed by the audit chain")
     return EXIT_OK

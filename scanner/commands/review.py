@@ -106,13 +106,14 @@ def run_list(args: argparse.Namespace, lang: str) -> int:
 
 def run_show(args: argparse.Namespace, lang: str) -> int:
     from scanner.i18n import location_text
+    from scanner.review.audit import with_confirmation
     from scanner.review.queue import get_item
     from scanner.review.text import category_name, translator
 
     review, _, _ = _open(args)
     try:
         row, _result, doc = get_item(review, args.item)
-        history = review.decisions(item_id=args.item)
+        history = with_confirmation(review.decisions(item_id=args.item), review.audit_entries())
     finally:
         review.store.close()
     if args.json:
@@ -133,29 +134,41 @@ def run_show(args: argparse.Namespace, lang: str) -> int:
     print(f"  {_('approval')}: {_('approval.' + (doc['approval'].get('status') or 'missing'))}  "
           f"{_('protection')}: {_('encrypted') if doc['protection'].get('encrypted') else _('not_encrypted')}")
     for d in history:
-        print(printable(f"  {d['at']}  {d['officer']}  {_('action.' + d['action'])}  {d['reason']}"
+        mark = "" if d["verified"] else f"[{_('unverified')}] "
+        print(printable(f"  {mark}{d['at']}  {d['officer']}  {_('action.' + d['action'])}  {d['reason']}"
                         + (f"  → {d['moved_to']}" if d["moved_to"] else "")))
     return EXIT_OK
 
 
 def _sign_in(review, args: argparse.Namespace) -> None:
     """The officer proves who they are with their password, as in the console: a shell on the
-    gateway is not enough to decide in somebody else's name. A wrong password is audited."""
+    gateway is not enough to decide in somebody else's name. At most CLI_TRIES tries (one per line
+    with --password-stdin), each wrong one audited and counted towards the account's lock."""
     import getpass
     import os
     import sys
 
-    from scanner.review.auth import authenticate
     from scanner.review.errors import PermissionDenied
+    from scanner.review.signin import CLI_TRIES, refusal_message, sign_in
 
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass(f"{args.officer} 的密码 / password: ")
-    if authenticate(review, args.officer, password) is None:
-        review.append_audit(args.officer, "login.failed",
-                            detail={"client": f"cli:{os.environ.get('USER') or getpass.getuser()}"})
-        raise PermissionDenied(f"账号或密码错误：{args.officer} (wrong account or password: {args.officer})")
+    client = f"cli:{os.environ.get('USER') or getpass.getuser()}"
+    result = None
+    for attempt in range(CLI_TRIES):
+        if args.password_stdin:
+            line = sys.stdin.readline()
+            if not line:
+                break  # no more tries on stdin
+            password = line.rstrip("\n")
+        else:
+            password = getpass.getpass(f"{args.officer} 的密码 / password: ")
+        result = sign_in(review, args.officer, password, client)
+        if result.user is not None:
+            return
+        if result.refusal != "login_failed":
+            break  # locked: further tries would only be refused
+        if attempt < CLI_TRIES - 1:
+            print(refusal_message(result.refusal, args.officer), file=sys.stderr)
+    raise PermissionDenied(refusal_message(result.refusal if result else "login_failed", args.officer))
 
 
 def run_decide(args: argparse.Namespace, lang: str) -> int:

@@ -11,6 +11,7 @@ import logging
 import os
 import queue
 import smtplib
+import ssl
 import threading
 import time
 import urllib.request
@@ -40,6 +41,11 @@ def message_for(event: dict) -> tuple[str, str]:
     for reason in event.get("reasons", []):
         lines.append(f"  - [{reason['code']}] {reason['message']} / {reason.get('message_en', '')}")
     return subject, "\n".join(lines) + "\n"
+
+
+def tls_context(settings: NotifySettings) -> ssl.SSLContext:
+    """Certificates verified and host names checked; `smtp_ca_file` replaces the system's CAs (a private relay's CA)."""
+    return ssl.create_default_context(cafile=settings.smtp_ca_file or None)
 
 
 class Notifier:
@@ -119,7 +125,9 @@ class Notifier:
         msg.set_content(body)
         with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.timeout_seconds) as smtp:
             if s.smtp_starttls:
-                smtp.starttls()
+                # The relay's certificate and name are checked (the system's CAs, or smtp_ca_file alone):
+                # without a context, smtplib on Python 3.11-3.13 would take any certificate.
+                smtp.starttls(context=tls_context(s))
             if s.smtp_user:
                 smtp.login(s.smtp_user, os.environ.get(s.smtp_password_env, ""))
             smtp.send_message(msg)

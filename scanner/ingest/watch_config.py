@@ -52,6 +52,7 @@ class NotifySettings:
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_starttls: bool = False
+    smtp_ca_file: str = ""  # PEM file of the CA(s) that sign the relay's certificate; default: the system's
     smtp_user: str = ""
     smtp_password_env: str = ""
     mail_from: str = ""
@@ -227,6 +228,11 @@ def _parse_notify(raw) -> NotifySettings:
         raise _err("notify.webhook_url", "应以 http:// 或 https:// 开头", "must start with http:// or https://")
     if notify.retries < 0 or notify.queue_size < 1 or notify.backoff_seconds < 0 or notify.timeout_seconds <= 0:
         raise _err("notify.retries", "重试次数、队列长度和时间不能为负", "retries, queue size and times must be positive")
+    if notify.smtp_user and not notify.smtp_starttls:
+        raise _err("notify.smtp_user", "登录中继需要 smtp_starttls = true，否则密码以明文传送",
+                   "needs smtp_starttls = true: the password would otherwise travel in clear")
+    if notify.smtp_ca_file and not os.path.isfile(notify.smtp_ca_file):
+        raise _err("notify.smtp_ca_file", f"找不到文件 {notify.smtp_ca_file}", f"no such file: {notify.smtp_ca_file}")
     if notify.smtp_password_env and notify.smtp_password_env not in os.environ:
         raise _err("notify.smtp_password_env", f"环境变量 {notify.smtp_password_env} 未设置",
                    f"environment variable {notify.smtp_password_env} is not set")

@@ -22,13 +22,16 @@ from scanner.i18n import location_text
 from scanner.ingest.spool import Spool
 from scanner.model import CATEGORIES
 from scanner.review import charts
-from scanner.review.auth import LoginLimiter, add_user, authenticate
+from scanner.review.audit import record_message, record_problems, with_confirmation
+from scanner.review.auth import LoginLimiter, add_user
 from scanner.review.decisions import decide, finish_interrupted_releases
 from scanner.review.errors import NotFound, PermissionDenied, ReviewError
 from scanner.review.queue import STATUSES, Filters, dashboard, get_item, list_items, members_of
+from scanner.review.signin import address_limiter, sign_in
 from scanner.review.text import category_name, translator
 from scanner.store.db import Store
 from scanner.store.review import ReviewStore
+from scanner.store.sessions import open_session, revoke, session_user
 
 SESSION_HOURS = 8
 _ENV = Environment(loader=PackageLoader("scanner.review", "templates"), autoescape=select_autoescape(["html", "j2"]),
@@ -63,7 +66,7 @@ class Console:
     def __init__(self, db_path: str | Path, spool: Spool | None = None, limiter: LoginLimiter | None = None):
         self.db_path = Path(db_path)
         self.spool = spool
-        self.limiter = limiter or LoginLimiter()
+        self.limiter = limiter or address_limiter()
 
     @contextlib.contextmanager
     def review(self):
@@ -87,7 +90,8 @@ class Console:
         return request.session["csrf"]
 
     def user(self, request: Request, review: ReviewStore):
-        name = request.session.get("user")
+        """The signed-in user: the cookie names a session the server still holds open (see store/sessions.py)."""
+        name = session_user(review, request.session.get("sid"), SESSION_HOURS)
         user = review.user(name) if name else None
         return user if user is not None and not user.disabled else None
 
@@ -126,29 +130,25 @@ class Console:
             return self.error(request, 403, "bad_csrf")
         username, password = str(form.get("username", ""))[:64], str(form.get("password", ""))[:1024]
         client = request.client.host if request.client else "?"
-        keys = (f"user:{username}", f"addr:{client}")
-        if self.limiter.blocked(*keys):
-            return self.render(request, "login.html.j2", status=429, failed="login_limited")
         with self.review() as review:
-            user = authenticate(review, username, password)
-            # Who signed in, and who tried, is part of the record officers answer for (the rate
-            # limiter keeps a flood of failures out before this point).
-            review.append_audit(username or "?", "login" if user else "login.failed", detail={"client": client})
-        if user is None:
-            self.limiter.failed(*keys)
-            return self.render(request, "login.html.j2", status=401, failed="login_failed")
-        self.limiter.succeeded(keys[0])
+            # Who signed in, and every refusal, is part of the record officers answer for.
+            result = sign_in(review, username, password, client, self.limiter)
+            token = open_session(review, result.user.username) if result.user else None
+        if token is None:
+            status = 401 if result.refusal == "login_failed" else 429
+            return self.render(request, "login.html.j2", status=status, failed=result.refusal)
         request.session.clear()  # a fresh session: no fixation
-        request.session.update(user=user.username, csrf=secrets.token_urlsafe(32))
+        request.session.update(sid=token, csrf=secrets.token_urlsafe(32))
         return RedirectResponse("/", status_code=303)
 
     async def logout(self, request: Request) -> Response:
         if await self.checked_form(request) is None:
             return self.error(request, 403, "bad_csrf")
-        user = request.session.get("user")
-        if user:
-            with self.review() as review:
-                review.append_audit(user, "logout")
+        with self.review() as review:
+            user = self.user(request, review)
+            revoke(review, request.session.get("sid"), "logout")  # the cookie is dead, even if copied
+            if user:
+                review.append_audit(user.username, "logout")
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 
@@ -185,7 +185,7 @@ class Console:
             except NotFound:
                 return self.error(request, 404, "not_found", user=user)
             members = [dict(m, result=json.loads(m["result"])) for m in members_of(review, row)]
-            history = review.decisions(item_id=item_id)
+            history = with_confirmation(review.decisions(item_id=item_id), review.audit_entries())
         return self.render(request, "item.html.j2", current_user=user, row=row, result=result, doc=doc,
                            members=members, history=history, notice=request.query_params.get("done"))
 
@@ -228,16 +228,13 @@ class Console:
                                                      for c in CATEGORIES]))
 
     async def audit(self, request: Request) -> Response:
-        from scanner.review.audit import verify_chain
-
         with self.review() as review:
             user = self.user(request, review)
             if user is None:
                 return RedirectResponse("/login", status_code=303)
-            entries = review.audit_entries()
-        broken = verify_chain(entries)
+            entries, broken, problems = record_problems(review)
         return self.render(request, "audit.html.j2", current_user=user, entries=list(reversed(entries))[:500],
-                           broken=broken.message(self.lang(request)) if broken else None, total=len(entries))
+                           broken=record_message(broken, problems, self.lang(request)), total=len(entries))
 
     async def users(self, request: Request) -> Response:
         with self.review() as review:

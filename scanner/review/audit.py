@@ -1,9 +1,11 @@
-"""Verify the audit chain: each entry's hash covers its fields and the previous entry's hash."""
+"""Verify the audit chain (each entry's hash covers its fields and the previous entry's hash) and the decisions it vouches for."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
+from scanner.store.decision_record import ADOPTED, decision_hash
 from scanner.store.review import GENESIS, entry_hash
 
 
@@ -39,3 +41,93 @@ def verify_chain(entries: list[dict]) -> BrokenLink | None:
             return BrokenLink(entry["seq"], position, "sequence")
         prev_hash, prev_seq = entry["hash"], entry["seq"]
     return None
+
+
+@dataclass(frozen=True)
+class DecisionProblem:
+    """A decision row the audit chain does not confirm, and why."""
+
+    decision_id: int | None
+    audit_seq: int | None
+    problem: str  # "altered", "moved", "unrecorded", "deleted"
+
+    def message(self, lang: str = "zh") -> str:
+        zh = {"altered": "内容与审计链记录的不符（决定被修改）",
+              "moved": "内容属于另一条决定（决定被调换）",
+              "unrecorded": "审计链中没有这条决定（决定被插入，或升级前已与其审计条目不符）",
+              "deleted": "审计链记录的决定已不在决定表中（决定被删除）"}
+        en = {"altered": "its fields do not match the audit chain (the decision was edited)",
+              "moved": "its fields belong to another decision (decisions were swapped)",
+              "unrecorded": "the audit chain has no record of it (inserted, or already at odds with its audit entry "
+                            "before the upgrade)",
+              "deleted": "the audit chain records a decision that is no longer in the decisions table (deleted)"}
+        if lang == "en":
+            return f"decision {self.decision_id or '-'} (audit entry {self.audit_seq or '-'}): {en[self.problem]}"
+        return f"决定 {self.decision_id or '-'}（审计条目 {self.audit_seq or '-'}）：{zh[self.problem]}"
+
+
+def decision_covers(entries: list[dict]) -> dict[int, tuple[int, str]]:
+    """What the chain vouches for, by the decision's audit seq: (decision id, digest). Give only trusted entries."""
+    covers: dict[int, tuple[int, str]] = {}
+    for entry in entries:
+        if not (entry["action"].startswith("decision.") or entry["action"] == ADOPTED):
+            continue
+        try:
+            detail = json.loads(entry["detail"] or "{}")
+        except ValueError:
+            continue
+        if entry["action"] == ADOPTED:
+            for d in detail.get("decisions", []):
+                covers[d["audit_seq"]] = (d["id"], d["sha256"])
+        elif "decision_sha256" in detail:
+            covers[entry["seq"]] = (detail.get("decision_id"), detail["decision_sha256"])
+    return covers
+
+
+def trusted(entries: list[dict], broken: BrokenLink | None) -> list[dict]:
+    """The entries before the first broken link: only they can vouch for anything."""
+    return entries if broken is None else entries[:broken.position - 1]
+
+
+def check_decisions(decisions: list[dict], entries: list[dict]) -> list[DecisionProblem]:
+    """Every decision row the (intact part of the) chain does not confirm, and every decision it records that is gone."""
+    covers = decision_covers(trusted(entries, verify_chain(entries)))
+    problems, seen = [], set()
+    for row in decisions:
+        seq = row.get("audit_seq")
+        cover = covers.get(seq) if seq not in seen else None
+        digest = decision_hash(row)
+        if cover is None:
+            problems.append(DecisionProblem(row["id"], seq, "unrecorded"))
+            continue
+        seen.add(seq)
+        if cover[1] != digest:
+            problems.append(DecisionProblem(row["id"], seq, "altered"))
+        elif cover[0] != row["id"]:
+            problems.append(DecisionProblem(row["id"], seq, "moved"))
+    for seq in sorted(set(covers) - seen):
+        problems.append(DecisionProblem(covers[seq][0], seq, "deleted"))
+    return problems
+
+
+def with_confirmation(decisions: list[dict], entries: list[dict]) -> list[dict]:
+    """The decisions, each with `verified`: True only when the intact chain vouches for every field of it."""
+    bad = {p.decision_id for p in check_decisions(decisions, entries) if p.problem != "deleted"}
+    return [dict(d, verified=d["id"] not in bad) for d in decisions]
+
+
+def record_problems(review) -> tuple[list[dict], BrokenLink | None, list[DecisionProblem]]:
+    """The audit entries, the chain's first broken link and the decisions it does not confirm."""
+    entries = review.audit_entries()
+    return entries, verify_chain(entries), check_decisions(review.decisions(), entries)
+
+
+def record_message(broken: BrokenLink | None, problems: list[DecisionProblem], lang: str = "zh") -> str | None:
+    """One line for a page or report: None when the chain holds and confirms every decision."""
+    parts = [broken.message(lang)] if broken else []
+    if problems:
+        head = (f"{len(problems)} decision record(s) not confirmed by the audit chain: " if lang == "en"
+                else f"{len(problems)} 条决定记录未经审计链证实：")
+        parts.append(head + ("; " if lang == "en" else "；").join(p.message(lang) for p in problems[:5])
+                     + ("…" if len(problems) > 5 else ""))
+    return " ".join(parts) if parts else None

@@ -1,4 +1,4 @@
-"""Accounts: scrypt password hashes, role checks, and the login rate limiter."""
+"""Accounts: scrypt password hashes, role checks, and the per-address login limiter."""
 
 from __future__ import annotations
 
@@ -60,6 +60,13 @@ def add_user(review: ReviewStore, username: str, role: str, password: str, actor
     if len(password) < MIN_PASSWORD:
         raise ReviewError(f"密码至少 {MIN_PASSWORD} 个字符 (the password needs at least {MIN_PASSWORD} characters)")
     return review.add_user(username, role, hash_password(password), actor)
+
+
+def change_password(review: ReviewStore, username: str, password: str, actor: str) -> None:
+    """A new password (same rules as a new account's); every session of the account ends."""
+    if len(password) < MIN_PASSWORD:
+        raise ReviewError(f"密码至少 {MIN_PASSWORD} 个字符 (the password needs at least {MIN_PASSWORD} characters)")
+    review.set_password(username, hash_password(password), actor)
 
 
 def require_officer(review: ReviewStore, username: str) -> User:

@@ -14,6 +14,7 @@ import json
 import os
 from pathlib import Path
 
+from scanner.ingest.fitnames import companion
 from scanner.ingest.spool import VERDICT_SUFFIX, Spool, move_no_clobber
 from scanner.ingest.watch_config import SIDECAR_SUFFIXES
 from scanner.review.auth import require_officer
@@ -97,9 +98,9 @@ def _move_with_sidecars(source: Path, target: Path) -> None:
     if source.exists():
         move_no_clobber(source, target)
     for suffix in SIDECAR_SUFFIXES:
-        side = source.with_name(source.name + suffix)
+        side = source.with_name(companion(source.name, suffix))  # a long name's sidecars go by its short stem
         if side.exists():
-            side_dst = target.with_name(target.name + suffix)
+            side_dst = target.with_name(companion(target.name, suffix))
             move_no_clobber(side, Spool.free_name(side_dst) if os.path.lexists(side_dst) else side_dst)
 
 
@@ -115,7 +116,7 @@ def _complete(review: ReviewStore, job: Job, decision: dict, detail: dict, inten
         journal.finish([(job, RELEASED, None)])
     try:
         # The decision and audit entry now tell the story; a lone verdict file would mislead.
-        source.with_name(source.name + VERDICT_SUFFIX).unlink()
+        source.with_name(companion(source.name, VERDICT_SUFFIX)).unlink()
     except FileNotFoundError:
         pass
     return recorded

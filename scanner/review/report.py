@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from scanner import __version__
 from scanner.i18n import location_text
 from scanner.model import CATEGORIES
-from scanner.review.audit import verify_chain
+from scanner.review.audit import record_message, record_problems, with_confirmation
 from scanner.review.errors import ReviewError
 from scanner.review.queue import STATUS_OF_ACTION
 from scanner.review.text import category_name, translator
@@ -34,10 +34,12 @@ def period_data(review: ReviewStore, since: str, until: str | None) -> dict:
     items = [dict(r) for r in db.query(f"select id, path, verdict, sha256, labels, reason_codes, scanned_at, result "
                                        f"from items where member is null and {clause} order by id", params)]
     counts = Counter(r["verdict"] for r in items)
-    decisions = review.decisions(since=since, until=until)
+    entries, broken, problems = record_problems(review)
+    decisions = with_confirmation(review.decisions(since=since, until=until), entries)
     latest = {}
-    for d in review.decisions():
-        latest[d["item_id"]] = d
+    for d in with_confirmation(review.decisions(), entries):
+        if d["verified"]:  # an unconfirmed decision does not settle an item's status
+            latest[d["item_id"]] = d
     reviewable = []
     for r in items:
         if r["verdict"] == "allow":
@@ -45,23 +47,22 @@ def period_data(review: ReviewStore, since: str, until: str | None) -> dict:
         doc = json.loads(r["result"])
         last = latest.get(r["id"])
         reviewable.append(dict(r, doc=doc, status=STATUS_OF_ACTION[last["action"]] if last else "open"))
-    entries = review.audit_entries()
-    broken = verify_chain(entries)
     return {"items": items, "counts": counts, "decisions": decisions, "reviewable": reviewable,
             "audit_total": len(entries), "audit_head": entries[-1]["hash"] if entries else "",
-            "broken": broken, "by_class": Counter(c for r in reviewable for c in (r["labels"] or "").split(",") if c)}
+            "broken": broken, "problems": problems,
+            "by_class": Counter(c for r in reviewable for c in (r["labels"] or "").split(",") if c)}
 
 
 def render_period_report(review: ReviewStore, since: str, until: str | None, lang: str = "zh",
                          generated_at: datetime | None = None) -> str:
     data = period_data(review, since, until)
-    broken = data.pop("broken")
+    broken, problems = data.pop("broken"), data.pop("problems")
     generated_at = generated_at or datetime.now(timezone.utc)
     return _ENV.get_template("period_report.html.j2").render(
         _=translator(lang), lang=lang, since=since, until=until or generated_at.date().isoformat(),
         generated_at=generated_at.isoformat(timespec="seconds"), version=__version__, categories=CATEGORIES,
         cat=lambda c: category_name(c, lang), where=lambda loc: location_text(loc or "", lang),
-        broken=broken.message(lang) if broken else None, **data)
+        broken=record_message(broken, problems, lang), **data)
 
 
 def find_chromium() -> str | None:

@@ -9,8 +9,10 @@ import sqlite3
 from dataclasses import dataclass
 
 from scanner.errors import StoreError
+from scanner.store import sessions
 from scanner.store.connect import begin_immediate
 from scanner.store.db import Store, utcnow
+from scanner.store.decision_record import adopt_old_decisions, decision_hash
 
 GENESIS = "0" * 64
 ROLES = ("officer", "admin")
@@ -47,6 +49,7 @@ class ReviewStore:
         try:
             with self.db.atomic():  # under the write lock: other processes may be creating them too
                 self._create()
+            adopt_old_decisions(self)
         except sqlite3.Error as exc:
             raise StoreError(f"无法创建审查表：{exc} (cannot create the review tables)") from exc
 
@@ -68,6 +71,7 @@ class ReviewStore:
                                 "item_sha256": str, "detail": str, "prev_hash": str, "hash": str}, pk="seq")
         if "review_settings" not in names:
             db["review_settings"].create({"key": str, "value": str}, pk="key")
+        sessions.create_table(db)
 
     @contextlib.contextmanager
     def transaction(self):
@@ -124,7 +128,19 @@ class ReviewStore:
             if user is None:
                 raise StoreError(f"没有此用户：{username} (no such user: {username})")
             self.db["users"].update(user.id, {"disabled": int(disabled)})
-            self.append_audit(actor, "user.disable" if disabled else "user.enable", detail={"username": username})
+            ended = sessions.revoke_user(self, username, "disabled") if disabled else 0
+            self.append_audit(actor, "user.disable" if disabled else "user.enable",
+                              detail={"username": username, **({"sessions_ended": ended} if disabled else {})})
+
+    def set_password(self, username: str, password_hash: str, actor: str) -> None:
+        """A new password hash; every session of the account ends with the old password."""
+        with self.transaction():
+            user = self.user(username)
+            if user is None:
+                raise StoreError(f"没有此用户：{username} (no such user: {username})")
+            self.db["users"].update(user.id, {"password_hash": password_hash})
+            ended = sessions.revoke_user(self, username, "password")
+            self.append_audit(actor, "user.password", detail={"username": username, "sessions_ended": ended})
 
     # -- audit chain
 
@@ -153,12 +169,19 @@ class ReviewStore:
     # -- decisions
 
     def record_decision(self, row: dict, audit_detail: dict) -> dict:
-        """A decision and its audit entry, in one transaction; returns the decision with its audit seq."""
+        """A decision and its audit entry, in one transaction; returns the decision with its id and audit seq.
+
+        The entry carries the row's id and digest (`decision_sha256`), so the row is covered by the chain."""
         with self.transaction():
-            entry = self.append_audit(row["officer"], f"decision.{row['action']}", row["item_id"], row["item_sha256"],
-                                      audit_detail)
-            row = dict(row, audit_seq=entry["seq"])
+            last = self.db.execute("select max(seq) from audit").fetchone()[0] or 0
+            row = dict(row, audit_seq=last + 1)
+            row.pop("id", None)
             row["id"] = self.db["decisions"].insert(row).last_pk
+            row = dict(self.db["decisions"].get(row["id"]))  # as stored, so the digest is of what is read back
+            entry = self.append_audit(row["officer"], f"decision.{row['action']}", row["item_id"], row["item_sha256"],
+                                      dict(audit_detail, decision_id=row["id"], decision_sha256=decision_hash(row)))
+            if entry["seq"] != row["audit_seq"]:
+                raise StoreError("审计链在记录决定时被并发改动 (the audit chain moved while a decision was recorded)")
             return row
 
     def decisions(self, item_id: int | None = None, since: str | None = None, until: str | None = None) -> list[dict]:

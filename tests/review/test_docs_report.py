@@ -44,7 +44,7 @@ def test_period_report_lists_decisions_escaped(gateway, accounts, tmp_path, caps
     html = out.read_text(encoding="utf-8")
     assert "<script>alert" not in html and "<img src=x" not in html and "<i>含" not in html
     assert "&lt;i&gt;含国家秘密&lt;/i&gt;，不得外发" in html and "维持阻断" in html and "alice" in html
-    assert "审计链完整（共 3 条）" in html and "<mark>作战部署</mark>" in html
+    assert "审计链完整（共 4 条）" in html and "<mark>作战部署</mark>" in html  # accounts 2, sign-in, decision
     assert "http://" not in html and "https://" not in html
     assert main(["report", "--since", "01/01/2000", "--html", str(out), "--db", str(gateway.db)]) == 2
 
