@@ -29,6 +29,7 @@ from multiprocessing import get_context
 
 from scanner.config import Config
 from scanner.detect.engine import DetectionEngine
+from scanner.errors import ExtractionError, LimitExceededError
 from scanner.model import ItemResult, Marking
 from scanner.pipeline import reporting_marks, scan_tree, unread_result
 from scanner.policy.decide import Problem
@@ -77,6 +78,9 @@ def _child(conn, readers: int = 1) -> None:
             return
         if msg[0] == "stop":
             return
+        if msg[0] == "texts":  # the review viewer's re-reading: text and locations, no detection
+            _send_texts(conn, msg[1], msg[2])
+            continue
         _, config, data, display, sha256 = msg
         try:
             key = config.fingerprint() + "\0" + str(config.source)
@@ -100,6 +104,22 @@ def _child(conn, readers: int = 1) -> None:
             return
         except MemoryError:  # the results themselves could not be pickled within the limit
             conn.send(("memory", ""))
+
+
+def _send_texts(conn, config: Config, data: bytes) -> None:
+    from scanner.extract.texts import read_texts
+
+    try:
+        limit_memory(config.scan.max_memory)
+        reply = ("done", read_texts(data, config))
+    except MemoryError:
+        reply = ("memory", "")
+    except Exception as exc:
+        reply = ("error", f"{type(exc).__name__}: {exc}")
+    try:
+        conn.send(reply)
+    except (OSError, MemoryError):
+        pass
 
 
 class Sandbox:
@@ -195,6 +215,32 @@ class Sandbox:
                 return failed("scan.limit", f"读取所需内存超过上限 {config.scan.max_memory} 字节 "
                                             f"(reading needs more memory than scan.max_memory)")
             return failed("scan.unreadable", f"读取失败 (reading failed): {payload}")
+
+
+    def texts(self, config: Config, data: bytes) -> list[dict]:
+        """A file's extracted text and its members' (extract/texts.py), read in the child under the
+        scan's limits; ExtractionError when the reading fails, runs out of memory or over time."""
+        with self.lock:
+            try:
+                if self.process is None or not self.process.is_alive():
+                    self._kill()
+                    self._start()
+                self.conn.send(("texts", config, data))
+                limit = hard_seconds(config.scan.max_seconds)
+                if not self.conn.poll(limit):
+                    self._kill()
+                    raise LimitExceededError(f"读取超过 {limit:g} 秒仍未完成，已终止 (reading still running after "
+                                             f"{limit:g} s: stopped)")
+                kind, payload = self.conn.recv()
+            except (EOFError, OSError, RuntimeError) as exc:
+                self._kill()
+                raise ExtractionError(f"读取进程失败 (reader process failed): {type(exc).__name__}: {exc}") from exc
+            if kind == "memory":
+                self._kill()
+                raise LimitExceededError("读取所需内存超过上限 scan.max_memory (reading needs more memory than scan.max_memory)")
+        if kind != "done":
+            raise ExtractionError(f"读取失败 (reading failed): {payload}")
+        return payload
 
 
 def _merged(marks: list[Marking], more) -> list[Marking]:

@@ -49,6 +49,10 @@ def add_parser(subparsers) -> None:
                      help="决定 / the decision")
     dec.add_argument("--reason", required=True, help="书面理由（记入审计日志）/ written reason (audited)")
     dec.add_argument("--officer", required=True, metavar="USER", help="作出决定的保密专员账号 / the officer's account")
+    dec.add_argument("--replaces", type=int, default=0, metavar="DECISION",
+                     help="再次决定时，所替代的最新决定编号（review show 所示）；省略时条目须尚未决定 / when deciding "
+                          "again, the id of the latest decision it replaces (from review show); without it the item "
+                          "must be undecided")
     dec.add_argument("--password-stdin", action="store_true",
                      help="从标准输入读取专员密码（默认交互输入）/ read the officer's password from stdin "
                           "(default: asked for)")
@@ -133,6 +137,7 @@ def run_show(args: argparse.Namespace, lang: str) -> int:
                         f"({where}; {category_name(f['category'], lang) if f['category'] else '-'})".replace("\n", " ")))
     print(f"  {_('approval')}: {_('approval.' + (doc['approval'].get('status') or 'missing'))}  "
           f"{_('protection')}: {_('encrypted') if doc['protection'].get('encrypted') else _('not_encrypted')}")
+    print(f"  {_('version')}: {row['last_decision'] or 0}")
     for d in history:
         mark = "" if d["verified"] else f"[{_('unverified')}] "
         print(printable(f"  {mark}{d['at']}  {d['officer']}  {_('action.' + d['action'])}  {d['reason']}"
@@ -178,7 +183,7 @@ def run_decide(args: argparse.Namespace, lang: str) -> int:
     review, spool, _ = _open(args)
     try:
         _sign_in(review, args)
-        row = decide(review, args.item, args.action, args.reason, args.officer, spool)
+        row = decide(review, args.item, args.action, args.reason, args.officer, spool, expected=args.replaces)
     finally:
         review.store.close()
     _ = translator(lang)
@@ -194,7 +199,10 @@ def run_serve(args: argparse.Namespace, lang: str) -> int:
 
     review, spool, db_path = _open(args)
     review.store.close()
-    app = create_app(db_path, spool)
+    from scanner.config import load_config
+
+    # The config reads a file again (text viewer) under the same limits and OCR settings as the scan.
+    app = create_app(db_path, spool, config=load_config(getattr(args, "config", None)))
     note(args, f"审查台：http://{args.host}:{args.port}/", f"review console: http://{args.host}:{args.port}/", lang)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print("警告：审查台未加密（HTTP）；对本机以外开放时请置于 TLS 反向代理之后 "

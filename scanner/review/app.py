@@ -21,21 +21,24 @@ from starlette.staticfiles import StaticFiles
 from scanner.i18n import location_text
 from scanner.ingest.spool import Spool
 from scanner.model import CATEGORIES
-from scanner.review import charts
+from scanner.review import bulk, charts, viewer
 from scanner.review.audit import record_message, record_problems, with_confirmation
 from scanner.review.auth import LoginLimiter, add_user
 from scanner.review.decisions import decide, finish_interrupted_releases
 from scanner.review.errors import NotFound, PermissionDenied, ReviewError
 from scanner.review.queue import STATUSES, Filters, dashboard, get_item, list_items, members_of
+from scanner.review.passages import legend, passages_of
 from scanner.review.signin import address_limiter, sign_in
-from scanner.review.text import category_name, translator
+from scanner.review.text import category_name, reason_text, translator
 from scanner.store.db import Store
+from scanner.store.decision_guard import DecisionConflict
 from scanner.store.review import ReviewStore
 from scanner.store.sessions import open_session, revoke, session_user
 
 SESSION_HOURS = 8
 _ENV = Environment(loader=PackageLoader("scanner.review", "templates"), autoescape=select_autoescape(["html", "j2"]),
                    trim_blocks=True, lstrip_blocks=True)
+_ENV.globals.update(passages_of=passages_of, legend=legend(), reason_text=reason_text)
 _HEADERS = [
     (b"content-security-policy", b"default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
                                  b"frame-ancestors 'none'; base-uri 'none'"),
@@ -63,9 +66,10 @@ class SecurityHeaders:
 class Console:
     """The routes, bound to one database and (optionally) the gateway's spool."""
 
-    def __init__(self, db_path: str | Path, spool: Spool | None = None, limiter: LoginLimiter | None = None):
+    def __init__(self, db_path: str | Path, spool: Spool | None = None, limiter: LoginLimiter | None = None,
+                 config=None):
         self.db_path = Path(db_path)
-        self.spool = spool
+        self.spool, self.config = spool, config
         self.limiter = limiter or address_limiter()
 
     @contextlib.contextmanager
@@ -161,7 +165,8 @@ class Console:
                 return RedirectResponse("/login", status_code=303)
             q = request.query_params
             try:
-                filters = Filters(**{k: q.get(k, "") for k in ("verdict", "category", "inbox", "status", "since", "until")},
+                filters = Filters(**{k: q.get(k, "") for k in ("verdict", "category", "inbox", "since", "until", "q")},
+                                  status=q.get("status", "open"),  # open items unless asked otherwise
                                   sort=q.get("sort", "time"), order=q.get("order", "desc"),
                                   page=int(q.get("page", "1")) if q.get("page", "1").isdigit() else 1)
             except ReviewError as exc:
@@ -202,7 +207,9 @@ class Console:
                 return self.error(request, 403, "not_officer", user=user)
             try:
                 decide(review, item_id, str(form.get("action", "")), str(form.get("reason", "")), user.username,
-                       self.spool)
+                       self.spool, expected=bulk.parse_version(form.get("version")))
+            except DecisionConflict as exc:
+                return bulk.conflict_page(self, request, exc, user)
             except PermissionDenied as exc:
                 return self.error(request, 403, "forbidden", str(exc), user)
             except NotFound:
@@ -265,9 +272,9 @@ class Console:
 
 
 def create_app(db_path: str | Path, spool: Spool | None = None, secret: str | None = None,
-               limiter: LoginLimiter | None = None) -> Starlette:
+               limiter: LoginLimiter | None = None, config=None) -> Starlette:
     """The ASGI app; the session-signing secret is kept in the database unless given."""
-    console = Console(db_path, spool, limiter)
+    console = Console(db_path, spool, limiter, config)
     with console.review() as review:
         finish_interrupted_releases(review)
         if secret is None:
@@ -283,6 +290,7 @@ def create_app(db_path: str | Path, spool: Spool | None = None, secret: str | No
         Route("/dashboard", console.dashboard, methods=["GET"]),
         Route("/audit", console.audit, methods=["GET"]),
         Route("/users", console.users, methods=["GET", "POST"]),
+        *bulk.routes(console), *viewer.routes(console),
         Mount("/static", StaticFiles(directory=str(static)), name="static"),
     ]
     middleware = [

@@ -21,6 +21,7 @@ from scanner.review.auth import require_officer
 from scanner.review.errors import ReviewError
 from scanner.review.queue import get_item
 from scanner.store.db import utcnow
+from scanner.store.decision_guard import require_version
 from scanner.store.journal import QUARANTINED, RELEASED, Job, Journal
 from scanner.store.review import ReviewStore
 
@@ -43,8 +44,12 @@ def _job(review: ReviewStore, job_id: int | None) -> Job | None:
 
 
 def decide(review: ReviewStore, item_id: int, action: str, reason: str, officer: str,
-           spool: Spool | None = None) -> dict:
-    """Record an officer's decision; a release of a quarantined file also moves it. Returns the decision row."""
+           spool: Spool | None = None, expected: int | None = None) -> dict:
+    """Record an officer's decision; a release of a quarantined file also moves it. Returns the decision row.
+
+    `expected` is the item's version the officer looked at (its latest decision id, 0 before any):
+    a decision made since is a DecisionConflict, checked in the transaction that writes (decision_guard.py).
+    """
     action = action.replace("-", "_")
     if action not in ACTIONS:
         raise ReviewError(f"未知的决定：{action}（release、keep-blocked、request-approval）(unknown action {action})")
@@ -54,6 +59,7 @@ def decide(review: ReviewStore, item_id: int, action: str, reason: str, officer:
     require_officer(review, officer)
     finish_interrupted_releases(review)
     row, result, _ = get_item(review, item_id)
+    require_version(review, item_id, expected)  # early, for the clear message; again where it writes
     if row["status"] == "released":
         raise ReviewError(f"条目 {item_id} 已放行，不能再作决定 (item {item_id} was already released)")
     decision = {"item_id": item_id, "item_sha256": row["sha256"], "action": action, "reason": reason,
@@ -63,11 +69,14 @@ def decide(review: ReviewStore, item_id: int, action: str, reason: str, officer:
     if action != "release" or job is None or job.state != QUARANTINED:
         if action == "release":
             detail["moved"] = False  # nothing in quarantine: a batch-scan item, or the gateway already passed it
-        return review.record_decision(decision, detail)
-    return _release(review, job, row, decision, detail, spool)
+        with review.transaction():
+            require_version(review, item_id, expected)
+            return review.record_decision(decision, detail)
+    return _release(review, job, row, decision, detail, spool, expected)
 
 
-def _release(review: ReviewStore, job: Job, row: dict, decision: dict, detail: dict, spool: Spool | None) -> dict:
+def _release(review: ReviewStore, job: Job, row: dict, decision: dict, detail: dict, spool: Spool | None,
+             expected: int | None = None) -> dict:
     if spool is None:
         raise ReviewError("未配置网关暂存目录（--config 中的 [watch]），无法放行隔离文件 "
                           "(no gateway spool configured: --config with a [watch] table is needed to release)")
@@ -82,8 +91,14 @@ def _release(review: ReviewStore, job: Job, row: dict, decision: dict, detail: d
     target = spool.choose_target(job, RELEASED)
     officer, sha = decision["officer"], decision["item_sha256"]
     # The intent is audited before anything moves: a crash mid-release is finished by `finish_interrupted_releases`.
-    intent = review.append_audit(officer, "release.intent", job.item_id, sha, {
-        "reason": decision["reason"], "from": str(source), "to": str(target), "job_id": job.id})
+    try:
+        with review.transaction():
+            require_version(review, job.item_id, expected)
+            intent = review.append_audit(officer, "release.intent", job.item_id, sha, {
+                "reason": decision["reason"], "from": str(source), "to": str(target), "job_id": job.id})
+    except BaseException:
+        spool.reserved.discard(target)
+        raise
     try:
         _move_with_sidecars(source, target)
     except OSError as exc:

@@ -14,18 +14,23 @@ from scanner.store.review import ReviewStore
 
 STATUS_OF_ACTION = {"release": "released", "keep_blocked": "kept_blocked", "request_approval": "approval_requested"}
 STATUSES = ("open", "released", "kept_blocked", "approval_requested")
+# Status filters beyond one status: "decided" is any decision at all; "" (or "all") is every item.
+STATUS_FILTERS = ("", "decided") + STATUSES
+SEARCHED = ("path", "job_name", "sender", "recipient")  # what the search box looks in
 SORTS = {"time": "scanned_at", "verdict": "verdict", "path": "path", "inbox": "inbox", "status": "status", "id": "id"}
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # Every top-level flagged/blocked item, its spool job (if the gateway took it) and its latest decision.
 _BASE = """
 with latest as (
-  select d.item_id, d.action, d.officer, d.at from decisions d
+  select d.id, d.item_id, d.action, d.officer, d.at from decisions d
   where d.id = (select max(id) from decisions d2 where d2.item_id = d.item_id)
 ), queue as (
   select i.id, i.path, i.member, i.sha256, i.size, i.type, i.verdict, i.reason_codes, i.labels, i.scanned_at,
-         j.id as job_id, j.inbox, j.state as job_state, j.target,
-         latest.action as last_action, latest.officer as last_officer, latest.at as decided_at,
+         j.id as job_id, j.inbox, j.state as job_state, j.target, j.name as job_name, j.source as job_source,
+         j.recipient, json_extract(j.meta, '$.sender') as sender, json_extract(i.result, '$.reasons') as reasons_json,
+         latest.id as last_decision, latest.action as last_action, latest.officer as last_officer,
+         latest.at as decided_at,
          case latest.action when 'release' then 'released' when 'keep_blocked' then 'kept_blocked'
               when 'request_approval' then 'approval_requested' else 'open' end as status
   from items i
@@ -44,6 +49,7 @@ class Filters:
     status: str = ""
     since: str = ""
     until: str = ""
+    q: str = ""  # a file name, sender or recipient (any part of it, case-insensitive)
     sort: str = "time"
     order: str = "desc"
     page: int = 1
@@ -54,7 +60,10 @@ class Filters:
             raise ReviewError(f"结论筛选无效：{self.verdict} (invalid verdict filter)")
         if self.category not in ("",) + CATEGORIES:
             raise ReviewError(f"类别筛选无效：{self.category} (invalid class filter)")
-        if self.status not in ("",) + STATUSES:
+        if self.status == "all":
+            self.status = ""
+        self.q = (self.q or "").strip()[:200]
+        if self.status not in STATUS_FILTERS:
             raise ReviewError(f"状态筛选无效：{self.status} (invalid status filter)")
         for name in ("since", "until"):
             if getattr(self, name) and not DATE.match(getattr(self, name)):
@@ -86,10 +95,18 @@ def _ensure_tables(review: ReviewStore) -> None:
 def list_items(review: ReviewStore, filters: Filters) -> Page:
     _ensure_tables(review)
     where, params = [], []
-    for column in ("verdict", "inbox", "status"):
+    for column in ("verdict", "inbox"):
         if getattr(filters, column):
             where.append(f"{column} = ?")
             params.append(getattr(filters, column))
+    if filters.status == "decided":
+        where.append("status != 'open'")
+    elif filters.status:
+        where.append("status = ?")
+        params.append(filters.status)
+    if filters.q:
+        where.append("(" + " or ".join(f"instr(lower(coalesce({c}, '')), lower(?)) > 0" for c in SEARCHED) + ")")
+        params.extend([filters.q] * len(SEARCHED))
     if filters.category:
         where.append("(',' || labels || ',') like ?")
         params.append(f"%,{filters.category},%")
@@ -104,10 +121,26 @@ def list_items(review: ReviewStore, filters: Filters) -> Page:
     total = list(db.query(_BASE + f"select count(*) as n from queue{clause}", params))[0]["n"]
     order = f"{SORTS[filters.sort]} {filters.order}, id {filters.order}"
     offset = (filters.page - 1) * filters.per_page
-    rows = [dict(r) for r in db.query(
+    rows = [shown(dict(r)) for r in db.query(
         _BASE + f"select * from queue{clause} order by {order} limit ? offset ?", params + [filters.per_page, offset])]
     inboxes = [r["inbox"] for r in db.query("select distinct inbox from spool_jobs where inbox is not null order by inbox")]
     return Page(rows, total, filters, inboxes)
+
+
+def shown(row: dict) -> dict:
+    """A queue row with what the page shows: a short name (inbox-relative for the gateway, the file
+    name for a scan), the full path for hovering, and the reasons with their messages."""
+    if row.get("job_name"):
+        row["short_path"], row["full_path"] = row["job_name"], row.get("job_source") or row["path"]
+    else:
+        path = row["path"] or ""
+        row["short_path"], row["full_path"] = path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or path, path
+    try:
+        reasons = json.loads(row.pop("reasons_json", None) or "[]")
+    except ValueError:
+        reasons = []
+    row["reasons"] = reasons or [{"code": c} for c in (row.get("reason_codes") or "").split(",") if c]
+    return row
 
 
 def get_item(review: ReviewStore, item_id: int) -> tuple[dict, ItemResult, dict]:
@@ -118,7 +151,7 @@ def get_item(review: ReviewStore, item_id: int) -> tuple[dict, ItemResult, dict]
         raise NotFound(f"没有待审查的条目 {item_id} (no reviewable item {item_id})")
     raw = list(review.db.query("select result from items where id = ?", [item_id]))[0]["result"]
     doc = json.loads(raw)
-    return dict(rows[0]), ItemResult.from_dict(doc), doc
+    return shown(dict(rows[0])), ItemResult.from_dict(doc), doc
 
 
 def members_of(review: ReviewStore, row: dict) -> list[dict]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scanner.model import CATEGORY_NAMES_ZH
+from scanner.policy.reasons import MESSAGES
 
 TEXT: dict[str, tuple[str, str]] = {
     "app": ("密检 · 保密审查台", "Mijian · review console"),
@@ -55,6 +56,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "context": ("上下文（命中处高亮）", "Context (match highlighted)"),
     "topics": ("主题（仅供排序，不据此拦截）", "Topics (for sorting, never a flag)"), "score": ("得分", "Score"), "tier": ("证据层级", "Tier"), "why": ("依据", "Why"),
     "tier.strong": ("强证据", "strong"), "tier.weak": ("弱证据", "weak"), "tier.model": ("模型判断", "model"),
+    "tier.marking": ("密级标志", "marking"),
     "entities": ("证据附近的人物、机构、地点", "People, organisations, places near the evidence"),
     "entity.person": ("人物", "person"), "entity.organisation": ("机构", "organisation"), "entity.place": ("地点", "place"),
     "entity.person.foreign": ("境外人员", "foreign person"), "entity.organisation.foreign": ("境外机构", "foreign organisation"),
@@ -62,6 +64,27 @@ TEXT: dict[str, tuple[str, str]] = {
     "kind.national_secret": ("国家秘密", "national secret"), "kind.work_secret": ("工作秘密", "work secret"),
     "kind.commercial_secret": ("商业秘密", "commercial secret"), "kind.foreign": ("外国密级", "foreign classification"),
     "reason_hint": ("请写明理由（将记入审计日志）", "write the reason (it goes into the audit log)"),
+    "version": ("最新决定编号（再次决定时用 --replaces 给出）", "latest decision id (give it as --replaces to decide again)"),
+    "search": ("搜索", "Search"), "search_hint": ("文件名、发件人或接收方", "file name, sender or recipient"),
+    "status.decided": ("已决定", "decided"), "status.all": ("全部", "all"),
+    "sender": ("发件人", "Sender"), "recipient": ("接收方", "Recipient"),
+    "select": ("选择", "Select"), "bulk": ("批量决定所选条目", "Decide the selected items"),
+    "bulk_done": ("已对 {n} 个条目作出决定", "{n} items decided"),
+    "bulk_none": ("请至少选择一个条目", "select at least one item"),
+    "bulk_failed": ("以下条目未作决定", "these items were not decided"),
+    "conflict": ("该条目已由 {officer} 于 {at} 作出决定（{action}），请查看后再决定",
+                 "this item was decided by {officer} at {at} ({action}): look at it again before deciding"),
+    "passages": ("命中段落", "Passages"), "jump": ("跳转", "Jump to"),
+    "legend": ("图例", "Legend"), "marking_hl": ("密级标志", "marking"),
+    "more_passages": ("另有 {n} 段未显示", "{n} more passages not shown"),
+    "full_text": ("查看提取的全文", "View the extracted text"), "download": ("下载原文件", "Download the original file"),
+    "text_title": ("提取的全文", "Extracted text"), "segment": ("片段", "Segment"),
+    "text_unavailable": ("无法显示全文", "the text cannot be shown"),
+    "no_source": ("找不到原文件（已移走或不在本机）", "the original file is not here (moved, or on another machine)"),
+    "changed_source": ("原文件已被改动，与审查的内容不符", "the original file changed since it was reviewed"),
+    "read_failed": ("读取失败", "reading failed"), "container": ("压缩包或邮件本身", "the archive or e-mail itself"),
+    "audited_note": ("查看与下载均记入审计日志", "viewing and downloading are recorded in the audit log"),
+    "only_officer": ("只有保密专员可以查看全文或下载原文件", "only an officer may view the text or download the file"),
 }
 
 
@@ -76,3 +99,16 @@ def translator(lang: str):
 
 def category_name(category: str, lang: str) -> str:
     return category if lang == "en" else CATEGORY_NAMES_ZH.get(category, category)
+
+
+def reason_text(reason: dict, lang: str) -> str:
+    """A reason as a person reads it: its recorded message, else the policy's wording for its code."""
+    text = reason.get("message_en" if lang == "en" else "message")
+    if text:
+        return text
+    pair = MESSAGES.get(reason.get("code", ""))
+    if pair is None:
+        return reason.get("code", "")
+    # The policy's template without its particulars (a stored result older than its messages).
+    template = pair[1] if lang == "en" else pair[0]
+    return template.split("{", 1)[0].rstrip("：:（( ") or reason.get("code", "")

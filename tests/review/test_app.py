@@ -80,7 +80,7 @@ def test_item_page_shows_evidence_inert_and_in_chinese(client, gateway):
     text = page.text
     assert "<script>alert" not in text and "<img src=x" not in text
     assert "&lt;script&gt;alert(1)" in text
-    assert "<mark>作战部署</mark>" in text
+    assert re.search(r'<mark class="hl strong" title="[^"<>]*lexicon\.defense[^"<>]*">作战部署</mark>', text)
     assert "第2段" in text and "机密★10年" in text and "无审批记录" in text and "未加密" in text
     assert "国防建设和武装力量活动" in text
     english = client.get(f"/items/{gateway.item_id(XSS_NAME)}?lang=en")

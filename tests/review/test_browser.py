@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -37,6 +38,13 @@ def _free_port() -> int:
 
 @pytest.fixture
 def server(gateway, accounts):
+    with start_server(gateway) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def start_server(gateway):
+    """`mijian review serve --config` on a free port, until the block ends (also used by test_browser_console)."""
     port = _free_port()
     log = open(gateway.root / "serve.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "scanner", "review", "serve", "--port", str(port),
@@ -51,10 +59,12 @@ def server(gateway, accounts):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError((gateway.root / "serve.log").read_text(errors="replace"))
             time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(10)
-    log.close()
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
 
 
 @pytest.fixture
@@ -104,9 +114,9 @@ def test_officer_filters_opens_and_releases(server, browser, gateway):
     page.wait_for_url("**/items/*")
     assert page.locator("#item-name").inner_text() == f"out/{XSS_NAME}"
     assert page.locator("mark", has_text="作战部署").count() >= 1
-    assert page.locator("td.ctx", has_text="<script>alert(1)").count() >= 1
+    assert page.locator(".passage .ctx", has_text="<script>alert(1)").count() >= 1
     assert page.locator("main script, main img").count() == 0
-    assert "第2段" in page.locator("table.evidence").inner_text()
+    assert "第2段" in page.locator(".passage .where").inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "review_item.png"), full_page=True)
 

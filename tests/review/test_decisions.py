@@ -74,8 +74,13 @@ def test_keep_blocked_and_request_approval_leave_the_file(gateway, accounts, cap
     item = gateway.item_id(XSS_NAME)
     assert run(gateway, "decide", str(item), "--action", "request-approval", "--reason", "需补办对外提供审批",
                "--officer", "alice") == 0
+    first = rows(gateway.db, "select id from decisions")[0]["id"]
+    # Deciding again names the decision it replaces (`review show` prints it): without it, refused.
     assert run(gateway, "decide", str(item), "--action", "keep-blocked", "--reason", "含国家秘密标志，不得外发",
-               "--officer", "alice") == 0
+               "--officer", "alice") == 3
+    assert "已由 alice 于" in capsys.readouterr().err
+    assert run(gateway, "decide", str(item), "--action", "keep-blocked", "--reason", "含国家秘密标志，不得外发",
+               "--officer", "alice", "--replaces", str(first)) == 0
     assert (gateway.quarantine / XSS_NAME).exists()
     assert run(gateway, "list", "--status", "kept_blocked", "--json") == 0
     capsys.readouterr()
