@@ -110,14 +110,14 @@ def run_list(args: argparse.Namespace, lang: str) -> int:
 
 def run_show(args: argparse.Namespace, lang: str) -> int:
     from scanner.i18n import location_text
-    from scanner.review.audit import with_confirmation
+    from scanner.review.audit import confirmed_history
     from scanner.review.queue import get_item
     from scanner.review.text import category_name, translator
 
     review, _, _ = _open(args)
     try:
         row, _result, doc = get_item(review, args.item)
-        history = with_confirmation(review.decisions(item_id=args.item), review.audit_entries())
+        history = confirmed_history(review, review.decisions(item_id=args.item))
     finally:
         review.store.close()
     if args.json:

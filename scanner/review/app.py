@@ -22,7 +22,7 @@ from scanner.i18n import location_text
 from scanner.ingest.spool import Spool
 from scanner.model import CATEGORIES
 from scanner.review import bulk, charts, viewer
-from scanner.review.audit import record_message, record_problems, with_confirmation
+from scanner.review.audit import confirmed_history, record_message, record_problems
 from scanner.review.auth import LoginLimiter, add_user
 from scanner.review.decisions import decide, finish_interrupted_releases
 from scanner.review.errors import NotFound, PermissionDenied, ReviewError
@@ -190,7 +190,7 @@ class Console:
             except NotFound:
                 return self.error(request, 404, "not_found", user=user)
             members = [dict(m, result=json.loads(m["result"])) for m in members_of(review, row)]
-            history = with_confirmation(review.decisions(item_id=item_id), review.audit_entries())
+            history = confirmed_history(review, review.decisions(item_id=item_id))
         return self.render(request, "item.html.j2", current_user=user, row=row, result=result, doc=doc,
                            members=members, history=history, notice=request.query_params.get("done"))
 

@@ -29,9 +29,14 @@ class BrokenLink:
         return f"审计链在第 {self.seq} 条（第 {self.position} 个位置）断开：{zh[self.problem]}"
 
 
-def verify_chain(entries: list[dict]) -> BrokenLink | None:
-    """The first broken link of entries given in seq order, or None when the whole chain holds."""
+def verify_chain(entries: list[dict], suffix: bool = False) -> BrokenLink | None:
+    """The first broken link of entries given in seq order, or None when the whole chain holds.
+
+    `suffix`: the entries are the chain's tail from some entry on (its first link is not checked);
+    an entry is as trustworthy as the whole chain when the tail from it to the head holds."""
     prev_hash, prev_seq = GENESIS, 0
+    if suffix and entries:
+        prev_hash, prev_seq = entries[0]["prev_hash"], entries[0]["seq"] - 1
     for position, entry in enumerate(entries, start=1):
         if entry["hash"] != entry_hash(entry):
             return BrokenLink(entry["seq"], position, "altered")
@@ -66,11 +71,13 @@ class DecisionProblem:
         return f"决定 {self.decision_id or '-'}（审计条目 {self.audit_seq or '-'}）：{zh[self.problem]}"
 
 
-def decision_covers(entries: list[dict]) -> dict[int, tuple[int, str]]:
-    """What the chain vouches for, by the decision's audit seq: (decision id, digest). Give only trusted entries."""
+def decision_covers(entries: list[dict], wanted: set | None = None) -> dict[int, tuple[int, str]]:
+    """What the chain vouches for, by the decision's audit seq: (decision id, digest). Give only trusted entries;
+    `wanted`: only the decisions of these audit seqs are needed (the others' details are not parsed)."""
     covers: dict[int, tuple[int, str]] = {}
     for entry in entries:
-        if not (entry["action"].startswith("decision.") or entry["action"] == ADOPTED):
+        if entry["action"] != ADOPTED and (not entry["action"].startswith("decision.")
+                                           or (wanted is not None and entry["seq"] not in wanted)):
             continue
         try:
             detail = json.loads(entry["detail"] or "{}")
@@ -85,13 +92,21 @@ def decision_covers(entries: list[dict]) -> dict[int, tuple[int, str]]:
 
 
 def trusted(entries: list[dict], broken: BrokenLink | None) -> list[dict]:
-    """The entries before the first broken link: only they can vouch for anything."""
-    return entries if broken is None else entries[:broken.position - 1]
+    """The entries before the first broken link: only they can vouch for anything. A link that fails
+    also condemns the entry before it (edited, then rehashed so that it matches itself)."""
+    if broken is None:
+        return entries
+    return entries[:max(0, broken.position - (1 if broken.problem == "altered" else 2))]
 
 
-def check_decisions(decisions: list[dict], entries: list[dict]) -> list[DecisionProblem]:
-    """Every decision row the (intact part of the) chain does not confirm, and every decision it records that is gone."""
-    covers = decision_covers(trusted(entries, verify_chain(entries)))
+def check_decisions(decisions: list[dict], entries: list[dict], suffix: bool = False,
+                    wanted: set | None = None, broken: BrokenLink | None | bool = False) -> list[DecisionProblem]:
+    """Every decision row the (intact part of the) chain does not confirm, and every decision it records that is gone.
+
+    `broken`: the chain's first broken link when already known (None: intact); False: check it here."""
+    if broken is False:
+        broken = verify_chain(entries, suffix)
+    covers = decision_covers(trusted(entries, broken), wanted)
     problems, seen = [], set()
     for row in decisions:
         seq = row.get("audit_seq")
@@ -116,10 +131,23 @@ def with_confirmation(decisions: list[dict], entries: list[dict]) -> list[dict]:
     return [dict(d, verified=d["id"] not in bad) for d in decisions]
 
 
+def confirmed_history(review, decisions: list[dict]) -> list[dict]:
+    """A few decisions (one item's) with `verified`, reading and checking only the chain's tail from the
+    earliest of their audit entries to the head: as sure as a check of the whole chain, for these."""
+    seqs = {d["audit_seq"] for d in decisions if d.get("audit_seq")}
+    if not seqs:
+        return [dict(d, verified=False) for d in decisions]
+    entries = review.audit_entries(from_seq=min(seqs))
+    bad = {p.decision_id for p in check_decisions(decisions, entries, suffix=True, wanted=seqs)
+           if p.problem != "deleted"}
+    return [dict(d, verified=d["id"] not in bad) for d in decisions]
+
+
 def record_problems(review) -> tuple[list[dict], BrokenLink | None, list[DecisionProblem]]:
     """The audit entries, the chain's first broken link and the decisions it does not confirm."""
     entries = review.audit_entries()
-    return entries, verify_chain(entries), check_decisions(review.decisions(), entries)
+    broken = verify_chain(entries)
+    return entries, broken, check_decisions(review.decisions(), entries, broken=broken)
 
 
 def record_message(broken: BrokenLink | None, problems: list[DecisionProblem], lang: str = "zh") -> str | None:

@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from scanner import __version__
 from scanner.i18n import location_text
 from scanner.model import CATEGORIES
-from scanner.review.audit import record_message, record_problems, with_confirmation
+from scanner.review.audit import record_message, record_problems
 from scanner.review.errors import ReviewError
 from scanner.review.queue import STATUS_OF_ACTION
 from scanner.review.text import category_name, translator
@@ -35,10 +35,11 @@ def period_data(review: ReviewStore, since: str, until: str | None) -> dict:
                                        f"from items where member is null and {clause} order by id", params)]
     counts = Counter(r["verdict"] for r in items)
     entries, broken, problems = record_problems(review)
-    decisions = with_confirmation(review.decisions(since=since, until=until), entries)
+    bad = {p.decision_id for p in problems if p.problem != "deleted"}
+    decisions = [dict(d, verified=d["id"] not in bad) for d in review.decisions(since=since, until=until)]
     latest = {}
-    for d in with_confirmation(review.decisions(), entries):
-        if d["verified"]:  # an unconfirmed decision does not settle an item's status
+    for d in review.decisions():
+        if d["id"] not in bad:  # an unconfirmed decision does not settle an item's status
             latest[d["item_id"]] = d
     reviewable = []
     for r in items:

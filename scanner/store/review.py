@@ -157,10 +157,13 @@ class ReviewStore:
             self.db["audit"].insert(entry)
             return entry
 
-    def audit_entries(self, limit: int | None = None, item_id: int | None = None) -> list[dict]:
+    def audit_entries(self, limit: int | None = None, item_id: int | None = None,
+                      from_seq: int | None = None) -> list[dict]:
         sql, params = "select * from audit", []
         if item_id is not None:
             sql, params = sql + " where item_id = ?", [item_id]
+        elif from_seq is not None:
+            sql, params = sql + " where seq >= ?", [from_seq]
         sql += " order by seq desc" if limit else " order by seq"
         if limit:
             sql += f" limit {int(limit)}"

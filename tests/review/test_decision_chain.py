@@ -90,6 +90,31 @@ def test_an_edited_decision_is_caught_and_shown_unconfirmed(decided, capsys, tmp
         assert "审计链完整" not in audit and "决定 1（审计条目 4）：内容与审计链记录的不符" in audit
 
 
+def test_a_decision_forged_with_its_audit_entry_rehashed_is_caught(decided, capsys):
+    """The forger also rewrites the entry's detail and hash: the next entry's link no longer holds,
+    and the rewritten entry vouches for nothing, on the item's history as in `audit verify`."""
+    from scanner.store.decision_record import decision_hash
+    from scanner.store.review import entry_hash
+
+    db = decided.db
+    sql(db, "update decisions set reason = ? where id = 1", [FORGED])
+    con = sqlite3.connect(db)
+    con.row_factory = sqlite3.Row
+    row = dict(con.execute("select * from decisions where id = 1").fetchone())
+    entry = dict(con.execute("select * from audit where seq = ?", [row["audit_seq"]]).fetchone())
+    detail = dict(json.loads(entry["detail"]), reason=FORGED, decision_sha256=decision_hash(row))
+    entry["detail"] = json.dumps(detail, ensure_ascii=False, sort_keys=True)
+    con.execute("update audit set detail = ?, hash = ? where seq = ?", [entry["detail"], entry_hash(entry), entry["seq"]])
+    con.commit()
+    con.close()
+    code, out = verify(db, capsys)
+    assert code == 1
+    assert out[0] == "审计链在第 5 条（第 5 个位置）断开：前一条的哈希不符（之前的条目被删除、插入或调换）"
+    assert "决定 1（审计条目 4）：审计链中没有这条决定（决定被插入，或升级前已与其审计条目不符）" in out
+    assert main(["review", "show", str(decided.item_id(XSS_NAME)), "--config", str(decided.config)]) == 0
+    assert any(x.startswith("  [未经审计链证实] ") and FORGED in x for x in capsys.readouterr().out.splitlines())
+
+
 def test_a_deleted_decision_is_caught(decided, capsys):
     sql(decided.db, "delete from decisions where id = 2")
     code, out = verify(decided.db, capsys)
