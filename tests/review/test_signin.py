@@ -88,3 +88,35 @@ def test_the_command_line_stops_after_a_few_tries_and_shares_the_lock(db, capsys
     with TestClient(create_app(db)) as client:  # the console honours the same lock
         assert login(client, "alice", "alice-password").status_code == 429
         assert login(client, "bob", "bob-password").status_code == 303
+
+
+def test_the_password_prompt_on_a_terminal_gives_three_tries(db):
+    """Without --password-stdin the officer types at a real terminal (a pty): three wrong passwords, then exit 3."""
+    import os
+    import pty
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: mijian with the pty as its controlling terminal
+        os.execvp(sys.executable, [sys.executable, "-m", "scanner", "review", "decide", "1", "--action", "keep-blocked",
+                                   "--reason", "维持阻断的理由", "--officer", "alice", "--db", str(db)])
+    seen, prompts, deadline = b"", 0, time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the child closed the terminal: it has exited
+                break
+            if not chunk:
+                break
+            seen += chunk
+            while seen.count("的密码".encode()) > prompts:
+                prompts += 1
+                os.write(fd, f"wrong-{prompts}\n".encode())
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 3
+    assert prompts == CLI_TRIES
+    assert "账号或密码错误：alice".encode() in seen
+    assert audited(db, "login.failed") == [("alice", "login.failed")] * CLI_TRIES
