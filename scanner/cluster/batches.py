@@ -53,7 +53,6 @@ class BatchLoop:
         self.settings = settings
         self.ready: dict[int, list[ItemResult]] = {}
         self.inflight: dict = {}  # future -> list[Pending]
-        self.workers_checked: set[int] = set()
         self.batches = 0
         self.next_out = 0  # the first file not yet given back
         self.completed = None  # distributed.as_completed over the batches in flight
@@ -170,14 +169,11 @@ class BatchLoop:
 
     def _check_worker(self, reply: dict) -> None:
         """A worker with other code, settings, lexicons or models would decide otherwise: stop."""
-        if reply["pid"] in self.workers_checked:
-            return
         if reply["fingerprint"] != self.scanner.fingerprint:
             raise ClusterError(
                 "工作节点的规则指纹与本机不同（程序版本、配置、词表或模型不一致），请在各节点安装相同版本 "
                 f"(a worker's ruleset fingerprint {reply['fingerprint'][:12]} differs from the client's "
                 f"{self.scanner.fingerprint[:12]}: install the same Mijian, config, lexicons and models everywhere)")
-        self.workers_checked.add(reply["pid"])
 
     # --- the loop -------------------------------------------------------------------------------------
 
