@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from typing import Any
 
 CATEGORIES: tuple[str, ...] = (
     "defense",
@@ -70,6 +71,19 @@ class Location:
         return ("，" if zh else ", ").join(bits) or ("正文" if zh else "body")
 
 
+@dataclass(frozen=True, eq=False)
+class LineBlock(Location):
+    """Where a block of consecutive lines of a large text stands: each line's offset in the block's
+    text and its line number in the file (numpy arrays, a few bytes a line instead of a Segment each)."""
+
+    offsets: Any = None
+    numbers: Any = None
+
+    def at(self, offset: int) -> Location:
+        k = max(0, int(self.offsets.searchsorted(offset, side="right")) - 1)
+        return Location(part=self.part, line=int(self.numbers[k]))
+
+
 @dataclass(frozen=True)
 class Segment:
     """One run of extracted text (a paragraph, a cell, a page) and where it stands."""
@@ -131,7 +145,9 @@ class Document:
     def locate(self, offset: int) -> Location:
         if not self.segments:
             return Location()
-        return self.segments[self.segment_at(offset)].location
+        k = self.segment_at(offset)
+        location = self.segments[k].location
+        return location.at(offset - self.starts[k]) if isinstance(location, LineBlock) else location
 
     def snippet(self, start: int, end: int, width: int = 30) -> tuple[str, str, str]:
         """Text before, the match itself, and text after (for evidence in context)."""

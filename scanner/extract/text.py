@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import codecs
 import re
+from array import array
 
+import numpy as np
 from charset_normalizer import from_bytes
 
 from scanner.errors import ExtractionError
 from scanner.extract.registry import register
-from scanner.model import Extraction, Location, Segment
+from scanner.model import Extraction, LineBlock, Location, Segment
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -167,9 +169,47 @@ def looks_like_text(sample: bytes) -> bool:
 def extract_text(data: bytes) -> Extraction:
     text, encoding = decode_text(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if len(text) > BLOCK_CHARS:
+        return Extraction(type="text", segments=line_blocks(text), properties={"encoding": encoding})
     segments = [
         Segment(line, Location(line=number))
         for number, line in enumerate(text.split("\n"), start=1)
         if line.strip()
     ]
     return Extraction(type="text", segments=segments, properties={"encoding": encoding})
+
+
+# A text longer than this is kept as one segment, its lines joined (blank lines left out, as a segment
+# per line leaves them out) with a LineBlock naming each line's number: the same text and offsets as a
+# segment per line, without millions of small objects, and the document's text is that same string.
+BLOCK_CHARS = 1 << 20
+
+
+def line_blocks(text: str) -> list[Segment]:
+    offsets, numbers = array("q"), array("q")
+    parts: list[str] = []  # the lines joined a block of about BLOCK_CHARS at a time
+    lines: list[str] = []
+    size = chars = 0
+    start, number = 0, 1
+    while start <= len(text):
+        end = text.find("\n", start)
+        if end == -1:
+            end = len(text)
+        if end > start and not text[start:end].isspace():
+            offsets.append(size)
+            numbers.append(number)
+            lines.append(text[start:end])
+            size += end - start + 1
+            chars += end - start + 1
+            if chars >= BLOCK_CHARS:
+                parts.append("\n".join(lines))
+                lines, chars = [], 0
+        start, number = end + 1, number + 1
+    if lines:
+        parts.append("\n".join(lines))
+    if not parts:
+        return []
+    joined = "\n".join(parts)
+    del parts[:]
+    return [Segment(joined, LineBlock(line=numbers[0], offsets=np.frombuffer(offsets, dtype=np.int64),
+                                      numbers=np.frombuffer(numbers, dtype=np.int64)))]
