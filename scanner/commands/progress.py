@@ -79,7 +79,7 @@ class ScanProgress:
         self.verdicts = {"allow": 0, "flag": 0, "block": 0}
         self.started = time.monotonic()
         self.samples: deque[tuple[float, int, int]] = deque([(self.started, 0, 0)])
-        self.progress = Progress(TextColumn(t("progress", lang)), BarColumn(), _Stats(self), console=console,
+        self.progress = Progress(TextColumn(t("progress", lang)), BarColumn(bar_width=16), _Stats(self), console=console,
                                  transient=True)
         self.task = self.progress.add_task("scan", total=None)
 
@@ -124,8 +124,10 @@ class ScanProgress:
         else:
             eta = "?"
         eta = eta if finished else f"≥{eta} ({counting})"
+        # Two lines, so an 80-column terminal shows all of it.
         return " · ".join([files_text.format(done=self.done, total=total), rate_text.format(rate=file_rate),
-                           f"{_size(byte_rate)}/s", eta_text.format(eta=eta), verdict_text.format(**self.verdicts)])
+                           f"{_size(byte_rate)}/s", eta_text.format(eta=eta)]) + "\n" \
+            + verdict_text.format(**self.verdicts)
 
 
 class _Stats(ProgressColumn):
