@@ -21,7 +21,7 @@ from starlette.staticfiles import StaticFiles
 from scanner.i18n import location_text
 from scanner.ingest.spool import Spool
 from scanner.model import CATEGORIES
-from scanner.review import bulk, charts, viewer
+from scanner.review import bulk, charts, password, viewer
 from scanner.review.audit import confirmed_history, record_message, record_problems
 from scanner.review.auth import LoginLimiter, add_user
 from scanner.review.decisions import decide, finish_interrupted_releases
@@ -290,7 +290,7 @@ def create_app(db_path: str | Path, spool: Spool | None = None, secret: str | No
         Route("/dashboard", console.dashboard, methods=["GET"]),
         Route("/audit", console.audit, methods=["GET"]),
         Route("/users", console.users, methods=["GET", "POST"]),
-        *bulk.routes(console), *viewer.routes(console),
+        *bulk.routes(console), *viewer.routes(console), *password.routes(console),
         Mount("/static", StaticFiles(directory=str(static)), name="static"),
     ]
     middleware = [

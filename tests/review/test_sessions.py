@@ -109,6 +109,32 @@ def test_a_password_change_ends_every_session_of_the_account(console):
         client.close()
 
 
+def test_the_consoles_password_change_ends_every_session_and_checks_the_current_one(console):
+    import sqlite3
+
+    url, db = console
+    first, second = signed_in(url, "alice"), signed_in(url, "alice")
+    copied = second.cookies[COOKIE]
+    token = csrf_of(first.get("/password").text)
+    wrong = first.post("/password", data={"current": "not-her-password", "new": "a-new-password",
+                                          "again": "a-new-password", "csrf": token})
+    assert wrong.status_code == 400 and "用户名或密码错误" in wrong.text
+    differ = first.post("/password", data={"current": "alice-password", "new": "a-new-password",
+                                           "again": "another-password", "csrf": token})
+    assert differ.status_code == 400 and "两次输入的新密码不一致" in differ.text
+    assert replay(url, copied).status_code == 200  # nothing changed yet
+    done = first.post("/password", data={"current": "alice-password", "new": "a-new-password",
+                                         "again": "a-new-password", "csrf": token})
+    assert done.status_code == 303 and done.headers["location"] == "/login"
+    assert replay(url, copied).status_code == 303 and first.get(PAGE).status_code == 303
+    con = sqlite3.connect(db)
+    actions = [r[0] for r in con.execute("select action from audit where actor = 'alice' order by seq")]
+    con.close()
+    assert actions == ["login", "login", "login.failed", "user.password"]
+    first.close()
+    second.close()
+
+
 def test_disabling_ends_the_sessions_and_enabling_does_not_revive_them(console):
     url, db = console
     client = signed_in(url, "alice")
