@@ -1,0 +1,99 @@
+"""Start-up time of the command line: `mijian --help`, `--version`, and one small file scanned end to end.
+
+Runs each command N times in a fresh interpreter (`python -m scanner`, as the `mijian` script does, without
+pyenv's shim) and prints the median wall time and the median CPU time of the process (its reader
+children included when they are waited for). With `--old DIR` the same commands run against an older
+checkout too, side by side; `--rev REV` makes that checkout itself (a detached `git worktree`,
+removed afterwards), e.g.
+
+    python3 benchmarks/startup_bench.py --rev 54f7603 -n 7      # the commit before lazy imports
+
+Issue 15 item 9 asks for `--help` under 0.3 s; issue 17 for one small file under 0.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL_FILE = "机密★10年\n关于2026年装备试验安排的通知\n各单位：试验于下月开始，请做好准备。\n"
+
+
+def _run(tree: Path, args: list[str], cwd: Path) -> tuple[float, float, int]:
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    env.pop("MIJIAN_CONFIG", None)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "scanner", *args], cwd=cwd, env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, proc.returncode
+
+
+def measure(tree: Path, n: int, work: Path) -> dict[str, tuple[float, float]]:
+    sample = work / "one.txt"
+    sample.write_text(SMALL_FILE, encoding="utf-8")
+    db = work / f"bench-{abs(hash(str(tree)))}.db"
+    cases = {
+        "--help": ["--help"],
+        "--version": ["--version"],
+        "scan one small file": ["scan", str(sample), "--db", str(db), "--rescan", "--no-progress",
+                                "--format", "json"],
+    }
+    out = {}
+    for name, args in cases.items():
+        _run(tree, args, work)  # warm the page cache and the database
+        walls, cpus = [], []
+        for _ in range(n):
+            wall, cpu, code = _run(tree, args, work)
+            if name == "scan one small file" and code != 1:  # the file is marked: exit 1 (found)
+                raise SystemExit(f"{tree}: scan exited {code}, expected 1")
+            walls.append(wall)
+            cpus.append(cpu)
+        out[name] = (statistics.median(walls), statistics.median(cpus))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=5, help="runs per command (median reported)")
+    parser.add_argument("--old", metavar="DIR", help="an older checkout (git worktree add) to compare with")
+    parser.add_argument("--rev", help="a git revision to compare with (checked out in a temporary worktree)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        old_tree = Path(args.old).resolve() if args.old else None
+        if args.rev:
+            old_tree = work / "old"
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(old_tree), args.rev],
+                           check=True)
+        try:
+            now = measure(ROOT, args.n, work)
+            old = measure(old_tree, args.n, work) if old_tree else None
+        finally:
+            if args.rev:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old_tree)], check=False)
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, median of {args.n}")
+    header = f"{'command':<22}{'wall s':>9}{'CPU s':>9}"
+    if old:
+        header += f"{'old wall s':>12}{'old CPU s':>11}"
+    print(header)
+    for name, (wall, cpu) in now.items():
+        row = f"{name:<22}{wall:>9.3f}{cpu:>9.3f}"
+        if old:
+            row += f"{old[name][0]:>12.3f}{old[name][1]:>11.3f}"
+        print(row)
+
+
+if __name__ == "__main__":
+    main()
