@@ -259,13 +259,13 @@ class Featurizer:
         return x
 
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_NOT_CJK = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
 def mostly_chinese(text: str, minimum: int = 10, share: float = 0.3) -> bool:
     """Whether a passage is Chinese enough to classify: the model knows no other language,
     and English prose or code otherwise scores as `science_technology`."""
-    cjk = len(_CJK.findall(text))
+    cjk = len(_NOT_CJK.sub("", text))  # the CJK characters counted without a list of them
     return cjk >= minimum and cjk >= share * len("".join(text.split()))
 
 
