@@ -90,3 +90,29 @@ def test_a_bad_cluster_address_is_a_clear_error(spec):
 
     with pytest.raises(ConfigError, match="--cluster"):
         ClusterBackend(spec, parse_config(""))
+
+
+def test_workers_with_other_rules_stop_the_run(tmp_path):
+    """A lexicon changed between the client's start and the workers' (a shared folder edited, a worker
+    installed from another version): their ruleset fingerprints differ and nothing is recorded under it."""
+    import shutil
+
+    from scanner.errors import ClusterError
+    from scanner.resources import data_path
+
+    lexicons = tmp_path / "lexicons"
+    shutil.copytree(data_path("lexicons"), lexicons)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("普通通知\n", encoding="utf-8")
+    config = parse_config(f'[detect]\nmodel = ""\nsensitivity_model = ""\nentities = false\n'
+                          f'lexicon_dir = "{lexicons.as_posix()}"\n')
+
+    def edit_lexicon(_run_id) -> None:  # after the client took its fingerprint, before any worker did
+        with open(lexicons / "defense.txt", "a", encoding="utf-8") as fh:
+            fh.write("新加的词\n")
+
+    with ClusterBackend("local:1", config) as backend:
+        with pytest.raises(ClusterError, match="fingerprint"):
+            _scan([folder], config, tmp_path / "m.db", backend, on_run=edit_lexicon)
+    assert files_once(tmp_path / "m.db", 1) == {}
