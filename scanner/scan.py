@@ -24,6 +24,7 @@ from scanner.policy.keys import load_public_key
 from scanner.resume import RecordedTree, Resume
 from scanner.ruleset import ruleset_fingerprint
 from scanner.store.approvals import ApprovalStore
+from scanner.store.batch import TreeBatch
 from scanner.store.db import Store
 from scanner.store.runs import run_counts
 
@@ -305,12 +306,13 @@ def scan_paths(
         trees = _parallel(scanner, entries, jobs)
     else:
         trees = (scanner.scan_entry_tree(entry) for entry in entries)
+    batch = TreeBatch(store, run_id, scanner.fingerprint) if store is not None else None
     try:
         for tree in trees:
             if isinstance(tree, RecordedTree):
                 run.resumed += tree.resumed
-            elif store is not None:
-                store.record_tree(run_id, tree, scanner.fingerprint)
+            elif batch is not None:
+                batch.add(tree)  # recorded a batch at a time (store/batch.py)
             run.tally[tree[0].verdict] += 1
             if keep:
                 run.results.extend(tree)
@@ -319,7 +321,11 @@ def scan_paths(
             if on_item:
                 on_item(tree[0])
     finally:
-        scanner.close()
+        try:
+            if batch is not None:
+                batch.flush()  # also when interrupted: what was read stays recorded
+        finally:
+            scanner.close()
     if store is not None:
         store.finish_run(run_id, run_counts(store, run_id) if resume is not None else run.counts)
     return run
