@@ -139,6 +139,33 @@ class PagesRead(NamedTuple):
     textless: list[int]  # pages that paint something but hold no text
     covered: set[int]  # pages whose text layer vouches for their pictures (see FULL_PAGE_TEXT)
     garbled: list[int]  # pages whose text neither pypdf nor pdfium decodes
+    pictured: set[int]  # pages that may hold pictures (see may_hold_pictures); the others have none
+
+
+def _inline_images(seen: list[bool]):
+    """A visitor that notes an inline image (BI … ID … EI) in the content stream it is shown."""
+
+    def visit(operator, operands, cm, tm):
+        if operator == b"INLINE IMAGE":
+            seen[0] = True
+
+    return visit
+
+
+def may_hold_pictures(resources) -> bool:
+    """Whether the page's resources name an image, or a form (which may draw one), among their XObjects.
+
+    Cheap: pypdf's `page.images` parses the whole content stream again to look for inline images,
+    which text extraction has already seen; a page of text without XObjects is not walked at all.
+    """
+    try:
+        xobjects = resources.get("/XObject") if resources is not None else None
+        if xobjects is None:
+            return False
+        xobjects = xobjects.get_object()
+        return any(xobjects[name].get_object().get("/Subtype") in ("/Image", "/Form") for name in xobjects)
+    except Exception:  # cannot tell: walk it
+        return True
 
 
 def _visitors(*visitors):
@@ -158,6 +185,7 @@ def read_pages(reader: PdfReader, pages, second: SecondReader | None = None) -> 
     textless: list[int] = []
     garbled: list[int] = []
     covered: set[int] = set()
+    pictured: set[int] = set()
     read_any = False
     for number, page in enumerate(pages, start=1):
         try:
@@ -167,16 +195,20 @@ def read_pages(reader: PdfReader, pages, second: SecondReader | None = None) -> 
             resources = None
         visit, largest = _drawn_fractions(page, resources)
         shown = ShownBytes()
+        inline = [False]
         try:
-            text = page.extract_text(visitor_operand_before=_visitors(visit, shown.visit)) or ""
+            text = page.extract_text(visitor_operand_before=_visitors(visit, shown.visit, _inline_images(inline))) or ""
         except Exception as exc:  # one bad page is reported, the others still read
             unread.append(f"page {number}: {type(exc).__name__}: {exc}")
+            pictured.add(number)
             # Still unread, but what pdfium reads there is looked at too (a mark on it is evidence).
             other = second.text(number) if second is not None else None
             if other and other.strip() and not quality(other).garbled:
                 segments.append(Segment(other, Location(page=number)))
             continue
         read_any = True
+        if inline[0] or may_hold_pictures(resources):
+            pictured.add(number)
         texts = [text] if text.strip() else []
         draws = not texts and _draws_something(page)
         if second is not None and (doubtful(text, shown.count) or draws):
@@ -201,7 +233,7 @@ def read_pages(reader: PdfReader, pages, second: SecondReader | None = None) -> 
             unread.append(f"page {number} annotations: {type(exc).__name__}: {exc}")
     if unread and not read_any:
         raise ExtractionError(f"PDF 页面无法读取 (no page could be read): {unread[0]}")
-    return PagesRead(segments, unread, textless, covered, garbled)
+    return PagesRead(segments, unread, textless, covered, garbled, pictured)
 
 
 def _page_pictures(pages, numbers: list[int]):
@@ -255,7 +287,7 @@ def extract_pdf(data: bytes) -> Extraction:
     check_streams(reader, data)
     second = SecondReader(data)
     try:
-        segments, unread, textless, covered, garbled = read_pages(reader, pages, second)
+        segments, unread, textless, covered, garbled, pictured = read_pages(reader, pages, second)
     finally:
         second.close()
     extra, extra_unread = _extras(reader)
@@ -281,7 +313,7 @@ def extract_pdf(data: bytes) -> Extraction:
             unread.extend([garbled_reason(garbled, False)] if garbled else [])
     # Pictures on pages that have text (a pasted screenshot, a scanned stamp): read like pictures in
     # a Word file. Pages without text were read whole by OCR above.
-    with_text = [n for n in range(1, count + 1) if n not in unseen]
+    with_text = [n for n in range(1, count + 1) if n not in unseen and n in pictured]
     order = sorted(with_text, key=lambda n: (n != 1, n in covered, n))
     found = pictures.read_pictures(_page_pictures(pages, order), covered=lambda picture: picture.page in covered)
     segments = sorted(segments + found.segments, key=lambda s: s.location.page or 0)
