@@ -71,9 +71,13 @@ class Matcher:
         gap = self.window + 2 * self.k  # one changed character breaks k k-grams, no more
         for doc_id, shared in documents_hit(rows, s.max_doc_freq).items():
             pairs = [(p, doc_pos) for h, doc_pos in shared for p in at[h]]
-            runs = [c for c in chains(pairs, gap) if len(c[0]) >= s.min_prints]
+            found = chains(pairs, gap)
+            runs = [c for c in found if len(c[0]) >= s.min_prints]
             if not runs:
                 continue
+            # Once one passage is certain, shorter ones of the same document count too: a copy whose
+            # paragraphs were reordered leaves pieces too short for two fingerprints each.
+            runs = found
             chars = shared_chars(runs, self.k)
             if chars < s.min_chars:
                 continue

@@ -151,3 +151,16 @@ def test_a_configured_index_whose_key_is_missing_fails_closed(registered, engine
     tree = scan(broken, DetectionEngine(broken), (UNRELATED + PASSAGE).encode("utf-8"))
     assert tree[0].verdict == "block" and tree[0].problem["code"] == "scan.unreadable"
     assert "指纹密钥" in tree[0].problem["detail"]
+
+
+def test_short_reordered_pieces_count_once_one_passage_is_certain(registered, engine):
+    """A copy cut into clauses and shuffled: the clauses are too short for two fingerprints each, but
+    beside one certain passage of the same document they are counted too."""
+    config, ids = registered
+    clauses = [c + "，" for c in SECRET[:SECRET.index("指挥所")].split("，") if c]
+    shuffled = [SECRET[SECRET.index("指挥所"):SECRET.index("指挥所") + 45]] + clauses[::-2] + clauses[-2::-2]
+    text = UNRELATED + "\n".join(shuffled) + UNRELATED
+    tree = scan(config, engine, text.encode("utf-8"))
+    match = tree[0].detection.fingerprints[0]
+    assert match["id"] == ids[0]
+    assert match["chars"] > 60 and len(match["passages"]) > 3
