@@ -133,7 +133,7 @@ class FingerprintSettings:
     k: int = 11
     window: int = 16
     min_prints: int = 2
-    min_chars: int = 40
+    min_chars: int = 30
     max_doc_freq: int = 20
     max_passages: int = 10
     data_near_chars: int = 60
