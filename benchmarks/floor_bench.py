@@ -40,11 +40,14 @@ FLOOR = Path(__file__).resolve().parent / "floor_read.py"
 
 
 def measure(argv: list[str]) -> dict:
-    """Run a command; wall seconds, CPU seconds of its tree and its tree's peak resident memory."""
-    before = os.times()
+    """Run a command; wall seconds, CPU seconds of its tree and its tree's peak resident memory.
+
+    CPU is sampled per process too (the last reading of each): the readers are children of a fork
+    server, which the operating system's accounting of waited-for children does not reach."""
     start = time.perf_counter()
     proc = psutil.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     peak = [0]
+    cpu: dict[int, float] = {}
     done = threading.Event()
 
     def sample():
@@ -54,7 +57,10 @@ def measure(argv: list[str]) -> dict:
                 total = 0
                 for p in tree:
                     try:
-                        total += p.memory_info().rss
+                        with p.oneshot():
+                            total += p.memory_info().rss
+                            times = p.cpu_times()
+                            cpu[p.pid] = times.user + times.system
                     except psutil.Error:
                         pass
                 peak[0] = max(peak[0], total)
@@ -68,11 +74,9 @@ def measure(argv: list[str]) -> dict:
     wall = time.perf_counter() - start
     done.set()
     sampler.join()
-    after = os.times()
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"{argv[:4]} exit {proc.returncode}: {err.decode(errors='replace')[-2000:]}")
-    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
-    return {"wall": wall, "cpu": cpu, "peak": peak[0], "stdout": out.decode(errors="replace")}
+    return {"wall": wall, "cpu": sum(cpu.values()), "peak": peak[0], "stdout": out.decode(errors="replace")}
 
 
 def mijian(folders: list[Path], jobs: int, db: Path) -> dict:
@@ -98,6 +102,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=Path(tempfile.gettempdir()) / "mijian-floor")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--per-format", action="store_true")
+    parser.add_argument("--no-pictures", action="store_true", help="only the runs without pictures")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     counts = make_corpus(args.corpus)
@@ -106,9 +111,10 @@ def main() -> None:
     n_plain, n_all = sum(counts[k] for k in PLAN), sum(counts.values())
     db = args.corpus.parent / "mijian-floor.db"
     names = ("floor", "j1", "j2")
-    runs: dict[str, list[dict]] = {f"{n} {w}": [] for w in ("plain", "all") for n in names}
+    kinds = ("plain",) if args.no_pictures else ("plain", "all")
+    runs: dict[str, list[dict]] = {f"{n} {w}": [] for w in kinds for n in names}
     for number in range(args.rounds):
-        for which, folders in (("plain", plain), ("all", every)):
+        for which, folders in (("plain", plain), ("all", every))[:1 if args.no_pictures else 2]:
             runs[f"floor {which}"].append(floor(folders))
             runs[f"j1 {which}"].append(mijian(folders, 1, db))
             runs[f"j2 {which}"].append(mijian(folders, 2, db))
@@ -123,17 +129,15 @@ def main() -> None:
                         "peak_mb": median(got, "peak") / 2 ** 20}
         print(f"{key:<22}{files:>7}{wall:>9.1f}{files / wall:>9.1f}{figures[key]['cpu']:>8.1f}"
               f"{figures[key]['peak_mb']:>9.0f}")
-    ratios = {
-        "j1/floor plain (wall)": figures["j1 plain"]["wall"] / figures["floor plain"]["wall"],
-        "j1/floor plain (cpu)": figures["j1 plain"]["cpu"] / figures["floor plain"]["cpu"],
-        "j1/floor all (wall)": figures["j1 all"]["wall"] / figures["floor all"]["wall"],
-        "j1/j2 plain (speed-up)": figures["j1 plain"]["wall"] / figures["j2 plain"]["wall"],
-        "j1/j2 all (speed-up)": figures["j1 all"]["wall"] / figures["j2 all"]["wall"],
-    }
-    # Paired per round, then the median: less noisy than a ratio of medians on a shared machine.
-    for key, (a, b) in {"paired j1/floor plain (wall)": ("j1 plain", "floor plain"),
-                        "paired j1/j2 all (speed-up)": ("j1 all", "j2 all")}.items():
-        ratios[key] = statistics.median(x["wall"] / y["wall"] for x, y in zip(runs[a], runs[b]))
+    ratios = {}
+    for which in kinds:
+        ratios[f"j1/floor {which} (wall)"] = figures[f"j1 {which}"]["wall"] / figures[f"floor {which}"]["wall"]
+        ratios[f"j1/floor {which} (cpu)"] = figures[f"j1 {which}"]["cpu"] / figures[f"floor {which}"]["cpu"]
+        ratios[f"j1/j2 {which} (speed-up)"] = figures[f"j1 {which}"]["wall"] / figures[f"j2 {which}"]["wall"]
+        # Paired per round, then the median: less noisy than a ratio of medians on a shared machine.
+        for a, b, key in (("j1", "floor", "j1/floor"), ("j1", "j2", "j1/j2")):
+            ratios[f"paired {key} {which} (wall)"] = statistics.median(
+                x["wall"] / y["wall"] for x, y in zip(runs[f"{a} {which}"], runs[f"{b} {which}"]))
     for key, value in ratios.items():
         print(f"{key:<32}{value:>6.2f}")
     figures["ratios"] = ratios
