@@ -298,4 +298,4 @@ def create_app(db_path: str | Path, spool: Spool | None = None, secret: str | No
         Middleware(SessionMiddleware, secret_key=secret, session_cookie="mijian_session",
                    max_age=SESSION_HOURS * 3600, same_site="strict", https_only=False),
     ]
-    return Starlette(routes=routes, middleware=middleware)
+    return Starlette(routes=routes, middleware=middleware, lifespan=viewer.lifespan(console))

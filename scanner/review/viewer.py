@@ -8,6 +8,7 @@ file, when). The download is always an attachment, never shown inline, under a s
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -168,6 +169,20 @@ def shown_item(texts: dict, doc: dict | None) -> dict:
              "pieces": pieces(s["text"], s["start"], spans)} for s in texts["segments"][:MAX_SEGMENTS]]
     return {"member": texts["member"], "type": texts["type"], "problem": texts["problem"], "rows": rows,
             "more": max(0, len(texts["segments"]) - MAX_SEGMENTS), "verdict": (doc or {}).get("verdict")}
+
+
+def lifespan(console):
+    """The app's lifespan: the viewer's reader process stops with the console."""
+
+    @contextlib.asynccontextmanager
+    async def run(app):
+        try:
+            yield
+        finally:
+            if getattr(console, "viewer", None) is not None:
+                console.viewer.close()
+
+    return run
 
 
 def routes(console) -> list[Route]:

@@ -275,3 +275,14 @@ def test_file_column_shows_the_inbox_relative_name_with_the_full_path_on_hover(c
     main(["scan", str(scanned), "--db", str(mailed.db)])  # exit code: blocked
     page = client.get("/").text
     assert f'title="{scanned}">会谈纪要.txt</a>' in page
+
+
+def test_the_reader_process_stops_with_the_console(mailed):
+    with _client(mailed) as c:
+        login(c, "alice")
+        assert c.get(f"/items/{item_of(mailed, XSS_NAME)}/text").status_code == 200
+        viewer = next(r.endpoint.__self__ for r in c.app.routes if getattr(r, "path", "") == "/items/{item_id:int}/text")
+        process = viewer.sandbox.process
+        assert process.is_alive()
+    process.join(5)
+    assert not process.is_alive()
