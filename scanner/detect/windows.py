@@ -16,6 +16,7 @@ from typing import Callable
 from scanner.detect.classifier import MAX_EVIDENCE_PER_CLASS
 from scanner.detect.lexicon import MAX_EVIDENCE_PER_TERM
 from scanner.detect.normalize import normalize
+from scanner.fingerprint.match import shifted
 from scanner.model import CATEGORIES, Detection, Document, Location
 
 # Characters of text one window owns, and read before and after it (longer than any mark's line,
@@ -86,7 +87,7 @@ def detect_windowed(detect: Callable[[Document], Detection], document: Document,
                     # Only the first window holds the head of the document's first page.
                     position = "body" if m.position == "head" and own_start > 0 else m.position
                     kept.append(replace(m, start=m.start + start, end=m.end + start, position=position))
-        result.fingerprints += found.fingerprints  # registered documents matched (scanner/fingerprint/)
+        result.fingerprints += shifted(found.fingerprints, start)  # registered documents (scanner/fingerprint/)
         for sign in found.public:
             public.setdefault(sign.get("id", repr(sign)), sign)
         for category in CATEGORIES:

@@ -72,3 +72,13 @@ def passage_record(ctx, offsets, start: int, end: int) -> dict:
         text = text[:_PASSAGE_CHARS] + "…"
     return {"text": text, "start": o_start, "end": o_end, "chars": end - start,
             "location": ctx.locate(o_start)}
+
+
+def shifted(matches: list[dict], by: int) -> list[dict]:
+    """Matches found in a window of a long text, their passages' offsets made the whole text's."""
+    out = []
+    for match in matches:
+        key = "passages" if "passages" in match else "values"
+        places = [dict(p, start=p["start"] + by, end=p["end"] + by) for p in match.get(key, [])]
+        out.append(dict(match, **{key: places}))
+    return out

@@ -164,3 +164,16 @@ def test_short_reordered_pieces_count_once_one_passage_is_certain(registered, en
     match = tree[0].detection.fingerprints[0]
     assert match["id"] == ids[0]
     assert match["chars"] > 60 and len(match["passages"]) > 3
+
+
+def test_a_long_text_read_in_windows_gives_offsets_into_the_whole_text(registered, engine):
+    from scanner.model import Document, Location, Segment
+
+    config, ids = registered
+    text = UNRELATED * 120 + "\n" + PASSAGE + "\n" + UNRELATED * 20
+    engine.window_chars, engine.window_overlap = 2000, 300  # windows as a text over a million characters gets
+    detection = engine.detect(Document([Segment(text, Location())]))
+    assert detection.fingerprints and detection.fingerprints[0]["id"] == ids[0]
+    for match in detection.fingerprints:
+        for passage in match["passages"]:
+            assert text[passage["start"]:passage["end"]] == passage["text"]
