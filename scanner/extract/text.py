@@ -186,6 +186,9 @@ BLOCK_CHARS = 1 << 20
 
 
 def line_blocks(text: str) -> list[Segment]:
+    blank = _BLANK_LINE.search(text)
+    if blank is None or blank.start() == len(text):  # no blank line but the empty one after a last newline
+        return _unbroken(text)
     offsets, numbers = array("q"), array("q")
     parts: list[str] = []  # the lines joined a block of about BLOCK_CHARS at a time
     lines: list[str] = []
@@ -213,3 +216,20 @@ def line_blocks(text: str) -> list[Segment]:
     del parts[:]
     return [Segment(joined, LineBlock(line=numbers[0], offsets=np.frombuffer(offsets, dtype=np.int64),
                                       numbers=np.frombuffer(numbers, dtype=np.int64)))]
+
+
+# A line holding nothing but white space (or nothing), which a segment per line leaves out.
+_BLANK_LINE = re.compile(r"^[^\S\n]*(?:\n|\Z)", re.M)
+
+
+def _unbroken(text: str) -> list[Segment]:
+    """line_blocks of a text without blank lines (but a last empty one): the text itself is the
+    joined lines, so it is not copied line by line."""
+    offsets = array("q", [0])
+    start = text.find("\n")
+    while start != -1 and start + 1 < len(text):
+        offsets.append(start + 1)
+        start = text.find("\n", start + 1)
+    joined = text[:-1] if text.endswith("\n") else text
+    line_offsets = np.frombuffer(offsets, dtype=np.int64)
+    return [Segment(joined, LineBlock(line=1, offsets=line_offsets, numbers=np.arange(1, len(offsets) + 1)))]

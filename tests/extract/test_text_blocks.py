@@ -33,3 +33,16 @@ def test_a_large_text_in_one_block_reads_as_a_segment_per_line():
 def test_a_small_text_keeps_a_segment_per_line():
     extraction = extract_text("第一行\n\n  \n第四行".encode("utf-8"))
     assert [(s.text, s.location.line) for s in extraction.segments] == [("第一行", 1), ("第四行", 4)]
+
+
+def test_a_large_text_without_blank_lines_is_kept_as_it_is():
+    rng = random.Random(9)
+    words = ["机密★10年", "国防", "本条例自公布之日起施行。", "第三条 保守国家秘密的工作", "y" * 500, " 缩进的一行"]
+    for ending in ("", "\n"):
+        text = "\n".join(rng.choice(words) for _ in range(60_000)) + ending
+        assert len(text) > BLOCK_CHARS
+        extraction = extract_text(text.encode("utf-8"))
+        blocks, lines_doc = Document(extraction.segments), Document(per_line(text))
+        assert blocks.text == lines_doc.text
+        for offset in [0, len(blocks.text) - 1] + [rng.randrange(len(blocks.text)) for _ in range(2000)]:
+            assert blocks.locate(offset) == lines_doc.locate(offset), offset
