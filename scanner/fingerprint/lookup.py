@@ -10,7 +10,7 @@ import numpy as np
 from scanner.errors import ConfigError
 from scanner.fingerprint.index import FingerprintIndex
 from scanner.fingerprint.keyed import FingerprintKey
-from scanner.fingerprint.match import chains, documents_hit, passage_record, shared_chars
+from scanner.fingerprint.match import chains, documents_hit, passage_record, scattered, shared_chars
 from scanner.fingerprint.prints import text_prints
 from scanner.fingerprint.stoplist import load_stoplist
 from scanner.fingerprint.winnow import gram_hashes
@@ -70,13 +70,13 @@ class Matcher:
         total = max(1, len(prints.content))
         gap = self.window + 2 * self.k  # one changed character breaks k k-grams, no more
         for doc_id, shared in documents_hit(rows, s.max_doc_freq).items():
-            pairs = [(p, doc_pos) for h, doc_pos in shared for p in at[h]]
-            found = chains(pairs, gap)
-            runs = [c for c in found if len(c[0]) >= s.min_prints]
-            if not runs:
+            hashes = {(p, doc_pos): h for h, doc_pos in shared for p in at[h]}
+            found = chains(list(hashes), gap)
+            if not any(len(c[0]) >= s.min_prints for c in found) and not scattered(found, hashes):
                 continue
-            # Once one passage is certain, shorter ones of the same document count too: a copy whose
-            # paragraphs were reordered leaves pieces too short for two fingerprints each.
+            # Once one passage is certain (two fingerprints in a row, or the pieces of a shuffled
+            # one), shorter ones of the same document count too: a copy whose paragraphs were
+            # reordered leaves pieces too short for two fingerprints each.
             runs = found
             chars = shared_chars(runs, self.k)
             if chars < s.min_chars:

@@ -4,14 +4,24 @@ A copied passage keeps its fingerprints in order: each hit's registered position
 position in the item (its diagonal) stays the same, give or take the characters added or dropped
 on the way. Hits are chained along one diagonal, so that two common phrases that happen to stand
 near each other in an item, but far apart in the registered document, never add up to a passage.
+
+A copy whose sentences or lines were shuffled loses its diagonals: a registered text wrapped by
+hand (a line break every 30 characters) and cut at each line and sentence leaves pieces that hold
+one fingerprint each. Such pieces still lie within one passage on both sides, the item's and the
+registered document's, and are each a different fingerprint: `scattered` finds them.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 _PASSAGE_CHARS = 200  # of an item's own text shown per passage
 DRIFT = 8  # characters a diagonal may drift inside one passage (insertions, deletions)
+# A shuffled passage: at least SCATTER_PIECES pieces (chains), holding as many different fingerprints,
+# within SCATTER_SPAN content characters of each other in the item and in the registered document.
+# Chosen by measurement (benchmarks/README.md): ordinary documents reach 2 (a phrase a law repeats).
+SCATTER_PIECES = 3
+SCATTER_SPAN = 250
 
 
 def chains(pairs: list[tuple[int, int]], gap: int) -> list[tuple[list[int], list[int]]]:
@@ -33,6 +43,29 @@ def chains(pairs: list[tuple[int, int]], gap: int) -> list[tuple[list[int], list
         done += [(c[2], c[3]) for c in open_chains if item_pos - c[1] > gap]
         open_chains = [c for c in open_chains if item_pos - c[1] <= gap]
     return done + [(c[2], c[3]) for c in open_chains]
+
+
+def scattered(found: list[tuple[list[int], list[int]]], hashes: dict[tuple[int, int], int],
+              span: int = SCATTER_SPAN, pieces: int = SCATTER_PIECES) -> bool:
+    """Whether `pieces` of the chains `found`, holding `pieces` different fingerprints (`hashes`:
+    (item position, registered position) -> fingerprint), lie within `span` characters of each other
+    both in the item and in the registered document: the pieces of one shuffled passage. A phrase
+    the item or the document repeats is one fingerprint, however many chains it makes."""
+    if len(found) < pieces:
+        return False
+    units = sorted((min(item), max(item), min(doc), max(doc), frozenset(hashes[p] for p in zip(item, doc)))
+                   for item, doc in found)
+    if len(frozenset().union(*(u[4] for u in units))) < pieces:
+        return False
+    for i, first in enumerate(units):
+        near = sorted((u for u in units[i:] if u[1] - first[0] < span), key=lambda u: u[2])
+        if len(near) < pieces:
+            continue
+        for j, low in enumerate(near):
+            group = [u for u in near[j:] if u[3] - low[2] < span]
+            if len(group) >= pieces and len(Counter(h for u in group for h in u[4])) >= pieces:
+                return True
+    return False
 
 
 def covered(runs: list[list[int]], k: int) -> int:
