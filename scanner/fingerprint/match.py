@@ -58,7 +58,13 @@ def scattered(found: list[tuple[list[int], list[int]]], hashes: dict[tuple[int, 
     if len(frozenset().union(*(u[4] for u in units))) < pieces:
         return False
     for i, first in enumerate(units):
-        near = sorted((u for u in units[i:] if u[1] - first[0] < span), key=lambda u: u[2])
+        near = []
+        for u in units[i:]:  # sorted by item start: stop at the first one out of reach
+            if u[0] - first[0] >= span:
+                break
+            if u[1] - first[0] < span:
+                near.append(u)
+        near.sort(key=lambda u: u[2])
         if len(near) < pieces:
             continue
         for j, low in enumerate(near):
