@@ -8,6 +8,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from scanner.detect.anchors import AnchorFilter
 from scanner.errors import ConfigError
 
 PUBLIC_FILE = "public.toml"
@@ -72,6 +73,9 @@ class PublicSigns:
     def __init__(self, rules: list[_Rule], today: _dt.date | None = None):
         self.rules = rules
         self.today = today
+        # Every count and any expression of every rule, in one list for the prefilter (anchors.py).
+        self._index = {id(p): i for i, p in enumerate(p for r in rules for p in (*r.count, *r.any))}
+        self._filter = AnchorFilter([p for r in rules for p in (*r.count, *r.any)])
 
     @classmethod
     def from_dir(cls, folder: Path) -> "PublicSigns":
@@ -80,15 +84,19 @@ class PublicSigns:
 
     def find(self, text: str) -> list[PublicSign]:
         found = []
+        # An expression none of whose literal prefixes occurs in the text has no match: it is not run.
+        possible = set(self._filter.candidates(text))
         for rule in self.rules:
-            sign = self._holds(rule, text)
+            sign = self._holds(rule, text, possible)
             if sign is not None:
                 found.append(sign)
         return found
 
-    def _holds(self, rule: _Rule, text: str) -> PublicSign | None:
+    def _holds(self, rule: _Rule, text: str, possible: set[int]) -> PublicSign | None:
         count, first = 0, None
         for pattern in rule.count:
+            if self._index[id(pattern)] not in possible:
+                continue
             for m in pattern.finditer(text):
                 count += 1
                 first = first or m.group().strip()
@@ -99,15 +107,17 @@ class PublicSigns:
         if count < rule.min_count:
             return None
         if rule.any:
-            shown = self._any(rule, text)
+            shown = self._any(rule, text, possible)
             if shown is None:
                 return None
             first = shown
         return PublicSign(rule.id, rule.name, rule.name_en, rule.factor, (first or "")[:40])
 
-    def _any(self, rule: _Rule, text: str) -> str | None:
+    def _any(self, rule: _Rule, text: str, possible: set[int]) -> str | None:
         year_now = (self.today or _dt.date.today()).year
         for pattern in rule.any:
+            if self._index[id(pattern)] not in possible:
+                continue
             for m in pattern.finditer(text):
                 if rule.past_year and rule.past_year in pattern.groupindex:
                     if int(m.group(rule.past_year)) >= year_now:

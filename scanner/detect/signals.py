@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from scanner.detect.anchors import AnchorFilter
 from scanner.errors import ConfigError
 
 WINDOW_FILE = "window.toml"
@@ -48,6 +49,8 @@ class WindowSignals:
     def __init__(self, patterns: dict[str, list[re.Pattern]] | None = None, not_inside: frozenset[str] = frozenset()):
         self.patterns = patterns or {}
         self.not_inside = not_inside  # two-character words a handling match must not start inside
+        self._flat = [(kind, pattern) for kind, patterns in self.patterns.items() for pattern in patterns]
+        self._filter = AnchorFilter([pattern for _, pattern in self._flat])
 
     @classmethod
     def from_dir(cls, folder: Path) -> "WindowSignals":
@@ -59,12 +62,13 @@ class WindowSignals:
         found: list[Signal] = []
         for lo, hi in _spans(around, len(text)):
             part = text[lo:hi]
-            for kind, patterns in self.patterns.items():
-                for pattern in patterns:
-                    for m in pattern.finditer(part):
-                        start = lo + m.start()
-                        if m.end() > m.start() and not (kind == HANDLING and start and text[start - 1:start + 1] in self.not_inside):
-                            found.append(Signal(kind, start, lo + m.end(), m.group()))
+            # Only the expressions whose literal prefixes occur in the part (anchors.py): the same matches.
+            for index in self._filter.candidates(part):
+                kind, pattern = self._flat[index]
+                for m in pattern.finditer(part):
+                    start = lo + m.start()
+                    if m.end() > m.start() and not (kind == HANDLING and start and text[start - 1:start + 1] in self.not_inside):
+                        found.append(Signal(kind, start, lo + m.end(), m.group()))
         found.sort(key=lambda s: s.start)
         return found
 
