@@ -108,3 +108,30 @@ def test_a_short_text_with_a_handling_instruction_is_evidence_for_its_class():
 ])
 def test_harmless_chats_with_a_handling_instruction_pass(text):
     assert DetectionEngine(parse_config("")).detect(doc(text)).labels == []
+
+
+def test_the_entity_model_reads_at_most_max_entity_chars_of_a_document(monkeypatch):
+    from scanner.detect import engine as engine_module
+    from scanner.detect.entities import EntityFinder
+
+    # Flagged evidence in 16 places far apart (a different term each): 1,666 characters of windows in all.
+    passage = "外交部张明司长：明天与美国国务院代表会谈的谈判底线是让步不超过两项，对外口径另定，别外传。"
+    filler = "今天天气很好，大家一起去公园散步，孩子们在草地上放风筝。" * 3
+    terms = ["谈判方案", "谈判策略", "谈判口径", "交涉方案", "出访方案", "表态口径", "应对口径", "谈判筹码",
+             "让步方案", "报价底线", "谈判预案", "谈判立场", "会谈要点", "外事纪律", "对外交涉"]
+    text = passage + filler + "".join(f"李华说美国国务院的{term}没变，别外传。" + filler for term in terms)
+    read: list[int] = []
+    spans = EntityFinder.spans
+
+    def counting(self, texts):
+        read.append(sum(len(t) for t in texts))
+        return spans(self, texts)
+
+    monkeypatch.setattr(EntityFinder, "spans", counting)
+    out = DetectionEngine(parse_config("")).detect(doc(text))
+    assert "foreign_affairs" in out.labels
+    margins = 2 * 8 * len(terms)  # entities.py reads 8 characters beyond each window
+    assert len(read) == 1 and engine_module.MAX_ENTITY_CHARS * 0.8 < read[0] <= engine_module.MAX_ENTITY_CHARS + margins
+    flagged = [f for f in out.findings if f.category in out.labels]
+    assert flagged[0].entities and any(f.entities for f in flagged if f.start > len(passage))  # the first spans are read
+    assert flagged[-1].start > engine_module.MAX_ENTITY_CHARS and not flagged[-1].entities  # over the budget

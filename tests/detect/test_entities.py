@@ -218,3 +218,16 @@ def test_missing_model_is_a_clear_error(tmp_path):
     finder = EntityFinder(model=tmp_path / "absent")
     with pytest.raises(ConfigError, match="not found"):
         finder.near("外交部发言人张明", [(0, 3)])
+
+
+@pytest.mark.parametrize("spans, budget, expected", [
+    ([(100, 110), (500, 510), (900, 910)], 1_000, 3),
+    ([(100, 110), (500, 510), (900, 910)], 200, 1),  # each window is 10 + 2 * 60 = 130 characters
+    ([(100, 110), (500, 510), (900, 910)], 260, 2),
+    ([(100, 110), (105, 115), (900, 910)], 140, 2),  # overlapping windows are read once
+    ([(100, 110)], 10, 1),  # the first span is always looked at
+    ([], 100, 0),
+])
+def test_spans_within_a_budget(spans, budget, expected):
+    from scanner.detect.entities import spans_within
+    assert spans_within(2_000, spans, 60, budget) == expected
