@@ -70,6 +70,7 @@ def _child(conn, readers: int = 1) -> None:
             pass
 
     engines: dict[str, DetectionEngine] = {}
+    keys = _EngineKeys()
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -83,7 +84,7 @@ def _child(conn, readers: int = 1) -> None:
             continue
         _, config, data, display, sha256 = msg
         try:
-            key = config.fingerprint() + "\0" + str(config.source)
+            key = keys.key(config)
             limit_memory(config.scan.max_memory)  # the engine, too, is built under the limit
             ocr.set_threads(config.scan.ocr_threads or ocr.auto_threads(readers))
             engine = engines.get(key)
@@ -104,6 +105,20 @@ def _child(conn, readers: int = 1) -> None:
             return
         except MemoryError:  # the results themselves could not be pickled within the limit
             conn.send(("memory", ""))
+
+
+class _EngineKeys:
+    """The engine key (settings fingerprint and source) of the config each file comes with. Every message
+    brings its own unpickled copy of the scan's config, so the key of the last one is kept and reused
+    when the next is equal: comparing takes about 10 us, the fingerprint (JSON and SHA-256) 0.6-1.5 ms."""
+
+    def __init__(self):
+        self.last: tuple[Config, str] | None = None
+
+    def key(self, config: Config) -> str:
+        if self.last is None or self.last[0] != config:
+            self.last = (config, config.fingerprint() + "\0" + str(config.source))
+        return self.last[1]
 
 
 def _send_texts(conn, config: Config, data: bytes) -> None:

@@ -148,3 +148,23 @@ def test_marks_of_the_text_layer_survive_a_reader_killed_during_ocr(tmp_path):
     assert "已终止" in result.problem["detail"]  # stopped by the parent, not by the reader itself
     assert {"scan.limit", "marking.national_secret"} <= set(_reasons(result))
     assert [(m.text, m.location) for m in result.detection.markings] == [("机密★10年", "page 1")]
+
+
+def test_the_reader_computes_the_settings_fingerprint_once_per_config(monkeypatch):
+    """Each file comes to the reader with its own unpickled copy of the config: an equal copy reuses the
+    key of the last one, a changed setting or source gets its own."""
+    import pickle
+
+    from scanner.config import Config
+    from scanner.sandbox import _EngineKeys
+
+    computed = []
+    fingerprint = Config.fingerprint
+    monkeypatch.setattr(Config, "fingerprint", lambda self: computed.append(1) or fingerprint(self))
+    config = parse_config("[detect]\nentity_width = 40\n")
+    keys = _EngineKeys()
+    first = keys.key(pickle.loads(pickle.dumps(config)))
+    assert [keys.key(pickle.loads(pickle.dumps(config))) for _ in range(5)] == [first] * 5
+    assert len(computed) == 1 and first == config.fingerprint() + "\0" + str(config.source)
+    other = keys.key(parse_config("[detect]\nentity_width = 50\n"))
+    assert other != first and len(computed) == 3
