@@ -3,12 +3,14 @@
 `prints` is a WITHOUT ROWID table keyed by (hash, doc, pos): the rows of one hash sit together in
 the B-tree, so a lookup is a range read and no second index is needed. It holds no text. A gateway
 opens the file read-only, on the first item that needs it, and asks for a whole item's
-fingerprints in one query (a JSON array joined with json_each).
+fingerprints in one query (a JSON array joined with json_each), only those the membership sidecar
+(sidecar.py, rewritten when a changed index is closed) says are stored.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from scanner.errors import StoreError
+from scanner.fingerprint.sidecar import write_sidecar
 
 SCHEMA_VERSION = "1"
 _SCHEMA = """
@@ -86,6 +89,7 @@ class FingerprintIndex:
 
     def __init__(self, path: Path, writable: bool = False):
         self.path = Path(path)
+        self.writable = writable
         self.lock = threading.Lock()
         try:
             if writable:
@@ -94,6 +98,7 @@ class FingerprintIndex:
                 self.db.executescript(_SCHEMA)
                 self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
                 self.db.commit()
+                self._opened_stamp = self.meta("stamp")
             else:
                 self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
                 self.db.execute("SELECT 1 FROM prints LIMIT 1").fetchall()
@@ -101,7 +106,12 @@ class FingerprintIndex:
             raise StoreError(f"无法打开指纹库 {self.path}：{exc} (cannot open fingerprint index {self.path})") from exc
 
     def close(self) -> None:
-        self.db.close()
+        """Close; a changed, committed index gets its membership sidecar for the new stamp first."""
+        try:
+            if self.writable and self._opened_stamp != self.meta("stamp") and not self.db.in_transaction:
+                write_sidecar(self.db, self.path, self.meta("stamp"))
+        finally:
+            self.db.close()
 
     # --- meta ---------------------------------------------------------------------------------
     def meta(self, name: str) -> str | None:
@@ -206,4 +216,6 @@ class FingerprintIndex:
         self.db.commit()
 
     def bump_generation(self) -> None:
+        """Mark a change: a new generation, and a new random stamp naming the sidecar that fits it."""
         self.set_meta("generation", str(int(self.meta("generation") or 0) + 1))
+        self.set_meta("stamp", secrets.token_hex(8))

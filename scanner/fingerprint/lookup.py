@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -12,10 +13,12 @@ from scanner.fingerprint.index import FingerprintIndex
 from scanner.fingerprint.keyed import FingerprintKey
 from scanner.fingerprint.match import chains, documents_hit, passage_record, scattered, shared_chars
 from scanner.fingerprint.prints import text_prints
+from scanner.fingerprint.sidecar import load_sidecar, stored_among
 from scanner.fingerprint.stoplist import load_stoplist
 from scanner.fingerprint.winnow import gram_hashes
 
 MAX_DATA_LENGTHS = 32  # distinct value lengths looked for
+SIDECAR_RETRY_S = 1.0  # how often a missing sidecar of the current stamp is looked for again
 
 
 def open_index_and_key(settings, writable: bool = False) -> tuple[FingerprintIndex, FingerprintKey]:
@@ -50,6 +53,8 @@ class Matcher:
         self.sets = {s.id: s for s in self.index.datasets()}
         self.data_hashes = self.index.all_data_hashes() if self.sets else np.zeros(0, dtype=np.int64)
         self.lengths = sorted({n for s in self.sets.values() for n in s.lengths})[:MAX_DATA_LENGTHS]
+        self.use_sidecar = True
+        self._sidecar_state: tuple = (None, None, 0.0)  # (stamp, sorted hashes or None, when looked for)
 
     def match(self, ctx) -> list[dict]:
         prints = text_prints(ctx.norm.text, self.key, self.k, self.window, self.stop)
@@ -60,7 +65,7 @@ class Matcher:
 
     def _documents(self, ctx, prints) -> list[dict]:
         s = self.settings
-        rows = self.index.lookup(set(prints.hashes.tolist()))
+        rows = self.index.lookup(self._maybe_stored(prints.hashes))
         if not rows:
             return []
         at: dict[int, list[int]] = defaultdict(list)  # hash -> its positions in the item
@@ -94,6 +99,26 @@ class Matcher:
             })
         out.sort(key=lambda m: (-m["chars"], m["id"]))
         return out
+
+    def _sidecar(self):
+        """The sorted stored hashes of the index as it is now, or None (then SQLite is asked alone).
+        The index's stamp is read for every item: a change (register add/remove/import) renews it,
+        and a sidecar is trusted only under the stamp it was written for (sidecar.py)."""
+        with self.index.lock:
+            stamp = self.index.meta("stamp")
+        known, hashes, tried = self._sidecar_state
+        if stamp != known or (hashes is None and time.monotonic() - tried > SIDECAR_RETRY_S):
+            hashes = load_sidecar(self.index.path, stamp)
+            self._sidecar_state = (stamp, hashes, time.monotonic())
+        return hashes
+
+    def _maybe_stored(self, hashes: np.ndarray) -> list[int]:
+        """The item's distinct fingerprints SQLite must be asked about: with a sidecar, only those
+        stored; without, all of them."""
+        sidecar = self._sidecar() if self.use_sidecar else None
+        if sidecar is None:
+            return list(set(hashes.tolist()))
+        return list(set(stored_among(sidecar, hashes).tolist()))
 
     def _document(self, doc_id: int):
         doc = self.docs.get(doc_id)

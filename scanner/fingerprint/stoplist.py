@@ -45,7 +45,8 @@ def in_stoplist(stop: np.ndarray, h1: np.ndarray) -> np.ndarray:
     """A mask of the hashes found in the (sorted) stop list."""
     if len(stop) == 0 or len(h1) == 0:
         return np.zeros(len(h1), dtype=bool)
-    at = np.searchsorted(stop, h1).clip(0, len(stop) - 1)
+    at = np.searchsorted(stop, h1)
+    np.minimum(at, len(stop) - 1, out=at)
     return stop[at] == h1
 
 

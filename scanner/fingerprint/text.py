@@ -43,7 +43,7 @@ def content_text(text: str) -> ContentText:
     table = _table()
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     mapped = table[np.minimum(points, len(table) - 1)]
-    offsets = np.flatnonzero(mapped)
+    offsets = np.nonzero(mapped)[0]
     return ContentText(mapped[offsets].astype(np.uint64), offsets)
 
 

@@ -13,21 +13,23 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 _B1 = np.uint64(0x100000001B3)  # FNV prime: odd, large
 _B2 = np.uint64(0x9E3779B97F4A7C15)
 _C1 = np.uint64(0xBF58476D1CE4E5B9)
 _C2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+_X2 = np.uint64(0x5BD1E995)  # the second hash's code points are xor-ed with this
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
     """splitmix64's finaliser: uniform order for winnowing whatever the polynomial's structure."""
-    x = x ^ (x >> np.uint64(30))
-    x = x * _C1
-    x = x ^ (x >> np.uint64(27))
-    x = x * _C2
-    return x ^ (x >> np.uint64(31))
+    x = x ^ (x >> _S30)  # a new array; the rest in place
+    x *= _C1
+    x ^= x >> _S27
+    x *= _C2
+    x ^= x >> _S31
+    return x
 
 
 @dataclass(frozen=True)
@@ -49,11 +51,15 @@ def gram_hashes(codes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         empty = np.zeros(0, dtype=np.uint64)
         return empty, empty
     p1, p2 = _powers(k)
-    grams = sliding_window_view(codes, k)
+    codes = np.ascontiguousarray(codes, dtype=np.uint64)
+    # Row j of each view is codes[j:j + k]: a strided view over the same memory, no copy. Built
+    # with np.ndarray directly: sliding_window_view's checks cost more than the hashing of a
+    # short item.
+    grams = np.ndarray((n, k), dtype=np.uint64, buffer=codes, strides=(8, 8))
+    mixed = codes ^ _X2
+    grams2 = np.ndarray((n, k), dtype=np.uint64, buffer=mixed, strides=(8, 8))
     with np.errstate(over="ignore"):  # arithmetic modulo 2**64, as intended
-        h1 = grams @ p1
-        h2 = (grams ^ np.uint64(0x5BD1E995)) @ p2
-    return h1, h2
+        return grams @ p1, grams2 @ p2
 
 
 @lru_cache(maxsize=16)
@@ -97,8 +103,11 @@ def winnow(codes: np.ndarray, k: int, window: int) -> Grams:
         least = _sliding(order, window, np.minimum)  # least of window j = [j, j + window)
         # A k-gram is chosen when it is the least of some window holding it. Every such window's
         # least is <= it, so it is chosen exactly when the greatest of those leasts equals it.
-        padded = np.concatenate([np.full(window - 1, least[0], dtype=np.uint64), least,
-                                 np.full(window - 1, least[-1], dtype=np.uint64)])
+        m = len(least)
+        padded = np.empty(m + 2 * (window - 1), dtype=np.uint64)
+        padded[:window - 1] = least[0]
+        padded[window - 1:window - 1 + m] = least
+        padded[window - 1 + m:] = least[-1]
         best = _sliding(padded, window, np.maximum)[:n]
-        chosen = np.flatnonzero(order == best)
+        chosen = np.nonzero(order == best)[0]
     return Grams(chosen, h1[chosen], h2[chosen])

@@ -62,6 +62,29 @@ def test_the_index_file_holds_no_registered_text(registered):
     assert "东海联合演训保障方案".encode() in raw  # the title is stored, by design, and shown in reports
 
 
+def test_the_sidecar_holds_the_same_keyed_hashes_and_no_text(registered, tmp_path):
+    """The membership sidecar next to the index (sidecar.py) holds the stored keyed hashes, nothing
+    else: no public hash of any k-gram of the registered texts, no text."""
+    config, _ = registered
+    index_path = Path(config.register.index)
+    (path,) = index_path.parent.glob(index_path.name + ".hashes-*.npy")
+    sidecar = np.load(path, allow_pickle=False)
+    assert set(sidecar.tolist()) == stored_hashes(index_path)
+    wrong = FingerprintKey.load(other_key(tmp_path))
+    raw = path.read_bytes()
+    for text in (SECRET, SECOND):
+        norm = normalize(text).text
+        assert not set(text_prints(norm, wrong, 11, 16, load_stoplist(11)).hashes.tolist()) & set(sidecar.tolist())
+        codes = content_text(norm).codes
+        for k in range(2, 40):
+            h1, h2 = gram_hashes(codes, k)
+            for public in (h1, h2, h1 ^ h2):
+                assert not set(public.astype(np.int64).tolist()) & set(sidecar.tolist())
+        for i in range(0, len(norm) - 4, 4):
+            for encoding in ("utf-8", "utf-16-le", "gb18030"):
+                assert norm[i:i + 4].encode(encoding) not in raw
+
+
 def test_the_key_file_is_private(registered):
     config, _ = registered
     assert Path(config.register.key_file).stat().st_mode & 0o777 == 0o600

@@ -71,3 +71,43 @@ def test_every_window_has_its_least_chosen():
     for j in range(len(h1) - window + 1):
         assert j + int(np.argmin(order[j:j + window])) in chosen
     assert len(chosen) < len(h1) / 5  # about 2 / (window + 1) of the k-grams
+
+
+def reference_hashes(codes: list[int], k: int) -> tuple[list[int], list[int]]:
+    """The two public k-gram hashes by their definition (winnow.py), in plain integers: stored
+    indexes depend on them, so a faster computation must give exactly these."""
+    mask = 2 ** 64 - 1
+    out1, out2 = [], []
+    for i in range(len(codes) - k + 1):
+        h1 = h2 = 0
+        for c in codes[i:i + k]:
+            h1 = (h1 * 0x100000001B3 + c) & mask
+            h2 = (h2 * 0x9E3779B97F4A7C15 + (c ^ 0x5BD1E995)) & mask
+        out1.append(h1)
+        out2.append(h2)
+    return out1, out2
+
+
+def reference_mix(x: int) -> int:
+    mask = 2 ** 64 - 1
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & mask
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & mask
+    return x ^ (x >> 31)
+
+
+@pytest.mark.parametrize("k", [2, 11, 13])
+def test_gram_hashes_and_their_order_are_those_of_the_definition(k):
+    rng = np.random.default_rng(k)
+    wide = rng.integers(0x30, 0x3134F, size=240).astype(np.uint64)
+    for codes in (wide, wide[::2], wide[5:k + 5], wide[:k - 1]):  # strided, one k-gram, none
+        h1, h2 = gram_hashes(codes, k)
+        r1, r2 = reference_hashes([int(c) for c in codes], k)
+        assert h1.tolist() == r1 and h2.tolist() == r2
+    from scanner.fingerprint.winnow import _mix
+
+    h1, _ = gram_hashes(wide, k)
+    with np.errstate(over="ignore"):
+        assert _mix(h1).tolist() == [reference_mix(h) for h in h1.tolist()]
+    assert h1.tolist() == reference_hashes([int(c) for c in wide], k)[0]  # _mix left its input alone
