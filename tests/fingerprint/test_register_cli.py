@@ -24,6 +24,25 @@ def office_config(tmp_path: Path) -> Path:
     return path
 
 
+def sidecar_fits(index: Path) -> bool:
+    """Whether the index has exactly one membership sidecar, the one of its current stamp, holding
+    every stored fingerprint (what `register add/import/remove` must leave behind)."""
+    import sqlite3
+
+    import numpy as np
+
+    from scanner.fingerprint.sidecar import sidecar_path
+
+    db = sqlite3.connect(index)
+    try:
+        stamp = db.execute("SELECT value FROM meta WHERE name = 'stamp'").fetchone()[0]
+        stored = sorted({h for (h,) in db.execute("SELECT hash FROM prints")})
+    finally:
+        db.close()
+    found = list(index.parent.glob(index.name + ".hashes-*.npy"))
+    return found == [sidecar_path(index, stamp)] and np.load(found[0]).tolist() == stored
+
+
 def test_register_export_import_scan_remove(tmp_path, make_docx, capsys):
     config = office_config(tmp_path)
     report = tmp_path / "报告.docx"
@@ -34,6 +53,7 @@ def test_register_export_import_scan_remove(tmp_path, make_docx, capsys):
     out = capsys.readouterr().out
     assert "已登记 1：《报告.docx》（机密）" in out and "已登记 2" in out and "指纹密钥" in out
     assert os.stat(tmp_path / "fp.key").st_mode & 0o777 == 0o600
+    assert sidecar_fits(tmp_path / "office.sqlite")
 
     assert main(["--config", str(config), "register", "list", "--format", "json"]) == 0
     listed = json.loads(capsys.readouterr().out)
@@ -46,6 +66,7 @@ def test_register_export_import_scan_remove(tmp_path, make_docx, capsys):
     gateway.write_text(config.read_text(encoding="utf-8").replace("office.sqlite", "gateway.sqlite"), encoding="utf-8")
     assert main(["--config", str(gateway), "register", "import", str(export)]) == 0
     assert "已导入 2 份文件" in capsys.readouterr().out
+    assert sidecar_fits(tmp_path / "gateway.sqlite")
 
     outgoing = tmp_path / "out.txt"
     outgoing.write_text("各位好，请看下面这段：" + SECRET[60:170], encoding="utf-8")
@@ -63,6 +84,7 @@ def test_register_export_import_scan_remove(tmp_path, make_docx, capsys):
     assert main(["--config", str(config), "register", "remove", "1"]) == 0
     assert main(["--config", str(config), "register", "list", "--format", "json"]) == 0
     assert [d["id"] for d in json.loads(capsys.readouterr().out.split("\n", 1)[1])] == [2]
+    assert sidecar_fits(tmp_path / "office.sqlite")
 
 
 def test_register_data_and_an_unreadable_file(tmp_path, capsys):
