@@ -126,6 +126,6 @@ class AnchorFilter:
             if char in text:
                 found.update(indexes)
         if self.has_pairs:
-            for _, indexes in self.automaton.iter(text):
+            for indexes in {indexes for _, indexes in self.automaton.iter(text)}:  # each prefix's once
                 found.update(indexes)
         return sorted(found)
