@@ -217,8 +217,9 @@ def register_all(config: Config, docs: list[tuple[str, str]]) -> tuple[float, in
         registrar.add_text(text, title=title, level="机密")
     index.commit()
     seconds = time.perf_counter() - started
-    index.close()
-    return seconds, sum(len(t.encode("utf-8")) for _, t in docs)
+    started = time.perf_counter()
+    index.close()  # writes the membership sidecar (scanner/fingerprint/sidecar.py), once per command
+    return seconds, sum(len(t.encode("utf-8")) for _, t in docs), time.perf_counter() - started
 
 
 def register_files(config: Config, count: int) -> dict:
@@ -246,15 +247,24 @@ def register_files(config: Config, count: int) -> dict:
 
 def lookup_speed(config: Config, texts: list[str], with_detect: bool) -> dict:
     """CPU time of the fingerprint lookup (normalised text in) against the whole detection with the
-    shipped models, over the same texts."""
+    shipped models, over the same texts; and of the lookup with SQLite alone (no sidecar), whose
+    matches must be the same."""
     matcher = Matcher(config.register)
     docs = [Document([Segment(t, Location())]) for t in texts]
     ctxs = [DetectContext(d, normalize(d.text)) for d in docs]
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-    started = time.process_time()
-    found = sum(1 for c in ctxs if any(m["kind"] == "document" for m in matcher.match(c)))
-    seconds = time.process_time() - started
-    out = {"texts": len(texts), "mb": round(mb, 2), "lookup_mb_s": round(mb / seconds, 1), "matched": found}
+    timed = {}
+    for use_sidecar in (False, True, False, True):
+        matcher.use_sidecar = use_sidecar
+        started = time.process_time()
+        results = [matcher.match(c) for c in ctxs]
+        seconds = time.process_time() - started
+        timed[use_sidecar] = min(timed.get(use_sidecar, seconds), seconds), results
+    seconds, results = timed[True]
+    assert results == timed[False][1], "matches with and without the sidecar differ"
+    found = sum(1 for r in results if any(m["kind"] == "document" for m in r))
+    out = {"texts": len(texts), "mb": round(mb, 2), "lookup_mb_s": round(mb / seconds, 1),
+           "lookup_mb_s_sqlite_alone": round(mb / timed[False][0], 1), "matched": found}
     if with_detect:
         plain = bench_config(Path(config.register.index), Path(config.register.key_file), 0, 0, model=True)
         engine = DetectionEngine(replace(plain, register=replace(plain.register, index="")))
@@ -312,11 +322,11 @@ def main() -> int:
     for n in ("", "2", "3", "4", "5"):  # texts written for Mijian in the manner of sensitive papers and chats
         registered += ordinary_texts(None, f"manifest-holdout{n}.tsv", skip=())
     registered = registered[:1000]
-    reg_s, reg_bytes = register_all(config, registered)
+    reg_s, reg_bytes, sidecar_s = register_all(config, registered)
     report = {"k": args.k, "window": args.window, "min_chars": config.register.min_chars,
               "min_prints": config.register.min_prints, "guarantee_chars": args.k + args.window - 1,
               "registered": len(registered), "registered_mb": round(reg_bytes / 1e6, 3),
-              "register_ms_per_doc": round(1000 * reg_s / len(registered), 2),
+              "register_ms_per_doc": round(1000 * reg_s / len(registered), 2), "sidecar_write_s": round(sidecar_s, 2),
               "index_bytes_per_mb": round((work / "index.sqlite").stat().st_size / (reg_bytes / 1e6))}
     extra = sorted((json.loads(line)["text"] for line in DEV_EXTRA.read_text(encoding="utf-8").splitlines()),
                    key=len, reverse=True)
@@ -368,9 +378,10 @@ def main() -> int:
         alphabet = "".join(sorted({c for t in negatives for c in t if is_cjk(c)}))
         syn_config = bench_config(work / "synthetic.sqlite", work / "key", args.k, args.window)
         docs = synthetic_docs(args.synthetic, rng, alphabet) + registered
-        syn_s, syn_bytes = register_all(syn_config, docs)
+        syn_s, syn_bytes, syn_sidecar_s = register_all(syn_config, docs)
         report[f"synthetic_{len(docs)}"] = {
             "registered_mb": round(syn_bytes / 1e6, 1), "register_ms_per_doc": round(1000 * syn_s / len(docs), 2),
+            "sidecar_write_s": round(syn_sidecar_s, 2),
             "index_bytes_per_mb": round((work / "synthetic.sqlite").stat().st_size / (syn_bytes / 1e6)),
             **lookup_speed(syn_config, negatives, with_detect=False)}
     print(json.dumps(report, ensure_ascii=False, indent=2))
