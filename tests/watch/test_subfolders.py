@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import random
 import sys
 import time
@@ -23,7 +24,10 @@ def _write(path: Path, text: str) -> bytes:
 
 
 def _folders(path: Path) -> list[str]:
-    return sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_dir())
+    # os.walk ignores a folder that the daemon removes while it is being listed (rglob raised
+    # FileNotFoundError in that race); the caller polls until the listing settles.
+    return sorted(Path(top, name).relative_to(path).as_posix()
+                  for top, dirs, _files in os.walk(path) for name in dirs)
 
 
 def test_a_nested_tree_is_decided_mirrored_and_its_folders_removed(tmp_path):
