@@ -259,7 +259,7 @@ def lookup_speed(config: Config, texts: list[str], with_detect: bool) -> dict:
         started = time.process_time()
         results = [matcher.match(c) for c in ctxs]
         seconds = time.process_time() - started
-        timed[use_sidecar] = min(timed.get(use_sidecar, seconds), seconds), results
+        timed[use_sidecar] = min(timed.get(use_sidecar, (seconds,))[0], seconds), results
     seconds, results = timed[True]
     assert results == timed[False][1], "matches with and without the sidecar differ"
     found = sum(1 for r in results if any(m["kind"] == "document" for m in r))
