@@ -22,7 +22,7 @@ from scanner.i18n import location_text
 from scanner.ingest.spool import Spool
 from scanner.model import CATEGORIES
 from scanner.review import bulk, charts, password, viewer
-from scanner.review.audit import confirmed_history, record_message, record_problems
+from scanner.review.audit import confirmed_history, mark_unconfirmed, record_message, record_problems
 from scanner.review.auth import LoginLimiter, add_user
 from scanner.review.decisions import decide, finish_interrupted_releases
 from scanner.review.errors import NotFound, PermissionDenied, ReviewError
@@ -172,6 +172,7 @@ class Console:
             except ReviewError as exc:
                 return self.error(request, 400, "error", str(exc), user)
             page = list_items(review, filters)
+            mark_unconfirmed(review, page.rows)
         base = {k: v for k, v in q.items() if k not in ("page", "lang") and v}
 
         def link(**changes) -> str:

@@ -143,6 +143,19 @@ def confirmed_history(review, decisions: list[dict]) -> list[dict]:
     return [dict(d, verified=d["id"] not in bad) for d in decisions]
 
 
+def mark_unconfirmed(review, rows: list[dict]) -> None:
+    """Queue rows whose status rests on a decision the chain does not confirm get `status_unverified`, so the
+    queue never shows an edited or inserted decision's status as recorded (one tail check for the page)."""
+    ids = [r["last_decision"] for r in rows if r.get("last_decision")]
+    if not ids:
+        return
+    wanted = set(ids)
+    latest = [d for d in review.decisions() if d["id"] in wanted]
+    verified = {d["id"]: d["verified"] for d in confirmed_history(review, latest)}
+    for row in rows:
+        row["status_unverified"] = bool(row.get("last_decision")) and not verified.get(row["last_decision"], False)
+
+
 def record_problems(review) -> tuple[list[dict], BrokenLink | None, list[DecisionProblem]]:
     """The audit entries, the chain's first broken link and the decisions it does not confirm."""
     entries = review.audit_entries()

@@ -181,3 +181,22 @@ def test_decisions_of_an_older_database_are_adopted_or_reported(tmp_path, capsys
         review.store.close()
     sql(db, "update decisions set reason = '改过' where id = 1")  # an adopted decision is covered from now on
     assert verify(db, capsys)[1][0] == "决定 1（审计条目 1）：内容与审计链记录的不符（决定被修改）"
+
+
+def test_the_queue_marks_a_status_that_rests_on_an_unconfirmed_decision(decided):
+    """The queue's status column comes from each item's latest decision: a row edited to 'release' (or one
+    inserted) must not show as a recorded release there."""
+    gateway = decided
+    xss, other = gateway.item_id(XSS_NAME), gateway.item_id("谈判方案.docx")
+    sql(gateway.db, "update decisions set action = 'release', reason = ? where id = 1", [FORGED])
+
+    def rows(page: str) -> dict[int, str]:
+        found = re.findall(r'<tr class="row[^"]*">(.*?)</tr>', page, flags=re.S)
+        return {int(m.group(1)): row for row in found if (m := re.search(r'href="/items/(\d+)"', row))}
+
+    with TestClient(create_app(gateway.db)) as client:
+        token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
+        client.post("/login", data={"username": "alice", "password": "alice-password", "csrf": token})
+        shown = rows(client.get("/?status=all").text)
+    assert "未经审计链证实" in shown[xss]
+    assert "未经审计链证实" not in shown[other]  # the other decision stands confirmed
