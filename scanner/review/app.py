@@ -123,6 +123,18 @@ class Console:
             return None
         return form
 
+    def signed_in(self, request: Request, review: ReviewStore, form, officer: bool = True):
+        """(user, None) for a posted form with a good CSRF token from a signed-in user (an officer, unless
+        `officer` is False); otherwise (user or None, the refusal to return)."""
+        user = self.user(request, review)
+        if form is None:
+            return user, self.error(request, 403, "bad_csrf", user=user)
+        if user is None:
+            return None, RedirectResponse("/login", status_code=303)
+        if officer and user.role != "officer":
+            return user, self.error(request, 403, "not_officer", user=user)
+        return user, None
+
     # -- login
 
     async def login_page(self, request: Request) -> Response:
@@ -199,13 +211,9 @@ class Console:
         item_id = request.path_params["item_id"]
         form = await self.checked_form(request)
         with self.review() as review:
-            user = self.user(request, review)
-            if form is None:
-                return self.error(request, 403, "bad_csrf", user=user)
-            if user is None:
-                return RedirectResponse("/login", status_code=303)
-            if user.role != "officer":
-                return self.error(request, 403, "not_officer", user=user)
+            user, refused = self.signed_in(request, review, form)
+            if refused is not None:
+                return refused
             try:
                 decide(review, item_id, str(form.get("action", "")), str(form.get("reason", "")), user.username,
                        self.spool, expected=bulk.parse_version(form.get("version")))

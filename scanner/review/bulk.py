@@ -8,7 +8,7 @@ with who decided it and when.
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from scanner.review.decisions import decide
@@ -33,13 +33,9 @@ def conflict_page(console, request: Request, exc: DecisionConflict, user) -> Res
 async def decide_many(console, request: Request) -> Response:
     form = await console.checked_form(request)
     with console.review() as review:
-        user = console.user(request, review)
-        if form is None:
-            return console.error(request, 403, "bad_csrf", user=user)
-        if user is None:
-            return RedirectResponse("/login", status_code=303)
-        if user.role != "officer":
-            return console.error(request, 403, "not_officer", user=user)
+        user, refused = console.signed_in(request, review, form)
+        if refused is not None:
+            return refused
         ids = list(dict.fromkeys(int(v) for v in form.getlist("item") if str(v).isdigit()))[:MAX_BULK]
         if not ids:
             return console.error(request, 400, "bulk_none", user=user)

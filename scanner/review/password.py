@@ -21,11 +21,9 @@ async def password_page(console, request: Request) -> Response:
 async def change(console, request: Request) -> Response:
     form = await console.checked_form(request)
     with console.review() as review:
-        user = console.user(request, review)
-        if form is None:
-            return console.error(request, 403, "bad_csrf", user=user)
-        if user is None:
-            return RedirectResponse("/login", status_code=303)
+        user, refused = console.signed_in(request, review, form, officer=False)
+        if refused is not None:
+            return refused
         current, new, again = (str(form.get(k, ""))[:1024] for k in ("current", "new", "again"))
         client = request.client.host if request.client else "?"
         if account_locked(review, user.username):
