@@ -67,7 +67,10 @@ def test_operations_of_a_running_daemon(tmp_path):
         assert "secret.txt" in Box.messages[0]["Subject"]
 
         # Metrics and health on loopback, and the health file.
-        text = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read().decode()
+        url = f"http://127.0.0.1:{metrics_port}/metrics"
+        # The counters move just after the files are delivered: wait for the last one to be counted.
+        until(lambda: 'verdict="allow"} 3' in urllib.request.urlopen(url, timeout=5).read().decode())
+        text = urllib.request.urlopen(url, timeout=5).read().decode()
         assert 'mijian_watch_files_decided_total{verdict="allow"} 3' in text
         assert 'mijian_watch_files_decided_total{verdict="block"} 1' in text
         assert "mijian_watch_decision_seconds_bucket" in text and "mijian_watch_queue_depth" in text
