@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-import ahocorasick
-
 from scanner.config import Config
 from scanner.detect.allowlist import REGEX_PREFIX, AllowList, Spans, read_allow_list
 from scanner.detect.boundaries import cut_through
@@ -19,6 +17,7 @@ from scanner.detect.evidence import STRONG, TIERS, WEAK, ClassEvidence, Weights,
 from scanner.detect.normalize import normalize
 from scanner.detect.public import PublicSign, PublicSigns, public_factor
 from scanner.detect.signals import WindowSignals
+from scanner.detect.substrings import Substrings
 from scanner.detect.registry import DetectContext, DetectorOutput, lexicon_folder, register
 from scanner.errors import ConfigError
 from scanner.model import CATEGORIES, Finding
@@ -153,12 +152,10 @@ class Lexicon:
             entries[word.word][_CONTEXT].append(word)
         for term in self.allow.terms:
             entries[term][_ALLOW] = True
-        self._automaton = ahocorasick.Automaton()
-        for key, (ts, cs, allowed) in entries.items():
-            self._automaton.add_word(key, (len(key), tuple(ts), tuple(cs), allowed))
+        # Per key (by index): its terms, its context words, whether it is allowed.
+        self._keys = [(tuple(ts), tuple(cs), allowed) for ts, cs, allowed in entries.values()]
+        self._index = Substrings(list(entries))
         self._empty = not entries
-        if not self._empty:
-            self._automaton.make_automaton()
 
     @classmethod
     def from_dir(cls, folder: Path, other: Path | None = None, allow: Path | None = None,
@@ -190,24 +187,23 @@ class Lexicon:
         near: list[tuple[int, int, tuple]] = []
         allowed: list[tuple[int, int]] = []
         add_raw, add_near, add_allowed = raw.append, near.append, allowed.append
-        for end, (length, terms, words, allow) in self._automaton.iter(text):
+        keys = self._keys
+        for index, start, end in self._index.find(text):
+            terms, words, allow = keys[index]
             if terms:
-                add_raw((end - length + 1, end + 1, terms))
+                add_raw((start, -end, terms))  # sorts as _kept wants: by start, longest first
             if words:
-                add_near((end - length + 1, end + 1, words))
+                add_near((end, start, words))
             if allow:
-                add_allowed((end - length + 1, end + 1))
+                add_allowed((start, end))
         if not raw:
             return []
-        spans = Spans(allowed + self.allow.regex_spans(text))
-        if spans:
-            raw = [r for r in raw if not spans.covers(r[0], r[1])]
-        if self.boundary_chars:
-            short = self.boundary_chars
-            raw = [r for r in raw if r[1] - r[0] > short or not cut_through(text, r[0], r[1])]
-        raw = _outermost(raw)
+        raw = self._kept(text, raw, Spans(allowed + self.allow.regex_spans(text)))
         if not raw:
             return []
+        # Context words in the order the single pass used to give them: by end, then longest first.
+        near.sort()
+        near = [(s, e, words) for e, s, words in near]
         for word in self.patterns:
             near.extend((m.start(), m.end(), (word,)) for m in word.pattern.finditer(text) if m.end() > m.start())
         if self.patterns:
@@ -228,6 +224,31 @@ class Lexicon:
                     add(Hit(term, start, end))
         return hits
 
+    def _kept(self, text: str, raw: list[tuple[int, int, tuple]], spans: Spans) -> list[tuple[int, int, tuple]]:
+        """The outermost hits not inside an allowed span and not cut by word boundaries.
+
+        The same hits as dropping the allowed and cut ones first and then those inside a longer
+        remaining hit (_outermost), but a hit inside a kept one is dropped before it is looked at,
+        so the boundary check (a word segmentation) runs only on hits that could be kept.
+        """
+        raw.sort()  # (start, -end, terms): by start, longest first; no two share a span
+        short = self.boundary_chars
+        kept: list[tuple[int, int, tuple]] = []
+        add = kept.append
+        reach = -1
+        allowed = bool(spans)
+        for start, end, terms in raw:
+            end = -end
+            if end <= reach:
+                continue
+            if allowed and spans.covers(start, end):
+                continue
+            if short and end - start <= short and cut_through(text, start, end):
+                continue
+            add((start, end, terms))
+            reach = end
+        return kept
+
     def _factor(self, term: Term, start: int, end: int, near, near_starts, text) -> tuple[float, tuple[str, ...]]:
         """Strongest raise times strongest lowering among context words within the window."""
         lo = bisect.bisect_left(near_starts, start - self.window - 64)
@@ -243,18 +264,6 @@ class Lexicon:
                         elif word.factor < down:
                             down, down_word = word.factor, text[s:e]
         return up * down, tuple(w for w in (up_word, down_word) if w)
-
-
-def _outermost(raw: list[tuple[int, int, tuple]]) -> list[tuple[int, int, tuple]]:
-    """Drop hits inside a longer hit: 兵力 inside 兵力部署 is the same evidence, counted once."""
-    raw.sort(key=lambda r: (r[0], -r[1]))
-    kept, reach = [], -1
-    for r in raw:
-        if r[1] <= reach:
-            continue
-        kept.append(r)
-        reach = r[1]
-    return kept
 
 
 def score(hits: list[Hit], scale: float, weights: Weights = Weights(), public: float = 1.0) -> dict[str, float]:
