@@ -25,8 +25,12 @@ def add_parser(subparsers) -> None:
     ls.add_argument("--verdict", choices=["flag", "block"], help="按结论筛选 / only this verdict")
     ls.add_argument("--category", metavar="CLASS", help="按类别筛选（如 defense）/ only this class")
     ls.add_argument("--inbox", help="按网关收件目录筛选 / only this gateway inbox")
-    ls.add_argument("--status", choices=["open", "released", "kept_blocked", "approval_requested"],
-                    help="按处理状态筛选 / only this status")
+    ls.add_argument("--status", choices=["all", "decided", "open", "released", "kept_blocked", "approval_requested"],
+                    help="按处理状态筛选（默认 open 待处理；all 为全部，decided 为已有决定）/ only this "
+                                         "status (default: open; all: every item; decided: any decision)")
+    ls.add_argument("--search", metavar="TEXT", default="",
+                    help="在文件名、发件人和接收方中查找（不区分大小写）/ find in file name, sender and recipient "
+                         "(case-insensitive)")
     ls.add_argument("--since", metavar="DATE", help="扫描日期不早于 YYYY-MM-DD / scanned on or after")
     ls.add_argument("--until", metavar="DATE", help="扫描日期不晚于 YYYY-MM-DD / scanned on or before")
     ls.add_argument("--sort", choices=["time", "verdict", "path", "inbox", "status", "id"], default="time",
@@ -83,14 +87,15 @@ def _open(args):
 
 
 def run_list(args: argparse.Namespace, lang: str) -> int:
-    from scanner.review.queue import Filters, list_items
+    from scanner.review.queue import DEFAULT_STATUS, Filters, list_items
     from scanner.review.text import category_name, translator
 
     review, _, _ = _open(args)
     try:
         filters = Filters(verdict=args.verdict or "", category=args.category or "", inbox=args.inbox or "",
-                          status=args.status or "", since=args.since or "", until=args.until or "", sort=args.sort,
-                          order="asc" if args.asc else "desc", per_page=max(1, min(args.limit, 200)))
+                          status=args.status or DEFAULT_STATUS, q=args.search, since=args.since or "",
+                          until=args.until or "", sort=args.sort, order="asc" if args.asc else "desc",
+                          per_page=max(1, min(args.limit, 200)))
         page = list_items(review, filters)
     finally:
         review.store.close()

@@ -26,7 +26,7 @@ from scanner.review.audit import confirmed_history, mark_unconfirmed, record_mes
 from scanner.review.auth import LoginLimiter, add_user
 from scanner.review.decisions import decide, finish_interrupted_releases
 from scanner.review.errors import NotFound, PermissionDenied, ReviewError
-from scanner.review.queue import STATUSES, Filters, dashboard, get_item, list_items, members_of
+from scanner.review.queue import DEFAULT_STATUS, STATUSES, Filters, dashboard, get_item, list_items, members_of
 from scanner.review.passages import legend, passages_of
 from scanner.review.signin import address_limiter, sign_in
 from scanner.review.text import category_name, reason_text, translator
@@ -178,7 +178,7 @@ class Console:
             q = request.query_params
             try:
                 filters = Filters(**{k: q.get(k, "") for k in ("verdict", "category", "inbox", "since", "until", "q")},
-                                  status=q.get("status", "open"),  # open items unless asked otherwise
+                                  status=q.get("status", DEFAULT_STATUS),  # open items unless asked otherwise
                                   sort=q.get("sort", "time"), order=q.get("order", "desc"),
                                   page=int(q.get("page", "1")) if q.get("page", "1").isdigit() else 1)
             except ReviewError as exc:

@@ -16,6 +16,7 @@ STATUS_OF_ACTION = {"release": "released", "keep_blocked": "kept_blocked", "requ
 STATUSES = ("open", "released", "kept_blocked", "approval_requested")
 # Status filters beyond one status: "decided" is any decision at all; "" (or "all") is every item.
 STATUS_FILTERS = ("", "decided") + STATUSES
+DEFAULT_STATUS = "open"  # what the console and `mijian review list` show unless asked otherwise
 SEARCHED = ("path", "job_name", "sender", "recipient")  # what the search box looks in
 SORTS = {"time": "scanned_at", "verdict": "verdict", "path": "path", "inbox": "inbox", "status": "status", "id": "id"}
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
