@@ -15,6 +15,7 @@ from scanner.detect.expiry import canonical_period, find_document_date, period_e
 from scanner.detect.marking_lines import (
     damaged_head, end_of_head, line_around, next_line, opens_line, previous_line,
 )
+from scanner.detect.marking_scan import AnchoredPattern, literal_anchors, tail_anchors
 from scanner.detect.normalize import STAR, NormalizedText
 from scanner.detect.registry import DetectContext, DetectorOutput, lexicon_folder, register
 from scanner.errors import ConfigError
@@ -79,9 +80,9 @@ class MarkingParser:
             p = {k: _expand(v, pieces) for k, v in pieces.items()}
             sep, period = p["sep"], p["period"]
             short_period = _expand(r"(?:{number}[ \t]*年|{number}[ \t]*个?月|长期)", p)
-            level_alt = "|".join(
-                re.escape(lv[0]) + "".join(f"(?:{sep})?" + re.escape(ch) for ch in lv[1:]) for lv in self.levels
-            )
+            level_res = [re.escape(lv[0]) + "".join(f"(?:{sep})?" + re.escape(ch) for ch in lv[1:])
+                         for lv in self.levels]
+            level_alt = "|".join(level_res)
             compile_ = re.compile
             self._national = compile_(
                 rf"(?P<level>{level_alt})(?:[ \t]*(?P<star>{STAR})[ \t]*(?P<period>{period})?"
@@ -92,6 +93,13 @@ class MarkingParser:
                 rf"(?P<level>{'|'.join(map(re.escape, commercial['levels']))})"
                 rf"(?:[ \t]*(?P<star>{STAR}))?[ \t]*(?P<period>{period})?"
             )
+            # Found from the literals every match holds (密 of 机·密, 内部 of 内部资料), not by a regex scan.
+            self._national_scan = AnchoredPattern(
+                self._national, tail_anchors([(r, lv[-1]) for r, lv in zip(level_res, self.levels)]),
+                frozenset(lv[0] for lv in self.levels))
+            self._work_scan = AnchoredPattern(self._work, literal_anchors(list(work["marks"])))
+            self._commercial_scan = AnchoredPattern(
+                self._commercial, literal_anchors([re.escape(lv) for lv in commercial["levels"]]))
             self._owner = compile_(rf"[ \t]*(?P<owner>{commercial['owner']})[ \t]*$")
             levels_en = "|".join(re.escape(lv).replace(r"\ ", r"[ \t]+") for lv in foreign["levels"])
             prefixes = "|".join(re.escape(x).replace(r"\ ", r"[ \t]+") for x in foreign["prefixes"])
@@ -131,14 +139,14 @@ class MarkingParser:
 
     def _candidates(self, text: str) -> list[_Candidate]:
         found: list[_Candidate] = []
-        for m in self._work.finditer(text):
+        for m in self._work_scan.finditer(text):
             level = re.sub(r"[\s,，、]", "", m.group("level"))
             found.append(_Candidate(m.start(), m.end(), "work_secret", level, m.group("period"), False))
-        for m in self._commercial.finditer(text):
+        for m in self._commercial_scan.finditer(text):
             found.append(_Candidate(m.start(), m.end(), "commercial_secret", m.group("level"),
                                     m.group("period"), bool(m.group("star"))))
         taken = Spans([(c.start, c.end) for c in found])
-        for m in self._national.finditer(text):
+        for m in self._national_scan.finditer(text):
             start = m.start()
             if taken and taken.covers(start, start + 1):
                 continue  # 秘密 inside 工作秘密 is not a national level

@@ -4,27 +4,13 @@ from __future__ import annotations
 
 import bisect
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 from scanner.errors import ConfigError
 
-# Characters dropped outright: zero-width and format characters used to split words.
-_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e"
-                       "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u034f")
-
-# Look-alikes of the star in a secrecy mark (after NFKC, which folds ＊ to *).
-_STARS = frozenset("☆✱✲✳✴✵✶✷✸✹✺✻✼✽✾✿❀❁❂❃❄❅❆❇❈❉❊❋*⭐✩✪✫✬✭✮✯✰⋆🌟✦✧⁎⁑∗")
-STAR = "★"
-
-# Runs of text that need no change: common CJK ideographs, ASCII letters and digits and the
-# everyday punctuation of Chinese text. Full-width Chinese punctuation (，；：（）) is kept as it
-# is: folding it would cost a map point per comma and changes nothing a detector looks at.
-_PLAIN_CLASS = (r"\u4e00-\u9fff0-9A-Za-z.,;:!?()\[\]'\"/\-_%+=#@&<>|~`^$"
-                r"\u3001\u3002\u201c\u201d\u2018\u2019\u300a\u300b\u3008\u3009\u300c\u300d\u3010\u3011"
-                r"\u3014\u3015\u2014\u2026\u00b7\u00d7\u00f7\uff0c\uff1b\uff1a\uff08\uff09\uff01\uff1f★")
-_SPECIAL = re.compile(rf"[^{_PLAIN_CLASS}]+")
+# STAR is part of this module's interface (the marking grammar and tests take it from here).
+from scanner.detect.folding import CJK_CLASS, STAR, fold, tables  # noqa: F401  (STAR re-exported)
 
 
 def _is_cjk(ch: str) -> bool:
@@ -54,14 +40,20 @@ def _traditional() -> tuple[re.Pattern, dict[int, int]]:
             b = conv.convert(a)
             if b != a and len(b) == 1:
                 table[ord(a)] = ord(b)
-    pattern = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(table)) + "]")
+    pattern = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(table)) + "]+")
     return pattern, table
 
 
 def to_simplified(text: str) -> str:
-    """Traditional characters replaced by simplified ones, character for character."""
+    """Traditional characters replaced by simplified ones, character for character.
+
+    Only the runs of traditional characters are translated: most texts have none or a handful, and
+    translating a whole text costs far more than finding them.
+    """
     pattern, table = _traditional()
-    return text.translate(table) if pattern.search(text) else text
+    if pattern.search(text) is None:
+        return text
+    return pattern.sub(lambda m: m.group().translate(table), text)
 
 
 @dataclass
@@ -87,36 +79,6 @@ class NormalizedText:
             s = self.to_original(start)
             return s, s
         return self.to_original(start), self.to_original(end - 1) + 1
-
-
-_FOLDED: dict[str, str] = {}
-
-
-def _fold(ch: str) -> str:
-    """One character's normal form: '' to drop it, ' ' for any space (memoised: it is hot)."""
-    out = _FOLDED.get(ch)
-    if out is None:
-        out = _fold_uncached(ch)
-        if len(_FOLDED) < 65536:  # bounded, whatever the input
-            _FOLDED[ch] = out
-    return out
-
-
-def _fold_uncached(ch: str) -> str:
-    if ch in _INVISIBLE:
-        return ""
-    out = unicodedata.normalize("NFKC", ch)
-    if len(out) == 1:
-        if out in _STARS:
-            return STAR
-        if out == "\n":
-            return "\n"
-        cat = unicodedata.category(out)
-        if cat in ("Cc", "Cf", "Cs", "Co", "Cn") and out != "\t":
-            return "\n" if out in "\r\x0b\x0c\x1c\x1d\x1e\x85" else ""
-        if cat in ("Zs", "Zl", "Zp") or out == "\t":
-            return "\n" if cat in ("Zl", "Zp") else " "
-    return out
 
 
 class _Builder:
@@ -153,21 +115,25 @@ class _Builder:
         self.norm_points.append(self.n)
         self.orig_points.append(orig + 1)
 
-    def tail(self, k: int) -> str:
-        """The last `k` characters emitted so far."""
-        out = ""
-        for part in reversed(self.parts):
-            out = part + out
-            if len(out) >= k:
-                break
-        return out[-k:]
+    def last(self) -> str:
+        """The last character emitted so far ('' at the start); no part is ever empty."""
+        return self.parts[-1][-1] if self.parts else ""
 
 
-_SHORT_LINE = re.compile(r"\s*(?:[\u3400-\u4dbf\u4e00-\u9fff★]|\d{1,3})\s*")
+_SHORT_LINE = re.compile(rf"\s*(?:[{CJK_CLASS}]|\d{{1,3}})\s*")
 
 
 def _short_line(work: str, start: int, end: int) -> bool:
-    line = "".join(ch for ch in work[start:end] if _fold(ch) not in ("", "\n"))
+    """Whether work[start:end], without the characters folded away, is one CJK character or 1–3 digits.
+
+    Dropping characters that fold to '' or a line break keeps a match a match (in a match they can
+    only be whitespace), so the slice is tried as it is first, and rebuilt only when it holds such a character.
+    """
+    if _SHORT_LINE.fullmatch(work, start, end) is not None:
+        return True
+    if tables().droppable.search(work, start, end) is None:
+        return False
+    line = "".join(ch for ch in work[start:end] if fold(ch) not in ("", "\n"))
     return _SHORT_LINE.fullmatch(line) is not None
 
 
@@ -199,25 +165,27 @@ def normalize(text: str) -> NormalizedText:
     ordinary lines would glue the end of one paragraph to the start of the next.
     """
     work = to_simplified(text)
+    special, spaces = tables()[:2]
     b = _Builder()
+    emit = b.emit
     pos = 0
     length = len(work)
-    for m in _SPECIAL.finditer(work):
-        if m.start() > pos:
-            b.emit(work[pos:m.start()], pos)
-        i = m.start()
-        end = m.end()
+    # Only the special runs are walked; the text between them is copied as it is (see folding.tables).
+    for m in special.finditer(work):
+        i, end = m.span()
+        if i > pos:
+            emit(work[pos:i], pos)
         while i < end:
             ch = work[i]
-            folded = _fold(ch)
+            folded = fold(ch)
             if folded == " ":
-                j = i
-                while j < length and _fold(work[j]) in (" ", ""):
+                j = spaces.match(work, i + 1).end()  # BMP spaces and invisible characters, in one go
+                while j < length and fold(work[j]) in (" ", ""):
                     j += 1
-                prev = b.tail(1)
-                nxt = _fold(work[j])[:1] if j < length else ""
+                prev = b.last()
+                nxt = fold(work[j])[:1] if j < length else ""
                 if not (_is_cjk(prev) and _is_cjk(nxt)):
-                    b.emit(" ", i)
+                    emit(" ", i)
                 # whitespace between two CJK characters is an evasion (机 密): dropped
                 i = max(i + 1, min(j, end))
                 continue
@@ -228,19 +196,19 @@ def normalize(text: str) -> NormalizedText:
                 start = work.rfind("\n", max(0, i - 12), i) + 1
                 if i - start <= 12 and _short_line(work, start, i):  # cheap test first: rarely true
                     j, limit = i + 1, min(length, i + 64)
-                    while j < limit and _fold(work[j]) in (" ", "", "\n"):
+                    while j < limit and fold(work[j]) in (" ", "", "\n"):
                         j += 1
-                    nxt = _fold(work[j])[:1] if j < length else ""
+                    nxt = fold(work[j])[:1] if j < length else ""
                     if (_is_cjk(nxt) or nxt.isdigit()) and _glue_line_break(work, i, j):
                         i = max(i + 1, min(j, end))
                         continue
-                b.emit("\n", i)
+                emit("\n", i)
             elif len(folded) == 1:
-                b.emit(folded, i)
+                emit(folded, i)
             elif folded:
                 b.emit_expanded(folded, i)
             i += 1
         pos = end
     if pos < length:
-        b.emit(work[pos:], pos)
+        emit(work[pos:], pos)
     return NormalizedText("".join(b.parts), text, b.norm_points, b.orig_points)

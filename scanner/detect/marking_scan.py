@@ -1,0 +1,103 @@
+"""Where a marking pattern can match, found with substring searches (C speed) instead of a regex scan
+of every character: each match starts near an anchor, a literal that every match must hold."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+# Characters that end the literal head of a regex; a quantifier also takes back the character before it.
+_META = frozenset("\\.^$*+?{}[]|()")
+_QUANTIFIERS = frozenset("*+?{")
+
+
+def leading_literal(regex: str) -> str | None:
+    """The literal every match of `regex` starts with ('内部' of '内部资料[ \\t]*注意保存'), or None.
+
+    Conservative: any alternation, escape or class ends the head; a quantifier drops the character
+    it applies to. None when no character is certain.
+    """
+    if "|" in regex:
+        return None
+    head = []
+    for ch in regex:
+        if ch in _META:
+            if ch in _QUANTIFIERS and head:
+                head.pop()
+            break
+        head.append(ch)
+    return "".join(head) or None
+
+
+def width(regex: str) -> tuple[int, int] | None:
+    """(shortest, longest) length of a match of `regex`, or None when unbounded or unknown."""
+    try:
+        from re import _parser  # the parser behind re.compile (3.11+): its getwidth() bounds a pattern
+        low, high = _parser.parse(regex).getwidth()
+    except Exception:  # noqa: BLE001 - a missing or changed private module only means no shortcut
+        return None
+    return (low, high) if high < 1000 else None
+
+
+class AnchoredPattern:
+    """A compiled pattern and the anchors its matches start near; `finditer` equals `pattern.finditer`.
+
+    An anchor (literal, near, far) says: every match starts `near` to `far` characters before an
+    occurrence of `literal`. `firsts`, when given, holds every character a match can start with.
+    Without anchors (None) the pattern is scanned as usual. The pattern must not match empty text.
+    """
+
+    def __init__(self, pattern: re.Pattern, anchors: list[tuple[str, int, int]] | None,
+                 firsts: frozenset[str] | None = None):
+        self.pattern = pattern
+        self.anchors = anchors
+        self.firsts = firsts
+
+    def _starts(self, text: str) -> list[int]:
+        starts: set[int] = set()
+        firsts = self.firsts
+        for literal, near, far in self.anchors:
+            p = text.find(literal)
+            while p != -1:
+                for s in range(max(0, p - far), p - near + 1):
+                    if firsts is None or text[s] in firsts:
+                        starts.add(s)
+                p = text.find(literal, p + 1)
+        return sorted(starts)
+
+    def finditer(self, text: str) -> Iterator[re.Match]:
+        if self.anchors is None:
+            yield from self.pattern.finditer(text)
+            return
+        match = self.pattern.match
+        end = 0
+        for s in self._starts(text):
+            if s >= end:
+                m = match(text, s)
+                if m is not None:
+                    yield m
+                    end = m.end()
+
+
+def literal_anchors(regexes: list[str]) -> list[tuple[str, int, int]] | None:
+    """Anchors for an alternation of `regexes`: each one's leading literal, the shortest kept of
+    those that start alike (an occurrence of 内部资料 is one of 内部). None if any has no literal head."""
+    heads = [leading_literal(r) for r in regexes]
+    if any(h is None for h in heads):
+        return None
+    kept = sorted(set(heads), key=len)
+    kept = [h for k, h in enumerate(kept) if not any(h.startswith(g) for g in kept[:k])]
+    return [(h, 0, 0) for h in kept]
+
+
+def tail_anchors(alternatives: list[tuple[str, str]]) -> list[tuple[str, int, int]] | None:
+    """Anchors for an alternation of (regex, last literal character) pairs: each match ends its
+    alternative with that character, so it starts (width - 1) characters before an occurrence of it."""
+    windows: dict[str, tuple[int, int]] = {}
+    for regex, last in alternatives:
+        bounds = width(regex)
+        if bounds is None:
+            return None
+        near, far = windows.get(last, (bounds[0] - 1, bounds[1] - 1))
+        windows[last] = (min(near, bounds[0] - 1), max(far, bounds[1] - 1))
+    return [(last, near, far) for last, (near, far) in windows.items()]
