@@ -61,6 +61,20 @@ def spans_of(doc: dict) -> list[Span]:
     return spans
 
 
+def text_fits(stored: str, actual: str) -> bool:
+    """Whether a finding's stored text is the text at its offsets: the same characters, or the excerpt
+    a model's passage is stored as (detect/classifier.py excerpt: whitespace runs as one space, ends
+    stripped, a long one cut with "…"). A PDF line begins with its indentation, so the passage of a
+    line never equals its excerpt character for character."""
+    if stored == actual:
+        return True
+    squeezed = " ".join(actual.split())
+    if stored == squeezed:
+        return True
+    return len(stored) > 1 and stored.endswith("…") and len(squeezed) >= len(stored) and \
+        squeezed.startswith(stored[:-1])
+
+
 def pieces(text: str, base: int, spans: list[Span]) -> list[Piece]:
     """`text` (which starts at offset `base`) cut at every span boundary; overlapping spans merge into one mark."""
     end = base + len(text)

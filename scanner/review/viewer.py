@@ -25,7 +25,7 @@ from starlette.routing import Route
 from scanner import names
 from scanner.errors import MijianError
 from scanner.review.errors import NotFound
-from scanner.review.passages import pieces, spans_of
+from scanner.review.passages import pieces, spans_of, text_fits
 from scanner.review.queue import get_item, members_of
 
 CACHE_ITEMS = 8
@@ -162,9 +162,10 @@ def _said(request: Request, key: str) -> str:
 
 def shown_item(texts: dict, doc: dict | None) -> dict:
     """One item's segments cut into pieces, its stored findings and marks highlighted where their
-    text is found at their offsets (a finding that no longer fits is left out, not misplaced)."""
+    text (or a model passage's excerpt of it) is found at their offsets (a finding that no longer
+    fits is left out, not misplaced)."""
     joined = "\n".join(s["text"] for s in texts["segments"])
-    spans = [s for s in spans_of(doc or {}) if joined[s.start:s.end] == s.text]
+    spans = [s for s in spans_of(doc or {}) if text_fits(s.text, joined[s.start:s.end])]
     rows = [{"location": s["location"], "start": s["start"],
              "pieces": pieces(s["text"], s["start"], spans)} for s in texts["segments"][:MAX_SEGMENTS]]
     return {"member": texts["member"], "type": texts["type"], "problem": texts["problem"], "rows": rows,
