@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from scanner.detect import hashing
+from scanner.detect import hashing, ngram_counts
 from scanner.model import CATEGORIES
 
 if TYPE_CHECKING:
@@ -148,12 +148,17 @@ class Featurizer:
     def hashed(self, texts: list[str]) -> HashedCounts:
         """The texts' term frequencies with numpy alone (a scan never imports scikit-learn or scipy)."""
         s = self.settings
-        rows, buckets = hashing.char_ngram_buckets(texts, s.ngram_min, s.ngram_max, s.n_features)
-        if s.words:
-            word_rows, word_buckets = hashing.token_buckets([_jieba_words(t) for t in texts], s.n_features)
-            rows = np.concatenate([rows, word_rows])
-            buckets = np.concatenate([buckets, word_buckets + s.n_features])
-        rows, buckets, n = hashing.count(rows, buckets, s.ngram_width)
+        fast = None if s.words else ngram_counts.char_ngram_counts(
+            [hashing.prepare(t) for t in texts], s.ngram_min, s.ngram_max, s.n_features)
+        if fast is not None:
+            rows, buckets, n = fast
+        else:
+            rows, buckets = hashing.char_ngram_buckets(texts, s.ngram_min, s.ngram_max, s.n_features)
+            if s.words:
+                word_rows, word_buckets = hashing.token_buckets([_jieba_words(t) for t in texts], s.n_features)
+                rows = np.concatenate([rows, word_rows])
+                buckets = np.concatenate([buckets, word_buckets + s.n_features])
+            rows, buckets, n = hashing.count(rows, buckets, s.ngram_width)
         tf = n.astype(np.float64)
         if s.sublinear_tf:
             tf = 1.0 + np.log(tf)

@@ -59,10 +59,15 @@ def bucket(hashes: np.ndarray, n_features: int) -> np.ndarray:
     return (np.abs(hashes.astype(np.int64)) % n_features).astype(np.int64)
 
 
+def prepare(text: str, lowercase: bool = True) -> str:
+    """A text as scikit-learn's char analyzer reads it: lowercased, white-space runs made one space."""
+    return _WHITE_SPACES.sub(" ", text.lower() if lowercase else text)
+
+
 def char_ngram_buckets(texts: list[str], ngram_min: int, ngram_max: int, n_features: int,
                        lowercase: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(row, bucket) of every character n-gram of every text, in no particular order."""
-    prepared = [_WHITE_SPACES.sub(" ", t.lower() if lowercase else t) for t in texts]
+    prepared = [prepare(t, lowercase) for t in texts]
     joined = "".join(prepared)
     if not joined:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)

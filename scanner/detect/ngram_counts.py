@@ -1,0 +1,202 @@
+"""Hashed character n-gram counts of many texts in one numpy pass: the (row, bucket, count) triples of
+hashing.count(*hashing.char_ngram_buckets(...)), with most n-grams looked up rather than hashed.
+
+An n-gram of up to three characters is keyed by its code points packed in an int64. A per-process,
+direct-mapped cache (BucketCache) keeps the bucket of each key already seen; only the distinct keys
+it does not hold are hashed (MurmurHash3 of their UTF-8 bytes, hashing.murmur3_32). Single characters
+of the Basic Multilingual Plane read a table of all 65,536. One sort of (row, bucket) then gives
+each row's distinct buckets and their counts (n-grams that share a bucket added up, as
+scikit-learn does).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from scanner.detect import hashing
+
+# A key: each character as its code point + 1 (so no field is 0) in 21 bits, first character highest.
+KEY_BITS = 21
+MAX_N = 3  # three characters fill 63 bits; longer n-grams take hashing's path
+_FIELD = (1 << KEY_BITS) - 1
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # odd: multiplying by it is a bijection of the 64-bit keys
+# Characters counted in one pass: bounds the per-position arrays (about 80 bytes a character).
+CHUNK_CHARS = 1 << 20
+_BMP = 0x10000
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (np.sort and a comparison: np.unique is several times slower here)."""
+    values = np.sort(values)
+    if len(values) < 2:
+        return values
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
+
+
+def murmur_of_keys(keys: np.ndarray) -> np.ndarray:
+    """MurmurHash3 (signed int32) of the UTF-8 bytes of the n-grams that keys stand for."""
+    fields = np.stack([keys >> (2 * KEY_BITS), (keys >> KEY_BITS) & _FIELD, keys & _FIELD], axis=1)
+    present = fields > 0
+    points = (fields[present] - 1).astype(np.uint32)  # row-major: each n-gram's characters in order
+    raw = points.tobytes().decode("utf-32-le", "surrogatepass").encode("utf-8", "surrogatepass")
+    buffer = np.zeros(len(raw) + 16, dtype=np.uint8)
+    buffer[:len(raw)] = np.frombuffer(raw, dtype=np.uint8)
+    sizes = 1 + (points >= 0x80).astype(np.int64) + (points >= 0x800) + (points >= 0x10000)
+    key_ends = np.cumsum(sizes)[np.cumsum(present.sum(axis=1)) - 1]
+    lengths = np.diff(key_ends, prepend=0)
+    return hashing.murmur3_32(buffer, key_ends - lengths, lengths)
+
+
+class BucketCache:
+    """The bucket (for one n_features) of n-gram keys already seen: a direct-mapped table of int64.
+
+    A key's slot is the top bits of key × an odd constant (a bijection), so the other bits of that
+    product identify the key within its slot; they are stored beside the bucket in one int64, and a
+    lookup is one gather. A key that meets another in its slot displaces it. The table holds only
+    values of a pure function of the key, so its contents never change a result, only its speed; a
+    lock keeps each lookup-and-store whole across threads."""
+
+    def __init__(self, n_features: int, slot_bits: int = 21):
+        self.n_features = n_features
+        self.feature_bits = max(1, (n_features - 1).bit_length())
+        self.slot_bits = max(slot_bits, self.feature_bits + 1)
+        self._shift = np.uint64(64 - self.slot_bits)
+        self._low = np.uint64((1 << (64 - self.slot_bits)) - 1)
+        self._fbits = np.uint64(self.feature_bits)
+        self._fmask = np.uint64((1 << self.feature_bits) - 1)
+        self._table: np.ndarray | None = None  # 8 bytes a slot, made on first use
+        self._chars: np.ndarray | None = None
+        self._lock = threading.Lock()
+
+    def _tags(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mixed = keys.view(np.uint64) * _GOLDEN
+        return (mixed >> self._shift).view(np.int64), ((mixed & self._low) << np.uint64(1)) | np.uint64(1)
+
+    def buckets(self, keys: np.ndarray) -> np.ndarray:
+        """The bucket of each key (int64 array of keys, repeats allowed)."""
+        slots, tags = self._tags(keys)
+        with self._lock:
+            if self._table is None:
+                self._table = np.zeros(1 << self.slot_bits, dtype=np.uint64)
+            entries = self._table[slots]
+            out = (entries & self._fmask).view(np.int64)
+            hit = (entries >> self._fbits) == tags
+            if hit.all():
+                return out
+            missing = np.flatnonzero(~hit)
+            wanted = keys[missing]
+            new = _distinct(wanted)
+            found = hashing.bucket(murmur_of_keys(new), self.n_features)
+            new_slots, new_tags = self._tags(new)
+            self._table[new_slots] = (new_tags << self._fbits) | found.view(np.uint64)
+            # Read back from the table; keys that displaced one another there look up their own.
+            entries = self._table[slots[missing]]
+            out[missing] = (entries & self._fmask).view(np.int64)
+            lost = np.flatnonzero((entries >> self._fbits) != tags[missing])
+            if len(lost):
+                out[missing[lost]] = found[np.searchsorted(new, wanted[lost])]
+            return out
+
+    def char_buckets(self, points: np.ndarray) -> np.ndarray:
+        """The bucket of each single character (uint32 code points, all below 0x10000)."""
+        if self._chars is None:
+            every = np.arange(_BMP, dtype=np.int64) + 1  # the key of a 1-gram
+            chars = hashing.bucket(murmur_of_keys(every), self.n_features)
+            with self._lock:
+                self._chars = chars
+        return self._chars[points]
+
+
+_CACHES: dict[int, BucketCache] = {}
+
+
+def cache_for(n_features: int) -> BucketCache:
+    if n_features not in _CACHES:
+        _CACHES.setdefault(n_features, BucketCache(n_features))
+    return _CACHES[n_features]
+
+
+_EMPTY = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
+
+
+def _counts_chunk(prepared: list[str], ngram_min: int, ngram_max: int,
+                  cache: BucketCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    joined = "".join(prepared)
+    total = len(joined)
+    if total < ngram_min:
+        return _EMPTY
+    points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    codes = points.astype(np.int64) + 1
+    fbits = cache.feature_bits
+    many = len(prepared) > 1
+    dtype = np.int32 if (len(prepared) + 1) << fbits < 1 << 31 else np.int64
+    if many:
+        lengths = np.fromiter(map(len, prepared), dtype=np.int64, count=len(prepared))
+        row = np.repeat(np.arange(len(prepared), dtype=np.int64), lengths)
+        room = np.cumsum(lengths)[row] - np.arange(total)  # characters left in the position's own text
+        row <<= fbits
+        sentinel = len(prepared) << fbits  # n-grams across two texts: sorted last, then dropped
+    parts = []
+    if ngram_min == 1:
+        ones = cache.char_buckets(points) if int(points.max()) < _BMP else cache.buckets(codes)
+        parts.append(ones | row if many else ones)
+    keys, longer, size = codes, [], []
+    for n in range(2, ngram_max + 1):
+        keys = (keys[:-1] << KEY_BITS) | codes[n - 1:]
+        if n >= ngram_min and len(keys):
+            longer.append(keys)
+            size.append(n)
+    if longer:
+        found = cache.buckets(np.concatenate(longer) if len(longer) > 1 else longer[0])
+        if many:
+            at = 0
+            for n, k in zip(size, longer):
+                part = found[at:at + len(k)]
+                at += len(k)
+                parts.append(np.where(room[:len(k)] >= n, row[:len(k)] | part, sentinel))
+        else:
+            parts.append(found)
+    if not parts:
+        return _EMPTY
+    pairs = (np.concatenate(parts) if len(parts) > 1 else parts[0]).astype(dtype)
+    pairs.sort()
+    keep = np.empty(len(pairs), dtype=bool)
+    keep[0] = True
+    np.not_equal(pairs[1:], pairs[:-1], out=keep[1:])
+    starts = np.flatnonzero(keep)
+    counts = np.diff(starts, append=len(pairs))
+    pairs = pairs[starts].astype(np.int64)
+    if many and pairs[-1] == sentinel:
+        pairs, counts = pairs[:-1], counts[:-1]
+    return pairs >> fbits, pairs & ((1 << fbits) - 1), counts
+
+
+def char_ngram_counts(prepared: list[str], ngram_min: int, ngram_max: int, n_features: int,
+                      cache: BucketCache | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Distinct (row, bucket) pairs of the texts' character n-grams, sorted by row then bucket, with
+    their counts, equal to hashing.count(*hashing.char_ngram_buckets(...)); `prepared` already
+    lowercased and with white-space runs collapsed. None when n-grams are too long to key (> MAX_N)."""
+    if ngram_max > MAX_N or ngram_min < 1:
+        return None
+    cache = cache or cache_for(n_features)
+    rows_per_chunk = max(1, (1 << (62 - cache.feature_bits)) - 1)
+    out = []
+    start = 0
+    while start < len(prepared):
+        stop, chars = start, 0
+        while stop < len(prepared) and stop - start < rows_per_chunk and (chars < CHUNK_CHARS or stop == start):
+            chars += len(prepared[stop])
+            stop += 1
+        rows, buckets, counts = _counts_chunk(prepared[start:stop], ngram_min, ngram_max, cache)
+        out.append((rows + start, buckets, counts))
+        start = stop
+    if len(out) == 1:
+        return out[0]
+    if not out:
+        return _EMPTY
+    return tuple(np.concatenate(column) for column in zip(*out))

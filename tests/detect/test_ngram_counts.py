@@ -1,0 +1,84 @@
+"""The fast n-gram counts (detect/ngram_counts.py) equal the straightforward path (hashing.py, itself
+checked against scikit-learn in test_hashing.py) on real texts, odd texts, many texts at once, and with
+a cold, warm or crowded bucket cache."""
+
+import numpy as np
+import pytest
+from sklearn.utils import murmurhash3_32
+
+from scanner.detect import hashing, ngram_counts
+from scanner.detect.features import split_passages
+
+from tests.detect.test_hashing import ODD, real_texts
+
+N_FEATURES = 2 ** 18
+# Characters beyond the BMP, a lone surrogate, two-byte letters, empty texts between others.
+ODDER = ODD + ["", "a\ud800b\udfffc", "😀", "ÄÖÜ ßé ăő", "\n", "𠀀𠀁𠀂𠀃 机密", "", "ab"]
+
+
+def reference(texts, ngram_min, ngram_max, n_features=N_FEATURES):
+    rows, buckets = hashing.char_ngram_buckets(texts, ngram_min, ngram_max, n_features)
+    return hashing.count(rows, buckets, n_features)
+
+
+def fast(texts, ngram_min, ngram_max, n_features=N_FEATURES, cache=None):
+    return ngram_counts.char_ngram_counts([hashing.prepare(t) for t in texts], ngram_min, ngram_max,
+                                          n_features, cache)
+
+
+def assert_same(got, want):
+    assert got is not None
+    for g, w in zip(got, want):
+        assert np.array_equal(g, w)
+
+
+def batches():
+    texts = real_texts(120)
+    passages = [[t[s:e] for s, e in split_passages(t, 400)] for t in texts[:40]]
+    return [texts, ODDER, *passages, [t for t in texts if len(t) > 200][:1], ["x"], [""], []]
+
+
+@pytest.mark.parametrize("ngrams", [(1, 3), (1, 2), (2, 3), (1, 1), (3, 3), (2, 2)])
+def test_counts_equal_the_straightforward_path(ngrams):
+    for texts in batches():
+        assert_same(fast(texts, *ngrams), reference(texts, *ngrams))
+
+
+def test_a_crowded_cache_gives_the_same_counts():
+    # 2**6 slots: nearly every key displaces another, and keys of one batch displace each other.
+    tiny = ngram_counts.BucketCache(64, slot_bits=7)
+    for texts in batches()[:6] * 2:
+        assert_same(fast(texts, 1, 3, 64, tiny), reference(texts, 1, 3, 64))
+
+
+def test_a_cold_and_a_warm_cache_agree():
+    cold = ngram_counts.BucketCache(N_FEATURES)
+    texts = real_texts(60)
+    first = fast(texts, 1, 3, cache=cold)
+    second = fast(texts, 1, 3, cache=cold)
+    assert_same(first, reference(texts, 1, 3))
+    assert_same(second, first)
+
+
+def test_many_texts_are_counted_in_chunks(monkeypatch):
+    monkeypatch.setattr(ngram_counts, "CHUNK_CHARS", 500)
+    texts = real_texts(80) + ODDER
+    assert_same(fast(texts, 1, 3), reference(texts, 1, 3))
+
+
+@pytest.mark.parametrize("n_features", [2 ** 18, 1000, 2 ** 20])
+def test_any_number_of_features(n_features):
+    texts = real_texts(30) + ODDER
+    assert_same(fast(texts, 1, 3, n_features), reference(texts, 1, 3, n_features))
+
+
+def test_longer_ngrams_are_left_to_the_straightforward_path():
+    assert ngram_counts.char_ngram_counts(["abcd"], 2, 4, N_FEATURES) is None
+
+
+def test_murmur_of_keys_is_murmur3_of_the_utf8_bytes():
+    grams = ["a", "机", "机密", "机密文", "😀", "a😀𠀀", "\ud800x", "é", "éé", "ab"]
+    keys = np.array([sum((ord(c) + 1) << (ngram_counts.KEY_BITS * (len(g) - 1 - i)) for i, c in enumerate(g))
+                     for g in grams], dtype=np.int64)
+    want = [murmurhash3_32(g.encode("utf-8", "surrogatepass"), 0) for g in grams]
+    assert ngram_counts.murmur_of_keys(keys).tolist() == want
