@@ -91,6 +91,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "changed_source": ("原文件已被改动，与审查的内容不符", "the original file changed since it was reviewed"),
     "read_failed": ("读取失败", "reading failed"), "container": ("压缩包或邮件本身", "the archive or e-mail itself"),
     "audited_note": ("查看与下载均记入审计日志", "viewing and downloading are recorded in the audit log"),
+    "registered": ("登记文件匹配", "Registered documents matched"),
+    "registered_note": ("（只显示本项中的相同内容，不显示登记文件正文）",
+                        "(the same text in this item only; the registered text is never shown)"),
+    "registered.document": ("登记文件", "registered document"), "registered.data": ("登记数据", "registered data"),
+    "registered_id": ("编号", "id"), "level": ("密级", "level"), "column": ("列", "Column"),
+    "registered_chars": ("相同 {n} 字", "{n} characters in common"),
+    "item_share": ("占本项 {p}%", "{p}% of this item"), "document_share": ("占该文件 {p}%", "{p}% of the document"),
+    "registered_passage": ("本项中的相同内容", "Same text in this item"),
     "only_officer": ("只有保密专员可以查看全文或下载原文件", "only an officer may view the text or download the file"),
 }
 
