@@ -57,7 +57,7 @@ def fold(ch: str) -> str:
 
 
 class Tables(NamedTuple):
-    special: re.Pattern  # runs that `normalize` must walk character by character
+    special: re.Pattern  # runs that `normalize` must walk character by character (see `tables`)
     spaces: re.Pattern  # a run of BMP characters that fold to ' ' or ''
     droppable: re.Pattern  # a character that may fold to '' or '\n' (every non-BMP one counts)
 
@@ -75,18 +75,8 @@ def class_of(codes: list[int]) -> str:
 
 
 @lru_cache(maxsize=1)
-def tables() -> Tables:
-    """Built once from `fold_char` over the BMP (about 30 ms), so they can never disagree with it.
-
-    Safe, copied as is by `normalize`: the plain class, and every other BMP character that folds to
-    itself, bar the space and the line break. Everything else is special, except
-    - a space between two safe characters that are not both CJK (机 密 is an evasion), and
-    - a line break after a safe character that is neither CJK nor a digit, or after a line of more than
-      12 characters, or that ends a blank line after such a character: `normalize` joins a line break
-      only after a short line of one CJK character or a few digits (a mark written down the page).
-    Skips over spaces and line breaks never cross a safe character, so walking the special runs alone
-    gives exactly what walking every character would.
-    """
+def _classes() -> tuple[frozenset[int], list[int], list[int]]:
+    """(safe, folding to ' ' or '', folding to '' or '\n'): from `fold_char` over the BMP, about 30 ms."""
     everything = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000)
     safe = {ord(ch) for ch in re.findall(f"[{PLAIN_CLASS}]", everything)}
     spaces, droppable = [], []
@@ -98,17 +88,38 @@ def tables() -> Tables:
             spaces.append(ord(ch))
         if out in ("", "\n"):
             droppable.append(ord(ch))
-    safe -= {ord(" "), ord("\n")}
+    return frozenset(safe - {ord(" "), ord("\n")}), spaces, droppable
+
+
+@lru_cache(maxsize=4)
+def tables(flagged: frozenset[int] = frozenset()) -> Tables:
+    """Built from `fold_char` itself, so they can never disagree with it.
+
+    Safe, copied as is by `normalize`: the plain class, and every other BMP character that folds to
+    itself, bar the space and the line break. Everything else is special, except
+    - a space between two safe characters that are not both CJK (机 密 is an evasion), and
+    - a line break after a safe character that is neither CJK nor a digit, or after a line of more than
+      12 characters, or that ends a blank line after such a character: `normalize` joins a line break
+      only after a short line of one CJK character or a few digits (a mark written down the page).
+    Skips over spaces and line breaks never cross a safe character, so walking the special runs alone
+    gives exactly what walking every character would.
+
+    Each `flagged` character (normalize's traditional ones) starts a run of its own with group 1 set,
+    so one pass both finds the runs and tells whether the text needs converting first; on text without
+    flagged characters the runs are the same as with none flagged.
+    """
+    safe, spaces, droppable = _classes()
     short = re.compile(rf"[{CJK_CLASS}\d\s]")  # what a short line may hold (see normalize._SHORT_LINE)
     other = class_of(sorted(c for c in safe if not short.match(chr(c))))
-    cls = class_of(sorted(safe))
+    cls, flag = class_of(sorted(safe)), class_of(sorted(flagged))
     s, cjk = f"[{cls}]", f"[{CJK_CLASS}]"
-    checks = (rf"(?:(?<=[^{cls} \n])"
+    checks = (rf"(?<=[^{cls}{flag} \n])"
               rf"|(?<= )(?:(?!{s})|(?<!{s} )|(?<={cjk} )(?={cjk}))"
-              rf"|(?<=\n)(?<![{other}]\n)(?<![{other}]\n\n)(?<![\s\S][^\n]{{11}}{s}\n))")
-    one = f"[^{cls}]{checks}"
+              rf"|(?<=\n)(?<![{other}]\n)(?<![{other}]\n\n)(?<![\s\S][^\n]{{11}}{s}\n)")
+    rest = f"[^{cls}{flag}](?:{checks})"
+    first = f"[^{class_of(sorted(safe - flagged))}](?:{checks}|(?<=[{flag}])())" if flagged else rest
     return Tables(
-        special=re.compile(f"{one}(?:{one})*"),
+        special=re.compile(f"{first}(?:{rest})*"),
         spaces=re.compile(f"[{class_of(spaces)}]*"),
         droppable=re.compile(f"[{class_of(droppable)}\ud800-\udfff\U00010000-\U0010ffff]"),
     )

@@ -101,3 +101,12 @@ def tail_anchors(alternatives: list[tuple[str, str]]) -> list[tuple[str, int, in
         near, far = windows.get(last, (bounds[0] - 1, bounds[1] - 1))
         windows[last] = (min(near, bounds[0] - 1), max(far, bounds[1] - 1))
     return [(last, near, far) for last, (near, far) in windows.items()]
+
+
+def needed_literals(scans: list[AnchoredPattern], words: list[str]) -> tuple[str, ...] | None:
+    """Literals one of which a text must hold for any of `scans` (or any of `words`) to match in it,
+    the fewest: one that holds another (工作秘密 holds 密) adds nothing. None if a scan has no anchors."""
+    if any(scan.anchors is None for scan in scans):
+        return None
+    found = sorted({literal for scan in scans for literal, _, _ in scan.anchors} | set(words), key=len)
+    return tuple(w for k, w in enumerate(found) if not any(v in w for v in found[:k]))

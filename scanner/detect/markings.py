@@ -15,7 +15,7 @@ from scanner.detect.expiry import canonical_period, find_document_date, period_e
 from scanner.detect.marking_lines import (
     damaged_head, end_of_head, line_around, next_line, opens_line, previous_line,
 )
-from scanner.detect.marking_scan import AnchoredPattern, literal_anchors, tail_anchors
+from scanner.detect.marking_scan import AnchoredPattern, literal_anchors, needed_literals, tail_anchors
 from scanner.detect.normalize import STAR, NormalizedText
 from scanner.detect.registry import DetectContext, DetectorOutput, lexicon_folder, register
 from scanner.errors import ConfigError
@@ -105,6 +105,8 @@ class MarkingParser:
             prefixes = "|".join(re.escape(x).replace(r"\ ", r"[ \t]+") for x in foreign["prefixes"])
             # The regex is slow to scan with (a look-behind at every offset): look for a word first.
             self._foreign_keys = sorted({lv.split()[-1] for lv in foreign["levels"]})
+            self._needed = needed_literals([self._national_scan, self._work_scan, self._commercial_scan],
+                                           self._foreign_keys)
             self._foreign = compile_(
                 rf"(?<![A-Za-z])(?:(?:{prefixes})[ \t]+)?(?P<level>{levels_en}){foreign['caveat']}(?![A-Za-z])"
             )
@@ -138,6 +140,12 @@ class MarkingParser:
     # -- candidates -------------------------------------------------------------------------
 
     def _candidates(self, text: str) -> list[_Candidate]:
+        if self._needed is not None:
+            for literal in self._needed:
+                if literal in text:
+                    break
+            else:
+                return []  # most texts: no 密, no 内部, no banner word
         found: list[_Candidate] = []
         for m in self._work_scan.finditer(text):
             level = re.sub(r"[\s,，、]", "", m.group("level"))

@@ -10,7 +10,7 @@ from functools import lru_cache
 from scanner.errors import ConfigError
 
 # STAR is part of this module's interface (the marking grammar and tests take it from here).
-from scanner.detect.folding import CJK_CLASS, STAR, fold, tables  # noqa: F401  (STAR re-exported)
+from scanner.detect.folding import CJK_CLASS, STAR, Tables, fold, tables  # noqa: F401  (STAR re-exported)
 
 
 def _is_cjk(ch: str) -> bool:
@@ -158,20 +158,35 @@ def _glue_line_break(work: str, i: int, j: int) -> bool:
     return not (before > 0 or start - 1 <= 12) or not _short_line(work, before, start - 1)
 
 
+@lru_cache(maxsize=1)
+def _first_pass() -> Tables:
+    """Tables that also flag traditional characters, so most texts need no separate search for them."""
+    return tables(frozenset(_traditional()[1]))
+
+
 def normalize(text: str) -> NormalizedText:
     """NFKC, 繁→简, ★ look-alikes, invisible characters removed, spaces between CJK removed.
 
     A line break is dropped only after a line of a single CJK character (机\\n密\\n★): joining
     ordinary lines would glue the end of one paragraph to the start of the next.
     """
-    work = to_simplified(text)
-    special, spaces = tables()[:2]
+    norm = _walk(text, text, _first_pass(), flagged=True)
+    if norm is None:  # traditional characters: convert them, then walk the converted text
+        norm = _walk(to_simplified(text), text, tables(), flagged=False)
+    return norm
+
+
+def _walk(work: str, text: str, tabs: Tables, flagged: bool) -> NormalizedText | None:
+    """`normalize` of `text`, already converted to `work`; None when `flagged` and a run is flagged."""
+    special, spaces = tabs.special, tabs.spaces
     b = _Builder()
     emit = b.emit
     pos = 0
     length = len(work)
     # Only the special runs are walked; the text between them is copied as it is (see folding.tables).
     for m in special.finditer(work):
+        if flagged and m.lastindex:
+            return None
         i, end = m.span()
         if i > pos:
             emit(work[pos:i], pos)
