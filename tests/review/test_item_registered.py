@@ -41,8 +41,13 @@ def scanned(tmp_path_factory, make_docx):
     report.write_bytes(make_docx([SECRET[:120], SECRET[120:]]))
     assert main(["--config", str(config), "register", "add", str(report), "--level", "机密",
                  "--title", "东海<演训>保障方案"]) == 0
+    (root / "list.csv").write_text("代号,姓名,身份证号\n天穹-7,王建国,110101198003071234\n"
+                                   "海燕工程,李秀英,32010619850612002X\n", encoding="utf-8")
+    assert main(["--config", str(config), "register", "data", str(root / "list.csv"), "--columns", "代号,姓名,身份证号",
+                 "--alone", "代号,身份证号", "--level", "秘密", "--title", "重点项目人员名单"]) == 0
     outbox = root / "outbox"
     outbox.mkdir()
+    (outbox / "names.txt").write_text("请核对海燕工程的进度，王建国同志（天穹７）于周一报到。", encoding="utf-8")
     (outbox / "mail.txt").write_text("各位好，请看下面这段：" + COPIED, encoding="utf-8")
     packed = io.BytesIO()
     with zipfile.ZipFile(packed, "w") as z:
@@ -104,6 +109,17 @@ def test_item_page_in_english(scanned, client):
     assert re.search(r"registered document · id 1 · level 机密 · \d+ characters in common · \d+% of this item · "
                      r"\d+% of the document", words), words
     assert "line 1" in words and "登记文件" not in words
+
+
+def test_registered_data_values_with_their_columns(scanned, client):
+    _, _, db = scanned
+    section = _section(client.get(f"/items/{_item(db, 'names.txt')}", params={"lang": "zh"}).text, "registered")
+    words = _words(section)
+    assert "《重点项目人员名单》" in words and "登记数据 · 编号 1 · 密级 秘密" in words \
+        and not re.search(r"相同 \d+ 字", words)
+    rows = [_words(r).split() for r in re.findall(r"<tr><td class=\"ctx\">(.*?)</tr>", section, re.S)]
+    assert rows == [["海燕工程", "代号", "第1行"], ["王建国", "姓名", "第1行"], ["天穹７", "代号", "第1行"]]
+    assert "李秀英" not in words and "110101198003071234" not in words  # values the item does not hold
 
 
 def test_an_archive_member_shows_its_match_in_its_section(scanned, client):
