@@ -84,20 +84,22 @@ class PublicSigns:
 
     def find(self, text: str) -> list[PublicSign]:
         found = []
-        # An expression none of whose literal prefixes occurs in the text has no match: it is not run.
-        possible = set(self._filter.candidates(text))
+        # An expression none of whose literal prefixes occurs in the text has no match: it is not run;
+        # one whose prefixes are listed is tried only where they occur (anchors.py).
+        possible = dict(self._filter.scan(text))
         for rule in self.rules:
             sign = self._holds(rule, text, possible)
             if sign is not None:
                 found.append(sign)
         return found
 
-    def _holds(self, rule: _Rule, text: str, possible: set[int]) -> PublicSign | None:
+    def _holds(self, rule: _Rule, text: str, possible: dict[int, list[int] | None]) -> PublicSign | None:
         count, first = 0, None
         for pattern in rule.count:
-            if self._index[id(pattern)] not in possible:
+            index = self._index[id(pattern)]
+            if index not in possible:
                 continue
-            for m in pattern.finditer(text):
+            for m in self._filter.matches(index, text, possible[index]):
                 count += 1
                 first = first or m.group().strip()
                 if count >= rule.min_count:
@@ -113,12 +115,13 @@ class PublicSigns:
             first = shown
         return PublicSign(rule.id, rule.name, rule.name_en, rule.factor, (first or "")[:40])
 
-    def _any(self, rule: _Rule, text: str, possible: set[int]) -> str | None:
+    def _any(self, rule: _Rule, text: str, possible: dict[int, list[int] | None]) -> str | None:
         year_now = (self.today or _dt.date.today()).year
         for pattern in rule.any:
-            if self._index[id(pattern)] not in possible:
+            index = self._index[id(pattern)]
+            if index not in possible:
                 continue
-            for m in pattern.finditer(text):
+            for m in self._filter.matches(index, text, possible[index]):
                 if rule.past_year and rule.past_year in pattern.groupindex:
                     if int(m.group(rule.past_year)) >= year_now:
                         continue

@@ -63,9 +63,9 @@ class WindowSignals:
         for lo, hi in _spans(around, len(text)):
             part = text[lo:hi]
             # Only the expressions whose literal prefixes occur in the part (anchors.py): the same matches.
-            for index in self._filter.candidates(part):
+            for index, starts in self._filter.scan(part):
                 kind, pattern = self._flat[index]
-                for m in pattern.finditer(part):
+                for m in self._filter.matches(index, part, starts):
                     start = lo + m.start()
                     if m.end() > m.start() and not (kind == HANDLING and start and text[start - 1:start + 1] in self.not_inside):
                         found.append(Signal(kind, start, lo + m.end(), m.group()))

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from scanner.detect.anchors import AnchorFilter, literal_prefixes
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scanner.detect.anchors import SPACES, AnchorFilter, _other_digits, finditer_at, literal_prefixes
 from scanner.detect.normalize import normalize
 from scanner.detect.public import PublicSigns
 from scanner.detect.signals import HANDLING, Signal, WindowSignals
@@ -26,8 +29,12 @@ PUBLIC = PublicSigns.from_dir(LEXICONS)
     ("保密(?:啊|哈)", {"保密"}),
     ("(?:不得|别)(?:外传|说)", {"不得", "别外", "别说"}),
     ("(?<![\\d.])第\\d+旅", {"第"}),
-    ("(?m)^[ \\t]*第[一二]条", {" ", "\t", "第一", "第二"}),
-    ("[（(]\\s*\\d分", {"（", "("}),
+    ("(?m)^[ \\t]*第[一二]条", {"  ", " \t", "\t ", "\t\t", " 第", "\t第", "第一", "第二"}),
+    ("\\d{1,2}号", None),
+    ("a*b", {"aa", "ab", "b"}),
+    ("(?:ab)*c", {"ab", "c"}),
+    ("[A-C]{1,4}-", {"A-", "B-", "C-", "AA", "AB", "AC", "BA", "BB", "BC", "CA", "CB", "CC"}),
+    ("[（(]\\s*\\d分", {"（", "("} | {b + c for b in "（(" for c in SPACES}),
     ("周[一二](?:上午)?公布", {"周一", "周二"}),
     ("\\d+(?:公里|吨)", None),  # \d: any decimal digit of Unicode, not listed
     ("(?m)^[^\\n]{0,40}公报$", None),  # starts with any character
@@ -42,8 +49,10 @@ def test_literal_prefixes(pattern, prefixes):
 def test_filter_keeps_the_order_and_drops_only_what_cannot_match():
     patterns = [re.compile(p) for p in ("保密", "\\d+吨", "不得外传", "周[一二]")]
     flt = AnchorFilter(patterns)
-    assert flt.candidates("请注意保密，周二见") == [0, 1, 3]
-    assert flt.candidates("没有别的") == [1]
+    assert flt.candidates("请注意保密，周二见") == [0, 3]
+    assert flt.candidates("没有别的") == []
+    assert flt.candidates("运了5吨") == [1]  # \d read as 0-9: the text has no other decimal digit
+    assert flt.candidates("运了٥吨") == [1]
 
 
 def _signals_by_every_expression(text: str, around) -> list[Signal]:
@@ -64,7 +73,7 @@ def _signals_by_every_expression(text: str, around) -> list[Signal]:
 
 def _public_by_every_expression(text: str) -> list:
     """The public signs that hold, every expression run."""
-    everything = set(range(sum(len(r.count) + len(r.any) for r in PUBLIC.rules)))
+    everything = dict.fromkeys(range(sum(len(r.count) + len(r.any) for r in PUBLIC.rules)))  # None: search
     signs = (PUBLIC._holds(rule, text, everything) for rule in PUBLIC.rules)
     return [s for s in signs if s is not None]
 
@@ -80,3 +89,51 @@ def test_same_signals_and_signs_as_every_expression(path):
     assert SIGNALS.find(text) == _signals_by_every_expression(text, None)
     assert SIGNALS.find(text, around) == _signals_by_every_expression(text, around)
     assert PUBLIC.find(text) == _public_by_every_expression(text)
+
+
+@pytest.mark.parametrize("pattern, prefixes", [
+    ("\\d{1,2}号", {f"{a}{b}" for a in "0123456789" for b in "0123456789号"}),
+    ("第\\d+旅", {f"第{a}" for a in "0123456789"}),
+    ("\\d\\s", {f"{a}{b}" for a in "0123456789" for b in SPACES}),
+])
+def test_literal_prefixes_with_ascii_digits(pattern, prefixes):
+    assert set(literal_prefixes(re.compile(pattern), ascii_digits=True)) == prefixes
+
+
+def test_spaces_and_other_digits_are_every_character_the_engine_means():
+    everything = "".join(map(chr, range(0x110000))).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    assert set(re.findall(r"\s", everything)) == set(SPACES)
+    assert set(re.findall(r"\d", everything)) == set("0123456789") | set(_other_digits())
+
+
+def test_a_text_with_another_decimal_digit_runs_the_expressions_read_with_ascii_digits():
+    flt = AnchorFilter([re.compile("\\d{1,2}号"), re.compile("保密")])
+    assert flt.candidates("三号") == []
+    assert flt.scan("12号" + "文" * 60) == [(0, [0, 1])]  # tried at these two places only
+    assert flt.scan("12号") == [(0, None)]  # short: searched, as quick as two tries
+    assert flt.scan("١٢号" + "文" * 60) == [(0, None)]  # Arabic-Indic digits: \d matches them too
+    assert [m.group() for m in flt.matches(0, "١٢号", None)] == ["١٢号"]
+
+
+def test_finditer_at_skips_places_after_a_look_behind_character():
+    pattern = re.compile("(?<![\\d.])\\d+\\.\\d+")
+    assert [m.group() for m in finditer_at(pattern, "1.5 and 12.25.3", [0, 8, 9], frozenset("0123456789."))] == ["1.5", "12.25"]
+
+
+EXPRESSIONS = [p for patterns in SIGNALS.patterns.values() for p in patterns] + \
+    [p for rule in PUBLIC.rules for p in (*rule.count, *rule.any)]
+FILTER = AnchorFilter(EXPRESSIONS, many_starts=1)  # tried at the places found, however many
+# Characters that start or continue the shipped expressions, digits of two scripts, spaces, line ends.
+PIECES = ["不得", "外传", "别", "跟", "说", "下周", "一", "公布", "发布", "了", "第", "条", "十", "万", "元", "吨",
+          "1", "2", "9", "0", ".", "١", "٢", " ", "\t", "\n", "\u3000", "日", "号", "月", "点", "时", "年", "于", "A",
+          "B", "-", "《", "》", "新华社", "电", "（", "分", "）", "摘要", "：", "法", "条例", "施行", "。", "保密", "还没"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
+def test_every_expression_matches_as_its_finditer_on_random_text(text):
+    scanned = dict(FILTER.scan(text))
+    for index, pattern in enumerate(EXPRESSIONS):
+        expected = [(m.start(), m.end()) for m in pattern.finditer(text)]
+        got = [(m.start(), m.end()) for m in FILTER.matches(index, text, scanned[index])] if index in scanned else []
+        assert got == expected, pattern.pattern
