@@ -24,6 +24,7 @@ _MAX_PREFIXES = 2048  # more possible prefixes than this: run the expression on 
 _MAX_CLASS = 64  # a character class wider than this ends a prefix
 _ZERO_WIDTH = (sre.AT, sre.ASSERT, sre.ASSERT_NOT)  # they consume nothing, so a prefix goes past them
 # What \\s matches in a str pattern (str.isspace, as the engine); none lies past U+3000.
+_OTHER_DIGIT = "another decimal digit"  # the entry of those keys
 SPACES = tuple(chr(c) for c in range(0x3001) if chr(c).isspace())
 _REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", sre.MAX_REPEAT))
 
@@ -77,7 +78,7 @@ def _walk(items, live: set[str], size: int, digits: bool) -> tuple[set[str], set
             live = grown
         elif op in _REPEATS and av[2].getwidth()[0] > 0:
             # Each repetition takes a character at least: unrolled up to `size` times, what follows
-            # after each count allowed (\\d{1,2}号: d号, dd).
+            # after each count allowed (\d{1,2}号: d号, dd).
             more, stopped = _repeat(av, items[i + 1:], live, size, digits)
             return more, done | stopped
         elif op in _REPEATS:
@@ -171,7 +172,7 @@ class AnchorFilter:
         for index, pattern in enumerate(self.patterns):
             prefixes = literal_prefixes(pattern)
             if prefixes is None or not _pairs_only(prefixes):
-                # \\d read as 0-9 may list pairs where it listed nothing or single characters
+                # \d read as 0-9 may list pairs where it listed nothing or single characters
                 with_digits = literal_prefixes(pattern, ascii_digits=True)
                 if with_digits is not None and with_digits != prefixes and (prefixes is None or _pairs_only(with_digits)):
                     prefixes = with_digits
@@ -183,14 +184,15 @@ class AnchorFilter:
                 (self.by_char if len(prefix) == 1 else by_pair).setdefault(prefix, []).append(index)
             if _pairs_only(prefixes):
                 only_pairs.add(index)
-        keys = list(by_pair)
-        self._pair_indexes = [tuple(indexes) for indexes in by_pair.values()]
-        # Expressions whose prefixes were listed with \\d as 0-9: run everywhere in a text with another
+        # Per two-character prefix, the expressions it starts.
+        self._entries: dict[str, object] = {pair: tuple(indexes) for pair, indexes in by_pair.items()}
+        # Expressions whose prefixes were listed with \d as 0-9: run everywhere in a text with another
         # decimal digit (Arabic-Indic, Devanagari ...), found in the same pass.
         self._digit_bound = tuple(digit_bound)
         if digit_bound:
-            keys += _other_digits()
-        self._pairs = Substrings(keys)
+            self._entries.update(dict.fromkeys(_other_digits(), _OTHER_DIGIT))
+        self._index: Substrings | None = None  # built on first use, or shared (share)
+        self._table: list = []
         self._only_pairs = frozenset(only_pairs)  # their matches start where one of their pairs occurs
         self._not_after = [_not_after(p) for p in self.patterns]
 
@@ -198,22 +200,37 @@ class AnchorFilter:
         """Indexes (in order) of the expressions that may match in `text`; the others cannot."""
         return [index for index, _ in self.scan(text)]
 
-    def scan(self, text: str) -> list[tuple[int, list[int] | None]]:
+    def keys(self) -> list[str]:
+        return list(self._entries)
+
+    def share(self, index: Substrings) -> None:
+        """Search with `index`, which holds this filter's keys among others."""
+        self._index = index
+        self._table = index.table(self._entries)
+
+    def scan(self, text: str, occurrences: list[tuple[int, int, int]] | None = None) -> list[tuple[int, list[int] | None]]:
         """(index, starts), in index order, for the expressions that may match in `text`: `starts` lists
-        (sorted) the only offsets where a match can begin, or is None where it may begin anywhere."""
+        (sorted) the only offsets where a match can begin, or is None where it may begin anywhere.
+        `occurrences`: those in `text` of the keys of the index shared with `share`."""
+        if self._index is None:
+            self.share(Substrings(self.keys()))
+        if occurrences is None:
+            occurrences = self._index.find(text)
         found: dict[int, list[int] | None] = dict.fromkeys(self.always)
         for char, indexes in self.by_char.items():
             if char in text:
                 found.update(dict.fromkeys(indexes))
         at: dict[int, list[int]] = {}
-        pair_indexes = self._pair_indexes
-        pairs = len(pair_indexes)
+        table = self._table
         other_digit = False
-        for key, start, _ in self._pairs.find(text):
-            if key >= pairs:
+        for key, start, _ in occurrences:
+            indexes = table[key]
+            if indexes is None:
+                continue
+            if indexes is _OTHER_DIGIT:
                 other_digit = True
                 continue
-            for index in pair_indexes[key]:
+            for index in indexes:
                 starts = at.get(index)
                 if starts is None:
                     at[index] = [start]

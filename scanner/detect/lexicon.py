@@ -152,10 +152,19 @@ class Lexicon:
             entries[word.word][_CONTEXT].append(word)
         for term in self.allow.terms:
             entries[term][_ALLOW] = True
-        # Per key (by index): its terms, its context words, whether it is allowed.
-        self._keys = [(tuple(ts), tuple(cs), allowed) for ts, cs, allowed in entries.values()]
-        self._index = Substrings(list(entries))
+        # Per key: its terms, its context words, whether it is allowed.
+        self._entries = {key: (tuple(ts), tuple(cs), allowed) for key, (ts, cs, allowed) in entries.items()}
+        self._index: Substrings | None = None  # built on first use, or shared (share)
+        self._keys: list = []  # the entry of each key of the index, None for keys of others
         self._empty = not entries
+
+    def keys(self) -> list[str]:
+        return list(self._entries)
+
+    def share(self, index: Substrings) -> None:
+        """Search with `index`, which holds this lexicon's keys among others."""
+        self._index = index
+        self._keys = index.table(self._entries)
 
     @classmethod
     def from_dir(cls, folder: Path, other: Path | None = None, allow: Path | None = None,
@@ -178,18 +187,25 @@ class Lexicon:
         allow = allow or (folder / ALLOW_FILE if (folder / ALLOW_FILE).is_file() else None)
         return cls(terms, context, read_allow_list(allow) if allow else None, window, boundary_chars)
 
-    def find(self, text: str) -> list[Hit]:
+    def find(self, text: str, found: list[tuple[int, int, int]] | None = None) -> list[Hit]:
         """Term hits outside allowed spans and not cut by word boundaries, each with the factor of
-        the context words near it."""
+        the context words near it. `found`: the occurrences in `text` of the shared index's keys."""
         if self._empty:
             return []
+        if self._index is None:
+            self.share(Substrings(self.keys()))
+        if found is None:
+            found = self._index.find(text)
         raw: list[tuple[int, int, tuple]] = []
         near: list[tuple[int, int, tuple]] = []
         allowed: list[tuple[int, int]] = []
         add_raw, add_near, add_allowed = raw.append, near.append, allowed.append
         keys = self._keys
-        for index, start, end in self._index.find(text):
-            terms, words, allow = keys[index]
+        for index, start, end in found:
+            entry = keys[index]
+            if entry is None:
+                continue
+            terms, words, allow = entry
             if terms:
                 add_raw((start, -end, terms))  # sorts as _kept wants: by start, longest first
             if words:
@@ -299,6 +315,10 @@ class LexiconDetector:
         self.lexicon = Lexicon.from_dir(folder, other, allow, settings.context_window, boundary)
         self.public = PublicSigns.from_dir(folder)
         self.signals = WindowSignals.from_dir(folder)
+        # One pass over a text finds the terms and the prefixes of the signals' and signs' expressions.
+        self.index = Substrings(list(dict.fromkeys([*self.lexicon.keys(), *self.signals.keys(), *self.public.keys()])))
+        for part in (self.lexicon, self.signals, self.public):
+            part.share(self.index)
         self.scale = settings.score_scale
         self.weights: Weights = settings  # the weights of evidence are the [detect] settings
         self.most_raise = 1.0 + settings.classifier_weight
@@ -308,10 +328,12 @@ class LexiconDetector:
         self.width = settings.context_chars
 
     def detect(self, ctx: DetectContext) -> DetectorOutput:
-        hits = self.lexicon.find(ctx.norm.text)
+        found = self.index.find(ctx.norm.text)
+        hits = self.lexicon.find(ctx.norm.text, found)
         reach = self.weights.window_chars // 2 + 16  # a signal matters only inside a window around a hit
         short = len(ctx.norm.text) <= self.short_chars
-        signals = (self.signals.find(ctx.norm.text, None if short else [(h.start - reach, h.end + reach) for h in hits])
+        signals = (self.signals.find(ctx.norm.text, None if short else [(h.start - reach, h.end + reach) for h in hits],
+                                     found)
                    if hits or short else [])
         classes = best_evidence(hits, self.weights, signals=signals)
         signs: list[PublicSign] = []
@@ -321,7 +343,7 @@ class LexiconDetector:
         handled = any(s.kind == "handling" for s in signals)
         reachable = max(ev.value for ev in classes.values()) * self.most_raise + (self.topic_most * 2 if handled else 0.0)
         if reachable > 0 and 1.0 - math.exp(-reachable / self.scale) >= self.lowest_threshold:
-            signs = self.public.find(ctx.norm.text)
+            signs = self.public.find(ctx.norm.text, found)
             checked = True
             factor = public_factor(signs)
             for ev in classes.values():

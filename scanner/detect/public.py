@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.detect.anchors import AnchorFilter
+from scanner.detect.substrings import Substrings
 from scanner.errors import ConfigError
 
 PUBLIC_FILE = "public.toml"
@@ -82,11 +83,18 @@ class PublicSigns:
         path = folder / PUBLIC_FILE
         return cls(read_public_signs(path) if path.is_file() else [])
 
-    def find(self, text: str) -> list[PublicSign]:
+    def keys(self) -> list[str]:
+        return self._filter.keys()
+
+    def share(self, index: Substrings) -> None:
+        self._filter.share(index)
+
+    def find(self, text: str, occurrences: list[tuple[int, int, int]] | None = None) -> list[PublicSign]:
+        """The signs that hold in `text`; `occurrences`: those of the keys of the index shared with `share`."""
         found = []
         # An expression none of whose literal prefixes occurs in the text has no match: it is not run;
         # one whose prefixes are listed is tried only where they occur (anchors.py).
-        possible = dict(self._filter.scan(text))
+        possible = dict(self._filter.scan(text, occurrences))
         for rule in self.rules:
             sign = self._holds(rule, text, possible)
             if sign is not None:

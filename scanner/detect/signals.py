@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.detect.anchors import AnchorFilter
+from scanner.detect.substrings import Substrings
 from scanner.errors import ConfigError
 
 WINDOW_FILE = "window.toml"
@@ -57,13 +59,23 @@ class WindowSignals:
         path = folder / WINDOW_FILE
         return cls(*_read(path)) if path.is_file() else cls()
 
-    def find(self, text: str, around: list[tuple[int, int]] | None = None) -> list[Signal]:
-        """Signals in `text`; with `around` (spans of hits), only within `reach` characters of them."""
+    def keys(self) -> list[str]:
+        return self._filter.keys()
+
+    def share(self, index: Substrings) -> None:
+        self._filter.share(index)
+
+    def find(self, text: str, around: list[tuple[int, int]] | None = None,
+             occurrences: list[tuple[int, int, int]] | None = None) -> list[Signal]:
+        """Signals in `text`; with `around` (spans of hits), only within `reach` characters of them.
+        `occurrences`: those in `text` of the keys of the index shared with `share`."""
         found: list[Signal] = []
-        for lo, hi in _spans(around, len(text)):
+        spans = _spans(around, len(text))
+        by_span = _by_span(occurrences, spans, len(text)) if occurrences is not None else [None] * len(spans)
+        for (lo, hi), inside in zip(spans, by_span):
             part = text[lo:hi]
             # Only the expressions whose literal prefixes occur in the part (anchors.py): the same matches.
-            for index, starts in self._filter.scan(part):
+            for index, starts in self._filter.scan(part, inside):
                 kind, pattern = self._flat[index]
                 for m in self._filter.matches(index, part, starts):
                     start = lo + m.start()
@@ -71,6 +83,20 @@ class WindowSignals:
                         found.append(Signal(kind, start, lo + m.end(), m.group()))
         found.sort(key=lambda s: s.start)
         return found
+
+
+def _by_span(occurrences: list[tuple[int, int, int]], spans: list[tuple[int, int]], size: int) -> list[list[tuple[int, int, int]]]:
+    """The occurrences inside each span (sorted, disjoint), with offsets from its start."""
+    if spans == [(0, size)]:
+        return [occurrences]
+    los = [lo for lo, _ in spans]
+    out: list[list[tuple[int, int, int]]] = [[] for _ in spans]
+    for key, start, end in occurrences:
+        k = bisect.bisect_right(los, start) - 1
+        if k >= 0 and end <= spans[k][1]:
+            lo = los[k]
+            out[k].append((key, start - lo, end - lo))
+    return out
 
 
 def _spans(around: list[tuple[int, int]] | None, size: int) -> list[tuple[int, int]]:

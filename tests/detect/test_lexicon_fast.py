@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import bisect
 import re
+from pathlib import Path
 
 import ahocorasick
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scanner.config import Config
 from scanner.detect.allowlist import AllowList, Spans
 from scanner.detect.boundaries import cut_through
-from scanner.detect.lexicon import ContextWord, Hit, Lexicon, Term
+from scanner.detect.lexicon import ContextWord, Hit, Lexicon, LexiconDetector, Term
+from scanner.detect.normalize import normalize
+from scanner.detect.public import PublicSigns
+from scanner.detect.registry import lexicon_folder
+from scanner.detect.signals import WindowSignals
 from scanner.detect.substrings import Substrings
 
 TERMS = [Term("兵力", "defense", 1.0), Term("兵力部署", "defense", 2.0, "strong"), Term("力部", "economy", 0.5),
@@ -110,3 +116,32 @@ def test_substrings_reports_every_overlapping_occurrence_in_characters():
     assert Substrings([]).find("abc") == []
     with pytest.raises(ValueError):
         Substrings(["a", ""])
+
+
+SHIPPED = LexiconDetector(Config())
+REAL_TEXTS = sorted(p for p in (Path(__file__).resolve().parents[2] / "benchmarks" / "precision" / "files").rglob("*")
+                    if p.suffix in (".txt", ".md") and p.is_file())[::9]
+
+
+@pytest.mark.parametrize("path", REAL_TEXTS, ids=lambda p: p.name)
+def test_one_shared_pass_finds_what_each_part_finds_alone(path):
+    """The detector's one index (terms and prefixes together) against each part with an index of its own."""
+    text = normalize(path.read_text(encoding="utf-8", errors="replace")).text
+    folder = lexicon_folder(Config())
+    alone = Lexicon.from_dir(folder, window=SHIPPED.lexicon.window, boundary_chars=SHIPPED.lexicon.boundary_chars)
+    signals, public = WindowSignals.from_dir(folder), PublicSigns.from_dir(folder)
+    found = SHIPPED.index.find(text)
+    assert _plain(SHIPPED.lexicon.find(text, found)) == _plain(alone.find(text))
+    around = [(i, i + 300) for i in range(0, len(text), 2000)]
+    assert SHIPPED.signals.find(text, None, found) == signals.find(text)
+    assert SHIPPED.signals.find(text, around, found) == signals.find(text, around)
+    assert SHIPPED.public.find(text, found) == public.find(text)
+
+
+def _plain(hits: list[Hit]) -> list[tuple]:
+    """Hits with their terms as values (Term compares by identity; the two lexicons load their own)."""
+    return [(h.term.term, h.term.category, h.term.weight, h.term.tier, h.start, h.end, h.factor, h.context) for h in hits]
+
+
+def test_enough_real_texts_for_the_shared_pass():
+    assert len(REAL_TEXTS) >= 80
