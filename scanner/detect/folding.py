@@ -56,6 +56,11 @@ def fold(ch: str) -> str:
     return out
 
 
+def folding_cache() -> dict[str, str]:
+    """The memo behind `fold` (a dict lookup is cheaper than a call in the hot loop; misses call `fold`)."""
+    return _FOLDED
+
+
 class Tables(NamedTuple):
     special: re.Pattern  # runs that `normalize` must walk character by character (see `tables`)
     spaces: re.Pattern  # a run of BMP characters that fold to ' ' or ''

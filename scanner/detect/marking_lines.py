@@ -19,9 +19,11 @@ _CLOSING_QUOTES = "”\"」』’'》〉>"
 
 
 def line_around(text: str, start: int, end: int, newlines: list[int] | None = None) -> tuple[int, int]:
-    """The line holding text[start:end]; `newlines` (offsets of every line break) makes it O(log n)."""
+    """The line holding text[start:end]. With `newlines` (offsets of every line break) found by bisection;
+    without, by searching from the span outwards (cheaper than listing every line break of a long text)."""
     if newlines is None:
-        newlines = [m.start() for m in re.finditer("\n", text)]
+        line_end = text.find("\n", end)
+        return text.rfind("\n", 0, start) + 1, len(text) if line_end == -1 else line_end
     k = bisect.bisect_left(newlines, start)
     line_start = newlines[k - 1] + 1 if k > 0 else 0
     j = bisect.bisect_left(newlines, end)

@@ -4,7 +4,7 @@ of every character: each match starts near an anchor, a literal that every match
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable
 
 # Characters that end the literal head of a regex; a quantifier also takes back the character before it.
 _META = frozenset("\\.^$*+?{}[]|()")
@@ -52,31 +52,41 @@ class AnchoredPattern:
         self.pattern = pattern
         self.anchors = anchors
         self.firsts = firsts
+        # One anchor at the very start of each match: its occurrences are the starts, already in order.
+        self._in_order = anchors is not None and len(anchors) == 1 and anchors[0][1:] == (0, 0)
 
     def _starts(self, text: str) -> list[int]:
-        starts: set[int] = set()
+        starts: list[int] = []
         firsts = self.firsts
+        find = text.find
         for literal, near, far in self.anchors:
-            p = text.find(literal)
+            if len(literal) > 1 and literal[0] not in text:
+                continue  # one character is looked for far faster than several
+            p = find(literal)
             while p != -1:
-                for s in range(max(0, p - far), p - near + 1):
-                    if firsts is None or text[s] in firsts:
-                        starts.add(s)
-                p = text.find(literal, p + 1)
-        return sorted(starts)
+                if far == 0 and near == 0 and firsts is None:
+                    starts.append(p)
+                else:
+                    for s in range(max(0, p - far), p - near + 1):
+                        if firsts is None or text[s] in firsts:
+                            starts.append(s)
+                p = find(literal, p + 1)
+        return starts if self._in_order else sorted(set(starts))
 
-    def finditer(self, text: str) -> Iterator[re.Match]:
+    def finditer(self, text: str) -> Iterable[re.Match]:
+        """The matches `pattern.finditer(text)` would give, in order."""
         if self.anchors is None:
-            yield from self.pattern.finditer(text)
-            return
+            return self.pattern.finditer(text)
+        found = []
         match = self.pattern.match
         end = 0
         for s in self._starts(text):
             if s >= end:
                 m = match(text, s)
                 if m is not None:
-                    yield m
+                    found.append(m)
                     end = m.end()
+        return found
 
 
 def literal_anchors(regexes: list[str]) -> list[tuple[str, int, int]] | None:

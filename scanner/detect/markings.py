@@ -75,6 +75,7 @@ class MarkingParser:
             self.levels: list[str] = list(national["levels"])
             self.default_periods: dict[str, str] = dict(national["default_periods"])
             self.not_after: list[str] = list(national["not_after"])
+            self._not_after = tuple(self.not_after)
             self.work_mentions = set(work["mention"])
             self.head_lines = int(layout["head_lines"])
             p = {k: _expand(v, pieces) for k, v in pieces.items()}
@@ -142,7 +143,7 @@ class MarkingParser:
     def _candidates(self, text: str) -> list[_Candidate]:
         if self._needed is not None:
             for literal in self._needed:
-                if literal in text:
+                if literal[0] in text and literal in text:  # one character is found far faster than two
                     break
             else:
                 return []  # most texts: no 密, no 内部, no banner word
@@ -153,14 +154,15 @@ class MarkingParser:
         for m in self._commercial_scan.finditer(text):
             found.append(_Candidate(m.start(), m.end(), "commercial_secret", m.group("level"),
                                     m.group("period"), bool(m.group("star"))))
-        taken = Spans([(c.start, c.end) for c in found])
+        taken = Spans([(c.start, c.end) for c in found]) if found else None
+        not_after = self._not_after
         for m in self._national_scan.finditer(text):
             start = m.start()
             if taken and taken.covers(start, start + 1):
                 continue  # 秘密 inside 工作秘密 is not a national level
-            # (Only what stands before: a negative offset would count from the text's end, and a
-            # document whose last line ends in 工作 would lose the mark on its first line.)
-            if any(start >= len(w) and text.startswith(w, start - len(w)) for w in self.not_after):
+            # (Only what stands before, text[:start]: a document whose last line ends in 工作 must not
+            # lose the mark on its first line.)
+            if text.endswith(not_after, 0, start):
                 continue  # 国家秘密, 商业秘密: a term of its own
             raw = m.group("level")
             level = raw[0] + raw[-1]
@@ -234,9 +236,9 @@ class MarkingParser:
         return m
 
     def _decide(self, text: str, cand: _Candidate, all_cands: list[_Candidate],
-                starts: list[int], newlines: list[int]) -> tuple[bool, str | None]:
+                starts: list[int]) -> tuple[bool, str | None]:
         """(is_mark, position) for one candidate."""
-        line = line_around(text, cand.start, cand.end, newlines)
+        line = line_around(text, cand.start, cand.end)
         on_line: list[_Candidate] = []
         if line[1] - line[0] <= 200:  # longer lines are prose: never alone, and costly to list
             lo = bisect.bisect_left(starts, line[0] - _LONGEST)
@@ -274,9 +276,8 @@ class MarkingParser:
         head_end = None
         found: list[ParsedMarking] = []
         starts = [c.start for c in cands]
-        newlines = [m.start() for m in re.finditer("\n", text)]
         for cand in cands:
-            is_mark, position = self._decide(text, cand, cands, starts, newlines)
+            is_mark, position = self._decide(text, cand, cands, starts)
             if not is_mark:
                 if cand.spaced or (cand.kind == "work_secret" and cand.level not in self.work_mentions):
                     continue  # 机·密 in prose is noise; 内部 in prose is an everyday word
@@ -287,7 +288,7 @@ class MarkingParser:
             end = cand.end
             period = cand.period
             if period is None and cand.kind != "foreign":
-                line_end = line_around(text, cand.start, cand.end, newlines)[1]
+                line_end = line_around(text, cand.start, cand.end)[1]
                 labelled = self._period_label.search(text, cand.end, line_end)
                 continued = None if labelled else self._continued(text, cand, line_end)
                 if labelled:

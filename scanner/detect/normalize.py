@@ -10,7 +10,7 @@ from functools import lru_cache
 from scanner.errors import ConfigError
 
 # STAR is part of this module's interface (the marking grammar and tests take it from here).
-from scanner.detect.folding import CJK_CLASS, STAR, Tables, fold, tables  # noqa: F401  (STAR re-exported)
+from scanner.detect.folding import CJK_CLASS, STAR, Tables, fold, folding_cache, tables  # noqa: F401  (STAR re-exported)
 
 
 def _is_cjk(ch: str) -> bool:
@@ -81,45 +81,6 @@ class NormalizedText:
         return self.to_original(start), self.to_original(end - 1) + 1
 
 
-class _Builder:
-    """Normalised output and the piecewise-linear map back to original offsets."""
-
-    def __init__(self):
-        self.parts: list[str] = []
-        self.n = 0
-        self.norm_points = [0]
-        self.orig_points = [0]
-
-    def emit(self, piece: str, orig: int) -> None:
-        """Append `piece`, whose first character comes from original offset `orig`."""
-        if self.n - self.norm_points[-1] != orig - self.orig_points[-1]:
-            if self.norm_points[-1] == self.n:
-                self.orig_points[-1] = orig
-            else:
-                self.norm_points.append(self.n)
-                self.orig_points.append(orig)
-        self.parts.append(piece)
-        self.n += len(piece)
-
-    def emit_expanded(self, piece: str, orig: int) -> None:
-        """Append several characters that all come from one original character."""
-        for k, ch in enumerate(piece):
-            if self.norm_points[-1] == self.n:
-                self.orig_points[-1] = orig
-            else:
-                self.norm_points.append(self.n)
-                self.orig_points.append(orig)
-            self.parts.append(ch)
-            self.n += 1
-        # the next character must start a new segment
-        self.norm_points.append(self.n)
-        self.orig_points.append(orig + 1)
-
-    def last(self) -> str:
-        """The last character emitted so far ('' at the start); no part is ever empty."""
-        return self.parts[-1][-1] if self.parts else ""
-
-
 _SHORT_LINE = re.compile(rf"\s*(?:[{CJK_CLASS}]|\d{{1,3}})\s*")
 
 
@@ -177,10 +138,20 @@ def normalize(text: str) -> NormalizedText:
 
 
 def _walk(work: str, text: str, tabs: Tables, flagged: bool) -> NormalizedText | None:
-    """`normalize` of `text`, already converted to `work`; None when `flagged` and a run is flagged."""
+    """`normalize` of `text`, already converted to `work`; None when `flagged` and a run is flagged.
+
+    The map is piecewise linear: points (npts[k], opts[k]) start segments along which normalised and
+    original offsets advance together. Emitting `piece` from original offset `orig` starts a new
+    segment unless the current one already predicts `orig` (orig - n == shift); a segment with no
+    character yet is moved instead. A character that folds to several (⑩) gets a point per character
+    and one after, so each maps back to it. Written out inline: this loop is the hot path.
+    """
     special, spaces = tabs.special, tabs.spaces
-    b = _Builder()
-    emit = b.emit
+    folded_get = folding_cache().get
+    parts: list[str] = []
+    add = parts.append
+    npts, opts = [0], [0]
+    n = pn = shift = 0  # characters emitted; the current segment's start and its original - normalised
     pos = 0
     length = len(work)
     # Only the special runs are walked; the text between them is copied as it is (see folding.tables).
@@ -189,19 +160,53 @@ def _walk(work: str, text: str, tabs: Tables, flagged: bool) -> NormalizedText |
             return None
         i, end = m.span()
         if i > pos:
-            emit(work[pos:i], pos)
+            if pos - n != shift:
+                if pn == n:
+                    opts[-1] = pos
+                else:
+                    npts.append(n)
+                    opts.append(pos)
+                    pn = n
+                shift = pos - n
+            add(work[pos:i])
+            n += i - pos
+        pos = end
+        if work[i] == " " and work.count(" ", i, end) == end - i:
+            # Plain spaces alone (most runs): what follows is safe, so the walk below would keep one
+            # space, or none between two CJK characters; as it folds to itself, work[end] tells which.
+            if not (parts and _is_cjk(parts[-1][-1]) and end < length and _is_cjk(work[end])):
+                if i - n != shift:
+                    if pn == n:
+                        opts[-1] = i
+                    else:
+                        npts.append(n)
+                        opts.append(i)
+                        pn = n
+                    shift = i - n
+                add(" ")
+                n += 1
+            continue
         while i < end:
             ch = work[i]
-            folded = fold(ch)
+            folded = folded_get(ch)
+            if folded is None:
+                folded = fold(ch)
             if folded == " ":
                 j = spaces.match(work, i + 1).end()  # BMP spaces and invisible characters, in one go
                 while j < length and fold(work[j]) in (" ", ""):
                     j += 1
-                prev = b.last()
-                nxt = fold(work[j])[:1] if j < length else ""
-                if not (_is_cjk(prev) and _is_cjk(nxt)):
-                    emit(" ", i)
                 # whitespace between two CJK characters is an evasion (机 密): dropped
+                if not (parts and _is_cjk(parts[-1][-1]) and j < length and _is_cjk(fold(work[j])[:1])):
+                    if i - n != shift:
+                        if pn == n:
+                            opts[-1] = i
+                        else:
+                            npts.append(n)
+                            opts.append(i)
+                            pn = n
+                        shift = i - n
+                    add(" ")
+                    n += 1
                 i = max(i + 1, min(j, end))
                 continue
             if ch == "\r" and i + 1 < length and work[i + 1] == "\n":
@@ -217,13 +222,37 @@ def _walk(work: str, text: str, tabs: Tables, flagged: bool) -> NormalizedText |
                     if (_is_cjk(nxt) or nxt.isdigit()) and _glue_line_break(work, i, j):
                         i = max(i + 1, min(j, end))
                         continue
-                emit("\n", i)
-            elif len(folded) == 1:
-                emit(folded, i)
+            if len(folded) == 1:  # one for one, a line break included
+                if i - n != shift:
+                    if pn == n:
+                        opts[-1] = i
+                    else:
+                        npts.append(n)
+                        opts.append(i)
+                        pn = n
+                    shift = i - n
+                add(folded)
+                n += 1
             elif folded:
-                b.emit_expanded(folded, i)
+                for piece in folded:
+                    if pn == n:
+                        opts[-1] = i
+                    else:
+                        npts.append(n)
+                        opts.append(i)
+                        pn = n
+                    add(piece)
+                    n += 1
+                npts.append(n)  # the next character starts a segment of its own
+                opts.append(i + 1)
+                pn, shift = n, i + 1 - n
             i += 1
-        pos = end
     if pos < length:
-        emit(work[pos:], pos)
-    return NormalizedText("".join(b.parts), text, b.norm_points, b.orig_points)
+        if pos - n != shift:
+            if pn == n:
+                opts[-1] = pos
+            else:
+                npts.append(n)
+                opts.append(pos)
+        add(work[pos:])
+    return NormalizedText("".join(parts), text, npts, opts)

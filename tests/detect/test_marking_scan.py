@@ -93,3 +93,15 @@ def test_text_without_needed_literals_returns_at_once(parsers):
     fast, _ = parsers
     assert fast.parse("普通的一段文字，没有任何标志。", TODAY) == []
     assert fast.parse("秘密★5年\n正文", TODAY)[0].is_mark
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="aabbx-", max_size=30))
+def test_one_anchor_with_a_window_gives_the_scan(text):
+    """Windows of neighbouring anchor occurrences overlap: starts are sorted and counted once."""
+    pattern = re.compile("a-{0,2}b")
+    scan = AnchoredPattern(pattern, tail_anchors([(pattern.pattern, "b")]))
+    assert scan.anchors == [("b", 1, 3)]
+    assert [m.span() for m in scan.finditer(text)] == [m.span() for m in pattern.finditer(text)]
+    firsts = AnchoredPattern(pattern, [("b", 1, 3)], frozenset("a"))
+    assert [m.span() for m in firsts.finditer(text)] == [m.span() for m in pattern.finditer(text)]
