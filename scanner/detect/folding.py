@@ -79,11 +79,18 @@ def class_of(codes: list[int]) -> str:
     return "".join(out)
 
 
+# A run that starts with one of these is flagged (see `tables`): traditional characters are among them,
+# and compatibility ideographs, which fold to others.
+HAN_FLAG = "\u3400-\u9fff\uf900-\ufaff"
+
+
 @lru_cache(maxsize=1)
 def _classes() -> tuple[frozenset[int], list[int], list[int]]:
-    """(safe, folding to ' ' or '', folding to '' or '\n'): from `fold_char` over the BMP, about 30 ms."""
-    everything = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000)
-    safe = {ord(ch) for ch in re.findall(f"[{PLAIN_CLASS}]", everything)}
+    """(safe, folding to ' ' or '', folding to '' or '\n'): from `fold_char` over the BMP, bar the
+    ideographs of the plain class and the Hangul syllables, which NFKC leaves as they are."""
+    known = set(range(0x4E00, 0xA000)) | set(range(0xAC00, 0xD7A4))
+    everything = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000 and c not in known)
+    safe = {ord(ch) for ch in re.findall(f"[{PLAIN_CLASS}]", everything)} | known
     spaces, droppable = [], []
     for ch in everything:
         out = fold_char(ch)
@@ -96,35 +103,36 @@ def _classes() -> tuple[frozenset[int], list[int], list[int]]:
     return frozenset(safe - {ord(" "), ord("\n")}), spaces, droppable
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=2)
 def tables(flagged: frozenset[int] = frozenset()) -> Tables:
     """Built from `fold_char` itself, so they can never disagree with it.
 
     Safe, copied as is by `normalize`: the plain class, and every other BMP character that folds to
-    itself, bar the space and the line break. Everything else is special, except
+    itself, bar the space and the line break. A run starts at any other character, except
     - a space between two safe characters that are not both CJK (机 密 is an evasion), and
     - a line break after a safe character that is neither CJK nor a digit, or after a line of more than
       12 characters, or that ends a blank line after such a character: `normalize` joins a line break
-      only after a short line of one CJK character or a few digits (a mark written down the page).
-    Skips over spaces and line breaks never cross a safe character, so walking the special runs alone
-    gives exactly what walking every character would.
+      only after a short line of one CJK character or a few digits (a mark written down the page);
+    and goes on over every character that is not safe (after one that is not, no space or line break
+    is one of those exceptions). Skips over spaces and line breaks never cross a safe character, so
+    walking the runs alone gives exactly what walking every character would.
 
-    Each `flagged` character (normalize's traditional ones) starts a run of its own with group 1 set,
-    so one pass both finds the runs and tells whether the text needs converting first; on text without
-    flagged characters the runs are the same as with none flagged.
+    A `flagged` character (normalize's traditional ones), or a compatibility ideograph, starts a run
+    of its own with group 1 set: one pass both finds the runs and tells whether the text must be
+    converted first. On text without them, the runs are the same as with none flagged.
     """
     safe, spaces, droppable = _classes()
     short = re.compile(rf"[{CJK_CLASS}\d\s]")  # what a short line may hold (see normalize._SHORT_LINE)
     other = class_of(sorted(c for c in safe if not short.match(chr(c))))
-    cls, flag = class_of(sorted(safe)), class_of(sorted(flagged))
+    cls = class_of(sorted(safe))
+    start = class_of(sorted(safe - flagged)) if flagged else cls
     s, cjk = f"[{cls}]", f"[{CJK_CLASS}]"
-    checks = (rf"(?<=[^{cls}{flag} \n])"
+    checks = (rf"(?<=[^{cls}{HAN_FLAG} \n])"
               rf"|(?<= )(?:(?!{s})|(?<!{s} )|(?<={cjk} )(?={cjk}))"
-              rf"|(?<=\n)(?<![{other}]\n)(?<![{other}]\n\n)(?<![\s\S][^\n]{{11}}{s}\n)")
-    rest = f"[^{cls}{flag}](?:{checks})"
-    first = f"[^{class_of(sorted(safe - flagged))}](?:{checks}|(?<=[{flag}])())" if flagged else rest
+              rf"|(?<=\n)(?<![{other}]\n)(?<![{other}]\n\n)(?<![\s\S][^\n]{{11}}{s}\n)"
+              rf"|(?<=[{HAN_FLAG}])()")
     return Tables(
-        special=re.compile(f"{first}(?:{rest})*"),
+        special=re.compile(f"[^{start}](?:{checks})[^{cls}{HAN_FLAG}]*"),
         spaces=re.compile(f"[{class_of(spaces)}]*"),
         droppable=re.compile(f"[{class_of(droppable)}\ud800-\udfff\U00010000-\U0010ffff]"),
     )

@@ -7,10 +7,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+# STAR stays part of this module's interface: the marking grammar and the tests take it from here.
+from scanner.detect.folding import CJK_CLASS, STAR, Tables, fold, folding_cache, tables
 from scanner.errors import ConfigError
-
-# STAR is part of this module's interface (the marking grammar and tests take it from here).
-from scanner.detect.folding import CJK_CLASS, STAR, Tables, fold, folding_cache, tables  # noqa: F401  (STAR re-exported)
 
 
 def _is_cjk(ch: str) -> bool:
@@ -92,7 +91,7 @@ def _short_line(work: str, start: int, end: int) -> bool:
     """
     if _SHORT_LINE.fullmatch(work, start, end) is not None:
         return True
-    if tables().droppable.search(work, start, end) is None:
+    if _tables().droppable.search(work, start, end) is None:
         return False
     line = "".join(ch for ch in work[start:end] if fold(ch) not in ("", "\n"))
     return _SHORT_LINE.fullmatch(line) is not None
@@ -120,7 +119,7 @@ def _glue_line_break(work: str, i: int, j: int) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _first_pass() -> Tables:
+def _tables() -> Tables:
     """Tables that also flag traditional characters, so most texts need no separate search for them."""
     return tables(frozenset(_traditional()[1]))
 
@@ -131,9 +130,10 @@ def normalize(text: str) -> NormalizedText:
     A line break is dropped only after a line of a single CJK character (机\\n密\\n★): joining
     ordinary lines would glue the end of one paragraph to the start of the next.
     """
-    norm = _walk(text, text, _first_pass(), flagged=True)
-    if norm is None:  # traditional characters: convert them, then walk the converted text
-        norm = _walk(to_simplified(text), text, tables(), flagged=False)
+    tabs = _tables()
+    norm = _walk(text, text, tabs, flagged=True)
+    if norm is None:  # traditional characters: convert them, then walk the converted text (where any
+        norm = _walk(to_simplified(text), text, tabs, flagged=False)  # flag left is walked as it is)
     return norm
 
 
