@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +13,10 @@ import numpy as np
 
 import scanner
 from scanner.config import Config
-from scanner.detect.features import FeatureSettings, Featurizer, HashedCounts, mostly_chinese, split_passages
+from scanner.detect.features import FeatureSettings, Featurizer, HashedCounts
+from scanner.detect.passages import TextIndex
 from scanner.detect.registry import DetectContext, DetectorOutput, register
+from scanner.detect.scoring import JointScorer
 from scanner.errors import ConfigError
 from scanner.model import CATEGORIES, Finding
 from scanner.resources import data_path
@@ -129,7 +130,7 @@ class TopicModel:
         return self.featurizer.settings == other.featurizer.settings and self.passage_chars == other.passage_chars
 
     def spans(self, text: str) -> list[tuple[int, int]]:
-        return [(s, e) for s, e in split_passages(text, self.passage_chars) if mostly_chinese(text[s:e])]
+        return TextIndex(text).chinese_passages(self.passage_chars)
 
     def classify(self, text: str) -> "PassageScores":
         spans = self.spans(text)
@@ -218,6 +219,8 @@ class PassageScores:
         if not self.spans:
             return []
         column = self.probs[:, self.labels.index(label)]
+        if column.max() < threshold:  # the usual case: no passage of this class
+            return []
         order = np.argsort(-column, kind="stable")
         return [(*self.spans[i], float(column[i])) for i in order if column[i] >= threshold]
 
@@ -269,18 +272,38 @@ class ClassifierDetector:
         folder = model_folder(config.detect.sensitivity_model)
         self.sensitivity = load_model(folder, SENSITIVITY_LABELS) if folder is not None else None
         self.thresholds = config.detect.thresholds
+        models = [m for m in (self.model, self.sensitivity) if m is not None]
+        self.shared = len(models) < 2 or self.sensitivity.shares_counts(self.model)
+        # Both models' weights in one table when they read text alike (the shipped pair does).
+        self.joint = JointScorer(models) if models and self.shared and not any(
+            m.featurizer.settings.lexicon_scale for m in models) else None
 
-    def _narrow(self, text: str, picks: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
+    def _probabilities(self, passages: list[str]) -> list[np.ndarray]:
+        """Each model's probabilities of the passages (topic model first), from one count of them."""
+        lead = self.model or self.sensitivity
+        counts = lead.featurizer.hashed(passages)
+        models = [m for m in (self.model, self.sensitivity) if m is not None]
+        if self.joint is None:
+            return [m.predict_counts(counts, passages) for m in models]
+        return [m._probabilities(d) for m, d in zip(models, self.joint.decisions(counts))]
+
+    def _narrow(self, index: TextIndex, picks: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
         """Within each picked passage of several paragraphs, the paragraph that scores highest for
         its class; every paragraph of every passage is scored in one call."""
+        text = index.text
         lines: dict[tuple[int, int], list[tuple[int, int]]] = {}
         for start, end, _ in picks:
             if (start, end) not in lines:
-                found = [(start + m.start(), start + m.end()) for m in re.finditer(r"[^\n]+", text[start:end])
-                         if mostly_chinese(m.group())]
+                runs = index.lines(start, end)
+                found = [span for span, keep in zip(runs, index.chinese(runs)) if keep]
                 lines[(start, end)] = found if len(found) >= 2 else []
         flat = [span for spans in lines.values() for span in spans]
-        probs = self.model.predict_proba([text[s:e] for s, e in flat])
+        if not flat:
+            return [(start, end) for start, end, _ in picks]
+        if self.joint is not None:
+            probs = self._probabilities([text[s:e] for s, e in flat])[0]
+        else:
+            probs = self.model.predict_proba([text[s:e] for s, e in flat])
         first, offset = {}, 0
         for key, spans in lines.items():
             first[key] = offset
@@ -296,22 +319,26 @@ class ClassifierDetector:
             out.append(spans[int(column.argmax())])
         return out
 
-    def _score(self, text: str) -> tuple[PassageScores | None, tuple[float, int, int] | None]:
+    def _score(self, index: TextIndex) -> tuple[PassageScores | None, tuple[float, int, int] | None]:
+        text = index.text
         lead = self.model or self.sensitivity
-        spans = lead.spans(text)
+        spans = index.chinese_passages(lead.passage_chars)
         if not spans:
             return (PassageScores([], np.zeros((0, len(self.model.labels))), self.model.labels)
                     if self.model else None), None
-        shared = self.model is None or self.sensitivity is None or self.sensitivity.shares_counts(self.model)
+        shared = self.shared
         topic_parts, sensitive_parts = [], []
         # A bounded batch of passages at a time: the n-gram arrays stay small however long the text.
         for at in range(0, len(spans), PASSAGE_BATCH):
             passages = [text[s:e] for s, e in spans[at:at + PASSAGE_BATCH]]
-            counts = lead.featurizer.hashed(passages)
-            if self.model is not None:
-                topic_parts.append(self.model.predict_counts(counts, passages))
-            if self.sensitivity is not None and shared:
-                sensitive_parts.append(self.sensitivity.predict_counts(counts, passages))
+            if shared:
+                probs = self._probabilities(passages)
+                if self.model is not None:
+                    topic_parts.append(probs[0])
+                if self.sensitivity is not None:
+                    sensitive_parts.append(probs[-1])
+            else:
+                topic_parts.append(self.model.predict_proba(passages))
         topics = sensitive = None
         if self.model is not None:
             topics = PassageScores(spans, np.concatenate(topic_parts), self.model.labels)
@@ -319,7 +346,7 @@ class ClassifierDetector:
             if shared:
                 own, probs = spans, np.concatenate(sensitive_parts)
             else:
-                own = self.sensitivity.spans(text)
+                own = index.chinese_passages(self.sensitivity.passage_chars)
                 probs = self.sensitivity.predict_proba([text[s:e] for s, e in own])
             if len(own):
                 best = int(probs[:, 0].argmax())
@@ -329,14 +356,15 @@ class ClassifierDetector:
     def detect(self, ctx: DetectContext) -> DetectorOutput:
         if self.model is None and self.sensitivity is None:
             return DetectorOutput()
-        result, sensitive = self._score(ctx.norm.text)
+        index = TextIndex(ctx.norm.text)
+        result, sensitive = self._score(index)
         if result is None:
             return DetectorOutput(sensitive=sensitive)
         scores = result.scores()
         findings = []
         picks = [(start, end, category, p) for category in CLASSES for start, end, p in
                  result.passages_over(category, self.thresholds[category])[:MAX_EVIDENCE_PER_CLASS]]
-        narrowed = self._narrow(ctx.norm.text, [pick[:3] for pick in picks])
+        narrowed = self._narrow(index, [pick[:3] for pick in picks])
         for (start, end), (_, _, category, p) in zip(narrowed, picks):
             o_start, o_end = ctx.norm.span_to_original(start, end)
             findings.append(Finding(

@@ -296,14 +296,17 @@ def _cut_long(text: str, start: int, end: int, target: int) -> list[tuple[int, i
     return pieces
 
 
-def split_passages(text: str, target: int = 400) -> list[tuple[int, int]]:
+def split_passages(text: str, target: int = 400,
+                   paragraphs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
     """Spans of passages: whole paragraphs merged up to `target` characters, long ones cut.
 
     A paragraph is never merged into a passage that would then exceed `target`, so one
-    sensitive paragraph among ordinary ones keeps most of its own passage.
+    sensitive paragraph among ordinary ones keeps most of its own passage. `paragraphs`, when
+    given, are the text's lines that are not blank (passages.TextIndex finds them with numpy).
     """
     spans: list[tuple[int, int]] = []
-    paragraphs = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text) if m.group().strip()]
+    if paragraphs is None:
+        paragraphs = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text) if m.group().strip()]
     current: tuple[int, int] | None = None
     for start, end in paragraphs:
         if end - start > target:

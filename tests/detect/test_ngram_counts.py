@@ -82,3 +82,15 @@ def test_murmur_of_keys_is_murmur3_of_the_utf8_bytes():
                      for g in grams], dtype=np.int64)
     want = [murmurhash3_32(g.encode("utf-8", "surrogatepass"), 0) for g in grams]
     assert ngram_counts.murmur_of_keys(keys).tolist() == want
+
+
+def test_murmur_of_keys_on_every_mix_of_utf8_lengths():
+    rng = np.random.default_rng(17)
+    pools = [(0x20, 0x7F), (0x80, 0x800), (0x800, 0xD800), (0xE000, 0x10000), (0x10000, 0x110000)]
+    grams = []
+    for n in (1, 2, 3):
+        for _ in range(300):
+            grams.append("".join(chr(int(rng.integers(*pools[rng.integers(len(pools))]))) for _ in range(n)))
+    keys = np.array([sum((ord(c) + 1) << (ngram_counts.KEY_BITS * (len(g) - 1 - i)) for i, c in enumerate(g))
+                     for g in grams], dtype=np.int64)
+    assert ngram_counts.murmur_of_keys(keys).tolist() == [murmurhash3_32(g.encode("utf-8"), 0) for g in grams]

@@ -1,0 +1,52 @@
+"""Decision values of several classifier models that read text alike (the topic and the sensitivity
+model), from one hashed count of the passages: each count's weights and idf of every model are gathered
+in one row of one table, then summed per passage exactly as Featurizer.scores does."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scanner.detect.features import HashedCounts
+from scanner.detect.ngram_counts import run_starts
+
+
+class JointScorer:
+    """Featurizer.scores + intercept of each model, in float64, with the same operations in the same
+    order (so the same values); the models share feature settings and have no lexicon columns."""
+
+    def __init__(self, models: list):
+        settings = models[0].featurizer.settings
+        if any(m.featurizer.settings != settings or m.featurizer.settings.lexicon_scale for m in models):
+            raise ValueError("a joint scorer needs models with the same feature settings and no lexicon columns")
+        self.norm = settings.norm
+        self.intercepts = [m.intercept for m in models]
+        # Per model: its label columns, then its idf; float32 as the models store them.
+        widths = [m.coef.shape[0] + 1 for m in models]
+        self.table = np.empty((settings.width, sum(widths)), dtype=np.float32)
+        self.columns = []
+        at = 0
+        for model, width in zip(models, widths):
+            self.table[:, at:at + width - 1] = model.coef.T
+            self.table[:, at + width - 1] = model.featurizer.idf
+            self.columns.append((at, at + width - 1))
+            at += width
+
+    def decisions(self, counts: HashedCounts) -> list[np.ndarray]:
+        """Each model's decision values (counts.n × its labels)."""
+        if counts.n == 0:
+            return [np.zeros((0, hi - lo)) for lo, hi in self.columns]
+        out = [np.zeros((counts.n, hi - lo)) for lo, hi in self.columns]
+        if len(counts.tf):
+            rows = self.table.take(counts.buckets, axis=0)
+            firsts = run_starts(counts.rows)
+            present = counts.rows[firsts]
+            for (lo, hi), scores in zip(self.columns, out):
+                values = counts.tf * rows[:, hi]
+                if self.norm == "max":
+                    norms = np.maximum.reduceat(np.abs(values), firsts)
+                else:
+                    norms = np.sqrt(np.add.reduceat(values * values, firsts))
+                norms[norms == 0] = 1.0
+                weighted = rows[:, lo:hi] * values[:, None]
+                scores[present] = np.add.reduceat(weighted, firsts, axis=0) / norms[:, None]
+        return [scores + intercept for scores, intercept in zip(out, self.intercepts)]
