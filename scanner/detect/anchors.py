@@ -13,157 +13,28 @@ is always run. Results are exactly those of running every expression.
 from __future__ import annotations
 
 import re
-import re._constants as sre
-import re._parser as sre_parse
 
+from scanner.detect.regex_shape import (LINE, PREFIX_CHARS, SPACES, TEXT, engine_skips, lead_run, line_led,
+                                        literal_prefixes, not_after, other_digits)
 from scanner.detect.substrings import Substrings
 
-PREFIX_CHARS = 2
-MANY_STARTS = 24
-_MAX_PREFIXES = 2048  # more possible prefixes than this: run the expression on every text
-_MAX_CLASS = 64  # a character class wider than this ends a prefix
-_ZERO_WIDTH = (sre.AT, sre.ASSERT, sre.ASSERT_NOT)  # they consume nothing, so a prefix goes past them
-# What \\s matches in a str pattern (str.isspace, as the engine); none lies past U+3000.
+__all__ = ["SPACES", "AnchorFilter", "finditer_at", "literal_prefixes", "other_digits"]
+
+FAST_SEARCH, SLOW_SEARCH = 150, 8  # characters a place tried, see AnchorFilter
 _OTHER_DIGIT = "another decimal digit"  # the entry of those keys
-SPACES = tuple(chr(c) for c in range(0x3001) if chr(c).isspace())
-_REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", sre.MAX_REPEAT))
-
-
-class _Unknown(Exception):
-    """The expression's prefixes cannot be listed: it is run on every text."""
-
-
-def literal_prefixes(pattern: re.Pattern, size: int = PREFIX_CHARS, ascii_digits: bool = False) -> frozenset[str] | None:
-    """Strings (1 to `size` characters) one of which starts every non-empty match of `pattern`, or None
-    when that cannot be said (the pattern may match the empty string, or start with a wide class).
-    With `ascii_digits`, \\d stands for 0-9 only: true of a text with no other decimal digit."""
-    if not isinstance(pattern.pattern, str) or pattern.flags & re.IGNORECASE:
-        return None
-    try:
-        live, done = _walk(sre_parse.parse(pattern.pattern, pattern.flags).data, {""}, size, ascii_digits)
-    except _Unknown:
-        return None
-    found = live | done
-    return None if "" in found or not found else frozenset(found)
-
-
-def _walk(items, live: set[str], size: int, digits: bool) -> tuple[set[str], set[str]]:
-    """(prefixes still growing after `items`, prefixes that stop here) for prefixes `live` so far."""
-    done: set[str] = set()
-    items = list(items)
-    for i, (op, av) in enumerate(items):
-        if not live:
-            break
-        if op in _ZERO_WIDTH:
-            continue
-        if op is sre.LITERAL:
-            live = {s + chr(av) for s in live}
-        elif op is sre.IN:
-            chars = _class_chars(av, digits)
-            if chars is None:
-                done |= live
-                return set(), done
-            live = {s + c for s in live for c in chars}
-        elif op is sre.SUBPATTERN:
-            if av[1] & sre.SRE_FLAG_IGNORECASE:
-                raise _Unknown
-            live, stopped = _walk(av[3].data, live, size, digits)
-            done |= stopped
-        elif op is sre.BRANCH:
-            grown: set[str] = set()
-            for alternative in av[1]:
-                more, stopped = _walk(alternative.data, live, size, digits)
-                grown |= more
-                done |= stopped
-            live = grown
-        elif op in _REPEATS and av[2].getwidth()[0] > 0:
-            # Each repetition takes a character at least: unrolled up to `size` times, what follows
-            # after each count allowed (\d{1,2}号: d号, dd).
-            more, stopped = _repeat(av, items[i + 1:], live, size, digits)
-            return more, done | stopped
-        elif op in _REPEATS:
-            more, stopped = _walk(av[2].data, live, size, digits)  # one repetition, then the prefix ends
-            done |= stopped | more
-            if av[0] >= 1:
-                return set(), done
-            # or no repetition at all: the prefix goes on with what follows
-        else:  # anything else (any character, a back-reference): the prefix ends
-            return set(), done | live
-        full = {s for s in live if len(s) >= size}
-        done |= full
-        live -= full
-        if len(live) + len(done) > _MAX_PREFIXES:
-            raise _Unknown
-    return live, done
-
-
-def _repeat(av, rest, live: set[str], size: int, digits: bool) -> tuple[set[str], set[str]]:
-    low, high, body = av
-    grown: set[str] = set()
-    done: set[str] = set()
-    most = min(high, size)
-    for count in range(most + 1):
-        if count >= low:
-            more, stopped = _walk(rest, live, size, digits)
-            grown |= more
-            done |= stopped
-        if count == most or not live:
-            break
-        live, stopped = _walk(body.data, live, size, digits)
-        done |= stopped
-        full = {s for s in live if len(s) >= size}
-        done |= full
-        live -= full
-    if len(grown) + len(done) > _MAX_PREFIXES:
-        raise _Unknown
-    return grown, done
-
-
-def _class_chars(items, digits: bool = False) -> list[str] | None:
-    chars: list[str] = []
-    for op, av in items:
-        if op is sre.LITERAL:
-            chars.append(chr(av))
-        elif op is sre.RANGE and av[1] - av[0] < _MAX_CLASS:
-            chars.extend(chr(c) for c in range(av[0], av[1] + 1))
-        elif op is sre.CATEGORY and av is sre.CATEGORY_SPACE:
-            chars.extend(SPACES)
-        elif op is sre.CATEGORY and av is sre.CATEGORY_DIGIT and digits:
-            chars.extend("0123456789")
-        else:  # a negated class, another category or a wide range
-            return None
-        if len(chars) > _MAX_CLASS:
-            return None
-    return chars
-
-
-def _other_digits() -> list[str]:
-    """The decimal digits other than 0-9 (what \\d also matches in a str pattern); none lies past U+1FFFF
-    (tests/detect/test_anchors.py checks the whole range)."""
-    return [chr(c) for c in range(128, 0x20000) if chr(c).isdecimal()]
-
-
-def _not_after(pattern: re.Pattern) -> frozenset[str]:
-    """Characters that, just before a place, keep a match from starting there: those of a leading
-    negative look-behind of one character ((?<![\\d.]) in front of a number)."""
-    items = sre_parse.parse(pattern.pattern, pattern.flags).data
-    if not items or isinstance(pattern.pattern, bytes) or pattern.flags & re.IGNORECASE:
-        return frozenset()
-    op, av = items[0]
-    if op is sre.ASSERT_NOT and av[0] == -1 and len(av[1].data) == 1 and av[1].data[0][0] in (sre.IN, sre.LITERAL):
-        item_op, item_av = av[1].data[0]
-        chars = [chr(item_av)] if item_op is sre.LITERAL else _class_chars(item_av, digits=True)
-        return frozenset(chars or ())
-    return frozenset()
+_NEWLINE = re.compile("\n")
 
 
 class AnchorFilter:
     """The expressions of a list that can match a given text (by index), from one pass over it, and where
     their matches can start."""
 
-    def __init__(self, patterns: list[re.Pattern], many_starts: int = MANY_STARTS):
+    def __init__(self, patterns: list[re.Pattern], many_starts: int | None = None):
         self.patterns = list(patterns)
-        self.many_starts = many_starts
+        # Past one place in this many characters the engine's own search is quicker than a call a place:
+        # it skips to a literal or a class (FAST_SEARCH) or tries every place (SLOW_SEARCH). A speed
+        # choice only: both give the same matches.
+        self._one_in = [many_starts or (FAST_SEARCH if engine_skips(p) else SLOW_SEARCH) for p in self.patterns]
         self.always: list[int] = []
         self.by_char: dict[str, list[int]] = {}  # one-character prefixes, looked for with `in`
         by_pair: dict[str, list[int]] = {}
@@ -190,11 +61,14 @@ class AnchorFilter:
         # decimal digit (Arabic-Indic, Devanagari ...), found in the same pass.
         self._digit_bound = tuple(digit_bound)
         if digit_bound:
-            self._entries.update(dict.fromkeys(_other_digits(), _OTHER_DIGIT))
+            self._entries.update(dict.fromkeys(other_digits(), _OTHER_DIGIT))
         self._index: Substrings | None = None  # built on first use, or shared (share)
         self._table: list = []
         self._only_pairs = frozenset(only_pairs)  # their matches start where one of their pairs occurs
-        self._not_after = [_not_after(p) for p in self.patterns]
+        self._not_after = [not_after(p) for p in self.patterns]
+        self._run = [lead_run(p) for p in self.patterns]
+        # Expressions that open with ^ or \A: tried at the start of each line (or of the text) only.
+        self._line_led = [(index, mode) for index, mode in enumerate(map(line_led, self.patterns)) if mode]
 
     def candidates(self, text: str) -> list[int]:
         """Indexes (in order) of the expressions that may match in `text`; the others cannot."""
@@ -238,41 +112,61 @@ class AnchorFilter:
                     starts.append(start)
         if other_digit:
             found.update(dict.fromkeys(self._digit_bound))
-        # Past one place in MANY_STARTS characters the engine's own search is quicker than a call a place.
-        many = len(text) // self.many_starts
+        size = len(text)
+        one_in = self._one_in
         for index, starts in at.items():
             if index not in found:
-                if index in self._only_pairs and len(starts) <= many:
+                if index in self._only_pairs and len(starts) <= size // one_in[index]:
                     starts.sort()
                     found[index] = starts
                 else:
                     found[index] = None
+        lines = None
+        for index, mode in self._line_led:
+            if index in found and found[index] is None:
+                if mode == TEXT:
+                    found[index] = [0]
+                    continue
+                if lines is None:
+                    lines = [0, *(m.end() for m in _NEWLINE.finditer(text))]
+                if len(lines) <= size // one_in[index]:
+                    found[index] = lines
         return sorted(found.items())
 
     def matches(self, index: int, text: str, starts: list[int] | None):
         """The matches of expression `index` in `text` (as its finditer gives them), `starts` from scan."""
-        return finditer_at(self.patterns[index], text, starts, self._not_after[index])
+        return finditer_at(self.patterns[index], text, starts, self._not_after[index], self._run[index])
 
 
 def _pairs_only(prefixes: frozenset[str]) -> bool:
     return all(len(prefix) == PREFIX_CHARS for prefix in prefixes)
 
 
-def finditer_at(pattern: re.Pattern, text: str, starts: list[int] | None, not_after: frozenset[str] = frozenset()):
+def finditer_at(pattern: re.Pattern, text: str, starts: list[int] | None, not_after: frozenset[str] = frozenset(),
+                run: frozenset[str] = frozenset()):
     """The matches of `pattern.finditer(text)`, given the sorted offsets `starts` outside which no match
-    begins (None: anywhere), and characters after which none begins. `match(text, pos)` sees the text
-    before `pos` (look-behinds, ^, \\b) as a search does, and the next search resumes where a match
-    ended: so these are the same matches."""
+    begins (None: anywhere), characters after which none begins (`not_after`, regex_shape.not_after),
+    and characters after a failed place at which the next fails too (`run`, regex_shape.lead_run).
+    `match(text, pos)` sees the text before `pos` (look-behinds, ^, \\b) as a search does, and the next
+    search resumes where a match ended: so these are the same matches."""
     if starts is None:
         return pattern.finditer(text)
-    return _at(pattern.match, text, starts, not_after)
+    return _at(pattern.match, text, starts, not_after, run)
 
 
-def _at(match, text: str, starts: list[int], not_after: frozenset[str]):
+def _at(match, text: str, starts: list[int], not_after: frozenset[str], run: frozenset[str]):
     end = 0
+    failed = -2  # the last place tried (or known) to have no match
     for start in starts:
-        if start >= end and not (not_after and start and text[start - 1] in not_after):
-            m = match(text, start)
-            if m is not None:
-                end = m.end()
-                yield m
+        if start < end:
+            continue
+        if start and ((not_after and text[start - 1] in not_after)
+                      or (run and failed == start - 1 and text[start - 1] in run)):
+            failed = start
+            continue
+        m = match(text, start)
+        if m is None:
+            failed = start
+        else:
+            end = m.end()
+            yield m

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.detect.anchors import SPACES, AnchorFilter, _other_digits, finditer_at, literal_prefixes
+from scanner.detect.anchors import AnchorFilter, finditer_at
+from scanner.detect.regex_shape import SPACES, LINE, TEXT, lead_run, line_led, literal_prefixes, other_digits
 from scanner.detect.normalize import normalize
 from scanner.detect.public import PublicSigns
 from scanner.detect.signals import HANDLING, Signal, WindowSignals
@@ -103,7 +104,7 @@ def test_literal_prefixes_with_ascii_digits(pattern, prefixes):
 def test_spaces_and_other_digits_are_every_character_the_engine_means():
     everything = "".join(map(chr, range(0x110000))).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     assert set(re.findall(r"\s", everything)) == set(SPACES)
-    assert set(re.findall(r"\d", everything)) == set("0123456789") | set(_other_digits())
+    assert set(re.findall(r"\d", everything)) == set("0123456789") | set(other_digits())
 
 
 def test_a_text_with_another_decimal_digit_runs_the_expressions_read_with_ascii_digits():
@@ -113,6 +114,40 @@ def test_a_text_with_another_decimal_digit_runs_the_expressions_read_with_ascii_
     assert flt.scan("12号") == [(0, None)]  # short: searched, as quick as two tries
     assert flt.scan("١٢号" + "文" * 60) == [(0, None)]  # Arabic-Indic digits: \d matches them too
     assert [m.group() for m in flt.matches(0, "١٢号", None)] == ["١٢号"]
+
+
+@pytest.mark.parametrize("pattern, chars", [
+    ("\\d+吨", set("0123456789")),
+    ("[一二]+万", {"一", "二"}),
+    ("\\d{1,3}吨", set()),  # bounded: from the next place the repeat can end one further
+    ("(\\d+)吨\\1", set()),  # a back-reference: the rest depends on where the match began
+    ("吨\\d+", set()),
+])
+def test_lead_run(pattern, chars):
+    assert lead_run(re.compile(pattern)) == chars
+
+
+@pytest.mark.parametrize("pattern, mode", [
+    ("(?m)^第", LINE), ("^第", TEXT), ("\\A第", TEXT), ("(?m)^$", None), ("第(?m:^)", None), ("(?m)x^", None),
+])
+def test_line_led(pattern, mode):
+    assert line_led(re.compile(pattern)) == mode
+
+
+def test_finditer_at_skips_a_place_inside_a_run_after_a_failed_one():
+    pattern = re.compile("\\d+吨")
+    tried = []
+
+    def match(text, pos):
+        tried.append(pos)
+        return pattern.match(text, pos)
+    from scanner.detect.anchors import _at
+    text = "1234 567吨 89"
+    found = [m.group() for m in _at(match, text, list(range(len(text))), frozenset(), frozenset("0123456789"))]
+    assert found == ["567吨"]
+    assert tried == [0, 5, 9, 10]  # 1-4 follow the failed 0 (and each other); 11 follows the failed 10
+    # a place after one not tried is tried (here the match starts inside the run)
+    assert [m.group() for m in _at(match, "12吨", [1], frozenset(), frozenset("0123456789"))] == ["2吨"]
 
 
 def test_finditer_at_skips_places_after_a_look_behind_character():
@@ -126,7 +161,7 @@ FILTER = AnchorFilter(EXPRESSIONS, many_starts=1)  # tried at the places found, 
 # Characters that start or continue the shipped expressions, digits of two scripts, spaces, line ends.
 PIECES = ["不得", "外传", "别", "跟", "说", "下周", "一", "公布", "发布", "了", "第", "条", "十", "万", "元", "吨",
           "1", "2", "9", "0", ".", "١", "٢", " ", "\t", "\n", "\u3000", "日", "号", "月", "点", "时", "年", "于", "A",
-          "B", "-", "《", "》", "新华社", "电", "（", "分", "）", "摘要", "：", "法", "条例", "施行", "。", "保密", "还没"]
+          "B", "-", "《", "》", "新华社", "电", "（", "分", "）", "摘要", "：", "法", "条例", "施行", "。", "保密", "还没", "亿", "公报", "二十", "3号"]
 
 
 @settings(max_examples=400, deadline=None)
