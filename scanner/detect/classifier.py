@@ -278,58 +278,76 @@ class ClassifierDetector:
         self.joint = JointScorer(models) if models and self.shared and not any(
             m.featurizer.settings.lexicon_scale for m in models) else None
 
-    def _probabilities(self, passages: list[str]) -> list[np.ndarray]:
-        """Each model's probabilities of the passages (topic model first), from one count of them."""
+    def _probabilities(self, passages: list[str], first: int | None = None) -> list[np.ndarray]:
+        """Each model's probabilities of the passages (topic model first; only the `first` models'
+        if given), from one count of them."""
         lead = self.model or self.sensitivity
         counts = lead.featurizer.hashed(passages)
-        models = [m for m in (self.model, self.sensitivity) if m is not None]
+        models = [m for m in (self.model, self.sensitivity) if m is not None][:first]
         if self.joint is None:
             return [m.predict_counts(counts, passages) for m in models]
-        return [m._probabilities(d) for m, d in zip(models, self.joint.decisions(counts))]
+        return [m._probabilities(d) for m, d in zip(models, self.joint.decisions(counts, first))]
 
-    def _narrow(self, index: TextIndex, picks: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
+    @staticmethod
+    def _lines(index: TextIndex, start: int, end: int) -> list[tuple[int, int]]:
+        """The Chinese lines of a passage that _narrow chooses among (none unless two or more)."""
+        runs = index.lines(start, end)
+        found = [span for span, keep in zip(runs, index.chinese(runs)) if keep]
+        return found if len(found) >= 2 else []
+
+    def _narrow(self, index: TextIndex, picks: list[tuple[int, int, str]],
+                scored: dict[tuple[int, int], np.ndarray] | None = None) -> list[tuple[int, int]]:
         """Within each picked passage of several paragraphs, the paragraph that scores highest for
-        its class; every paragraph of every passage is scored in one call."""
+        its class; every paragraph of every passage is scored in one call (`scored`: the topic
+        probabilities of lines already scored with the passages)."""
         text = index.text
+        scored = dict(scored or {})
         lines: dict[tuple[int, int], list[tuple[int, int]]] = {}
         for start, end, _ in picks:
             if (start, end) not in lines:
-                runs = index.lines(start, end)
-                found = [span for span, keep in zip(runs, index.chinese(runs)) if keep]
-                lines[(start, end)] = found if len(found) >= 2 else []
-        flat = [span for spans in lines.values() for span in spans]
-        if not flat:
-            return [(start, end) for start, end, _ in picks]
-        if self.joint is not None:
-            probs = self._probabilities([text[s:e] for s, e in flat])[0]
-        else:
-            probs = self.model.predict_proba([text[s:e] for s, e in flat])
-        first, offset = {}, 0
-        for key, spans in lines.items():
-            first[key] = offset
-            offset += len(spans)
+                lines[(start, end)] = self._lines(index, start, end)
+        flat = [span for spans in lines.values() for span in spans if span not in scored]
+        if flat:
+            if self.joint is not None:
+                probs = self._probabilities([text[s:e] for s, e in flat], first=1)[0]
+            else:
+                probs = self.model.predict_proba([text[s:e] for s, e in flat])
+            scored.update(zip(flat, probs))
         out = []
         for start, end, category in picks:
             spans = lines[(start, end)]
             if not spans:
                 out.append((start, end))
                 continue
-            at = first[(start, end)]
-            column = probs[at:at + len(spans), self.model.labels.index(category)]
+            column = np.array([scored[span][self.model.labels.index(category)] for span in spans])
             out.append(spans[int(column.argmax())])
         return out
 
-    def _score(self, index: TextIndex) -> tuple[PassageScores | None, tuple[float, int, int] | None]:
+    def _score(self, index: TextIndex) -> tuple[PassageScores | None, tuple[float, int, int] | None, dict]:
+        """Topic scores of the passages, the sensitivity model's best passage, and the topic
+        probabilities of lines scored ahead for _narrow."""
         text = index.text
         lead = self.model or self.sensitivity
         spans = index.chinese_passages(lead.passage_chars)
         if not spans:
             return (PassageScores([], np.zeros((0, len(self.model.labels))), self.model.labels)
-                    if self.model else None), None
+                    if self.model else None), None, {}
         shared = self.shared
         topic_parts, sensitive_parts = [], []
+        if index.short and self.joint is not None and self.model is not None:
+            # A short text: the lines _narrow may need are scored with the passages, in one call.
+            lines = [span for s, e in spans for span in self._lines(index, s, e)]
+            probs = self._probabilities([text[s:e] for s, e in spans + lines])
+            topic_parts.append(probs[0][:len(spans)])
+            if self.sensitivity is not None:
+                sensitive_parts.append(probs[-1][:len(spans)])
+            ahead = dict(zip(lines, probs[0][len(spans):]))
+            spans_batches = []
+        else:
+            ahead = {}
+            spans_batches = range(0, len(spans), PASSAGE_BATCH)
         # A bounded batch of passages at a time: the n-gram arrays stay small however long the text.
-        for at in range(0, len(spans), PASSAGE_BATCH):
+        for at in spans_batches:
             passages = [text[s:e] for s, e in spans[at:at + PASSAGE_BATCH]]
             if shared:
                 probs = self._probabilities(passages)
@@ -351,20 +369,20 @@ class ClassifierDetector:
             if len(own):
                 best = int(probs[:, 0].argmax())
                 sensitive = (float(probs[best, 0]), *own[best])
-        return topics, sensitive
+        return topics, sensitive, ahead
 
     def detect(self, ctx: DetectContext) -> DetectorOutput:
         if self.model is None and self.sensitivity is None:
             return DetectorOutput()
         index = TextIndex(ctx.norm.text)
-        result, sensitive = self._score(index)
+        result, sensitive, ahead = self._score(index)
         if result is None:
             return DetectorOutput(sensitive=sensitive)
         scores = result.scores()
         findings = []
         picks = [(start, end, category, p) for category in CLASSES for start, end, p in
                  result.passages_over(category, self.thresholds[category])[:MAX_EVIDENCE_PER_CLASS]]
-        narrowed = self._narrow(index, [pick[:3] for pick in picks])
+        narrowed = self._narrow(index, [pick[:3] for pick in picks], ahead)
         for (start, end), (_, _, category, p) in zip(narrowed, picks):
             o_start, o_end = ctx.norm.span_to_original(start, end)
             findings.append(Finding(

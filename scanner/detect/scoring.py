@@ -31,16 +31,17 @@ class JointScorer:
             self.columns.append((at, at + width - 1))
             at += width
 
-    def decisions(self, counts: HashedCounts) -> list[np.ndarray]:
-        """Each model's decision values (counts.n × its labels)."""
+    def decisions(self, counts: HashedCounts, first: int | None = None) -> list[np.ndarray]:
+        """Each model's decision values (counts.n × its labels); only the `first` models' if given."""
+        columns = self.columns[:first]
         if counts.n == 0:
-            return [np.zeros((0, hi - lo)) for lo, hi in self.columns]
-        out = [np.zeros((counts.n, hi - lo)) for lo, hi in self.columns]
+            return [np.zeros((0, hi - lo)) for lo, hi in columns]
+        out = [np.zeros((counts.n, hi - lo)) for lo, hi in columns]
         if len(counts.tf):
             rows = self.table.take(counts.buckets, axis=0)
             firsts = run_starts(counts.rows)
             present = counts.rows[firsts]
-            for (lo, hi), scores in zip(self.columns, out):
+            for (lo, hi), scores in zip(columns, out):
                 values = counts.tf * rows[:, hi]
                 if self.norm == "max":
                     norms = np.maximum.reduceat(np.abs(values), firsts)

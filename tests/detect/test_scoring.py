@@ -36,3 +36,12 @@ def test_max_norm_rows_too():
     passages = [t[s:e] for t in real_texts(60) for s, e in model.spans(t)]
     counts = model.featurizer.hashed(passages)
     assert np.array_equal(JointScorer([model]).decisions(counts)[0], model._decision(counts, None))
+
+
+def test_the_first_models_alone():
+    topic = load_model(model_folder("default"), LABELS)
+    sensitivity = load_model(model_folder("sensitivity"), SENSITIVITY_LABELS)
+    counts = topic.featurizer.hashed([t for t in real_texts(40)])
+    joint = JointScorer([topic, sensitivity])
+    first = joint.decisions(counts, first=1)
+    assert len(first) == 1 and np.array_equal(first[0], joint.decisions(counts)[0])
