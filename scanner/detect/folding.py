@@ -67,40 +67,57 @@ class Tables(NamedTuple):
     droppable: re.Pattern  # a character that may fold to '' or '\n' (every non-BMP one counts)
 
 
-def class_of(codes: list[int]) -> str:
-    """A regex character-class body for sorted code points, as ranges."""
-    out, k = [], 0
-    while k < len(codes):
-        j = k
-        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
-            j += 1
-        out.append(re.escape(chr(codes[k])) + ("-" + re.escape(chr(codes[j])) if j > k else ""))
-        k = j + 1
+def _class_of_mask(mask: bytearray) -> str:
+    """A regex character-class body for the code points set in `mask`, as ranges (found by the regex
+    engine as runs of set bytes, not by a Python loop per code point)."""
+    out = []
+    for m in re.finditer(b"\x01+", mask):
+        lo, hi = m.span()
+        out.append(_ESCAPED.get(lo) or chr(lo))
+        if hi - lo > 1:
+            out.append("-")
+            out.append(_ESCAPED.get(hi - 1) or chr(hi - 1))
     return "".join(out)
+
+
+# What must be escaped inside a class (all of ASCII's punctuation, to be safe from set-operation warnings).
+_ESCAPED = {c: re.escape(chr(c)) for c in range(128) if re.escape(chr(c)) != chr(c)}
 
 
 # A run that starts with one of these is flagged (see `tables`): traditional characters are among them,
 # and compatibility ideographs, which fold to others.
 HAN_FLAG = "\u3400-\u9fff\uf900-\ufaff"
+_HAN_RANGES = ((0x3400, 0xA000), (0xF900, 0xFB00))
+_FLIP = bytes.maketrans(b"\x00\x01", b"\x01\x00")
 
 
 @lru_cache(maxsize=1)
-def _classes() -> tuple[frozenset[int], list[int], list[int]]:
-    """(safe, folding to ' ' or '', folding to '' or '\n'): from `fold_char` over the BMP, bar the
-    ideographs of the plain class and the Hangul syllables, which NFKC leaves as they are."""
-    known = set(range(0x4E00, 0xA000)) | set(range(0xAC00, 0xD7A4))
-    everything = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000 and c not in known)
-    safe = {ord(ch) for ch in re.findall(f"[{PLAIN_CLASS}]", everything)} | known
-    spaces, droppable = [], []
+def _classes() -> tuple[bytearray, bytearray, bytearray]:
+    """Masks over all code points of the characters that are safe, that fold to ' ' or '', and that
+    fold to '' or '\n': from `fold_char` over the BMP (beyond it, nothing is safe and everything may
+    fold to anything), bar the ideographs of the plain class, Extension A and the Hangul syllables,
+    which NFKC leaves as they are."""
+    known = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xAC00, 0xD7A4))
+    safe, spaces, droppable = bytearray(0x110000), bytearray(0x110000), bytearray(0x110000)
+    for lo, hi in known:
+        safe[lo:hi] = b"\x01" * (hi - lo)
+    everything = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000 and not safe[c])
+    for ch in re.findall(f"[{PLAIN_CLASS}]", everything):
+        safe[ord(ch)] = 1
     for ch in everything:
         out = fold_char(ch)
-        if out == ch and ord(ch) not in safe:
-            safe.add(ord(ch))
-        if out in (" ", ""):
-            spaces.append(ord(ch))
+        code = ord(ch)
+        if out == ch:
+            safe[code] = 1
+        elif out in (" ", ""):
+            spaces[code] = 1
         if out in ("", "\n"):
-            droppable.append(ord(ch))
-    return frozenset(safe - {ord(" "), ord("\n")}), spaces, droppable
+            droppable[code] = 1
+    safe[ord(" ")] = safe[ord("\n")] = 0
+    spaces[ord(" ")] = 1
+    spaces[0xD800:0xE000] = droppable[0xD800:0xE000] = b"\x01" * 0x800  # lone surrogates fold to ''
+    droppable[0x10000:] = b"\x01" * (0x110000 - 0x10000)
+    return safe, spaces, droppable
 
 
 @lru_cache(maxsize=2)
@@ -122,17 +139,28 @@ def tables(flagged: frozenset[int] = frozenset()) -> Tables:
     converted first. On text without them, the runs are the same as with none flagged.
     """
     safe, spaces, droppable = _classes()
-    short = re.compile(rf"[{CJK_CLASS}\d\s]")  # what a short line may hold (see normalize._SHORT_LINE)
-    other = class_of(sorted(c for c in safe if not short.match(chr(c))))
-    cls = class_of(sorted(safe))
-    start = class_of(sorted(safe - flagged)) if flagged else cls
-    s, cjk = f"[{cls}]", f"[{CJK_CLASS}]"
-    checks = (rf"(?<=[^{cls}{HAN_FLAG} \n])"
+    # Classes are written with as few code points as they can (the compiler walks every one): the
+    # unsafe ones are the fewer, so "safe" is written [^unsafe].
+    unsafe = safe.translate(_FLIP)
+    start, first, rest = bytearray(unsafe), bytearray(unsafe), bytearray(unsafe)
+    for code in flagged:
+        start[code] = 1
+    for lo, hi in _HAN_RANGES:
+        first[lo:hi] = rest[lo:hi] = bytes(hi - lo)
+    first[ord(" ")] = first[ord("\n")] = 0
+    other = bytearray(safe)  # safe, and neither CJK, nor a digit, nor a space: what a short line is not
+    for lo, hi in ((0x3400, 0x4DC0), (0x4E00, 0xA000)):
+        other[lo:hi] = bytes(hi - lo)
+    for ch in re.findall(rf"[{CJK_CLASS}\d\s]", "".join(map(chr, range(0x10000)))):
+        other[ord(ch)] = 0
+    u, o = _class_of_mask(unsafe), _class_of_mask(other)
+    s, cjk = f"[^{u}]", f"[{CJK_CLASS}]"
+    checks = (rf"(?<=[{_class_of_mask(first)}])"
               rf"|(?<= )(?:(?!{s})|(?<!{s} )|(?<={cjk} )(?={cjk}))"
-              rf"|(?<=\n)(?<![{other}]\n)(?<![{other}]\n\n)(?<![\s\S][^\n]{{11}}{s}\n)"
+              rf"|(?<=\n)(?<![{o}]\n)(?<![{o}]\n\n)(?<![\s\S][^\n]{{11}}{s}\n)"
               rf"|(?<=[{HAN_FLAG}])()")
     return Tables(
-        special=re.compile(f"[^{start}](?:{checks})[^{cls}{HAN_FLAG}]*"),
-        spaces=re.compile(f"[{class_of(spaces)}]*"),
-        droppable=re.compile(f"[{class_of(droppable)}\ud800-\udfff\U00010000-\U0010ffff]"),
+        special=re.compile(f"[{_class_of_mask(start)}](?:{checks})[{_class_of_mask(rest)}]*"),
+        spaces=re.compile(f"[{_class_of_mask(spaces)}]*"),
+        droppable=re.compile(f"[{_class_of_mask(droppable)}]"),
     )
