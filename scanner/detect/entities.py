@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from scanner.detect import jieba_cache
 from scanner.errors import ConfigError
 from scanner.resources import data_path
 
@@ -93,6 +94,9 @@ def load_ner_model(folder: Path):
     jieba.setLogLevel(60)  # jieba announces loading its dictionary on stderr
     if not (folder / "config.cfg").is_file():
         raise ConfigError(f"命名实体模型不存在 (named-entity model not found: {folder})")
+    # The pipeline's tokenizer calls jieba.cut, which would otherwise build or read jieba's dictionary
+    # the slow way, in the shared temporary folder (jieba_cache.py).
+    jieba_cache.prepare(jieba.dt, jieba_cache.cache_folder(), jieba_cache.cache_name(jieba))
     try:
         return spacy.load(folder)
     except (OSError, ValueError, ImportError) as exc:
