@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date
+from functools import lru_cache
 
 _CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
@@ -13,6 +14,7 @@ _YEARS_MONTHS = re.compile(r"^(?P<y>[\d一二三四五六七八九十两〇零]+
 _MONTHS = re.compile(r"^(?P<m>[\d一二三四五六七八九十两〇零]+)\s*个?月$")
 _DATE_CN = re.compile(r"^(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日$")
 _DATE_NUM = re.compile(r"^(?P<y>\d{4})[-./](?P<m>\d{1,2})[-./](?P<d>\d{1,2})$")
+_WHITESPACE = re.compile(r"\s+")
 _DATE_HAN = re.compile(r"^(?P<y>[〇零一二三四五六七八九]{4})年(?P<m>[一二三四五六七八九十]{1,3})月(?P<d>[一二三四五六七八九十]{1,3})日$")
 
 
@@ -34,9 +36,11 @@ def cn_number(text: str) -> int | None:
     return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0)
 
 
+@lru_cache(maxsize=4096)
 def parse_date(text: str) -> date | None:
-    """A date written as 2027年6月30日, 2027-06-30, 2027.6.30 or 二〇二七年六月三十日."""
-    text = re.sub(r"\s+", "", text)
+    """A date written as 2027年6月30日, 2027-06-30, 2027.6.30 or 二〇二七年六月三十日 (memoised: a
+    document repeats its periods and dates, and the answer depends on the text alone)."""
+    text = _WHITESPACE.sub("", text)
     for pattern in (_DATE_CN, _DATE_NUM, _DATE_HAN):
         m = pattern.match(text)
         if m:
@@ -48,9 +52,11 @@ def parse_date(text: str) -> date | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def canonical_period(raw: str) -> str:
-    """One spelling per period: 十年 → 10年, 2027-06-30 → 2027年6月30日; conditions kept as written."""
-    text = re.sub(r"\s+", "", raw)
+    """One spelling per period: 十年 → 10年, 2027-06-30 → 2027年6月30日; conditions kept as written
+    (memoised, as `parse_date`)."""
+    text = _WHITESPACE.sub("", raw)
     day = parse_date(text)
     if day is not None:
         return f"{day.year}年{day.month}月{day.day}日"

@@ -22,6 +22,9 @@ from scanner.errors import ConfigError
 from scanner.model import Finding, Marking
 from scanner.resources import data_path
 
+_LEVEL_GAPS = re.compile(r"[\s,，、]")  # inside a work mark (内部资料，注意保存)
+_SPACES = re.compile(r"\s+")
+
 # No candidate is longer than this (a level, a star, a period, a caveat): bounds the line search.
 _LONGEST = 80
 
@@ -149,7 +152,7 @@ class MarkingParser:
                 return []  # most texts: no 密, no 内部, no banner word
         found: list[_Candidate] = []
         for m in self._work_scan.finditer(text):
-            level = re.sub(r"[\s,，、]", "", m.group("level"))
+            level = _LEVEL_GAPS.sub("", m.group("level"))
             found.append(_Candidate(m.start(), m.end(), "work_secret", level, m.group("period"), False))
         for m in self._commercial_scan.finditer(text):
             found.append(_Candidate(m.start(), m.end(), "commercial_secret", m.group("level"),
@@ -169,9 +172,12 @@ class MarkingParser:
             period = m.group("period") or m.group("bare")
             found.append(_Candidate(start, m.end(), "national_secret", level, period, bool(m.group("star")),
                                     spaced=len(raw) > 2))
-        foreign = self._foreign.finditer(text) if any(k in text for k in self._foreign_keys) else ()
-        for m in foreign:
-            found.append(_Candidate(m.start(), m.end(), "foreign", re.sub(r"\s+", " ", m.group("level")), None, False))
+        for key in self._foreign_keys:
+            if key in text:
+                for m in self._foreign.finditer(text):
+                    found.append(_Candidate(m.start(), m.end(), "foreign", _SPACES.sub(" ", m.group("level")),
+                                            None, False))
+                break
         found.sort(key=lambda c: (c.start, -c.end))
         return found
 
