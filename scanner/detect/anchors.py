@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 
-from scanner.detect.regex_shape import (LINE, PREFIX_CHARS, SPACES, TEXT, engine_skips, lead_run, line_led,
-                                        literal_prefixes, not_after, other_digits)
+from scanner.detect.regex_shape import (PREFIX_CHARS, SPACES, TEXT, engine_skips, lead_run, line_led,
+                                        line_presence, literal_prefixes, not_after, other_digits)
 from scanner.detect.substrings import Substrings
 
 __all__ = ["SPACES", "AnchorFilter", "finditer_at", "literal_prefixes", "other_digits"]
@@ -40,11 +40,14 @@ class AnchorFilter:
         by_pair: dict[str, list[int]] = {}
         only_pairs: set[int] = set()
         digit_bound: list[int] = []
+        modes = [line_led(p) for p in self.patterns]
         for index, pattern in enumerate(self.patterns):
-            prefixes = literal_prefixes(pattern)
+            # An expression that opens with ^ is tried at line starts; its prefixes say whether at all.
+            prefixes_of = line_presence if modes[index] else literal_prefixes
+            prefixes = prefixes_of(pattern)
             if prefixes is None or not _pairs_only(prefixes):
                 # \d read as 0-9 may list pairs where it listed nothing or single characters
-                with_digits = literal_prefixes(pattern, ascii_digits=True)
+                with_digits = prefixes_of(pattern, ascii_digits=True)
                 if with_digits is not None and with_digits != prefixes and (prefixes is None or _pairs_only(with_digits)):
                     prefixes = with_digits
                     digit_bound.append(index)
@@ -53,7 +56,7 @@ class AnchorFilter:
                 continue
             for prefix in prefixes:
                 (self.by_char if len(prefix) == 1 else by_pair).setdefault(prefix, []).append(index)
-            if _pairs_only(prefixes):
+            if _pairs_only(prefixes) and not modes[index]:
                 only_pairs.add(index)
         # Per two-character prefix, the expressions it starts.
         self._entries: dict[str, object] = {pair: tuple(indexes) for pair, indexes in by_pair.items()}
@@ -68,7 +71,7 @@ class AnchorFilter:
         self._not_after = [not_after(p) for p in self.patterns]
         self._run = [lead_run(p) for p in self.patterns]
         # Expressions that open with ^ or \A: tried at the start of each line (or of the text) only.
-        self._line_led = [(index, mode) for index, mode in enumerate(map(line_led, self.patterns)) if mode]
+        self._line_led = [(index, mode) for index, mode in enumerate(modes) if mode]
 
     def candidates(self, text: str) -> list[int]:
         """Indexes (in order) of the expressions that may match in `text`; the others cannot."""

@@ -198,6 +198,26 @@ def line_led(pattern: re.Pattern) -> str | None:
     return None
 
 
+def line_presence(pattern: re.Pattern, ascii_digits: bool = False) -> frozenset[str] | None:
+    """For a pattern that opens with ^ (line_led): strings one of which occurs in every text it matches,
+    the prefixes of what follows ^ and any leading repeats that may match nothing ((?m)^\\s*摘要: 摘要).
+    Its matches are looked for at line starts; these only say whether to look at all."""
+    parsed = _items(pattern)
+    if parsed is None:
+        return None
+    items = list(parsed.data)
+    while items and (items[0][0] in _ZERO_WIDTH or (items[0][0] in _REPEATS and items[0][1][0] == 0)):
+        items.pop(0)
+    if not items:
+        return None
+    try:
+        live, done = _walk(items, {""}, PREFIX_CHARS, ascii_digits)
+    except _Unknown:
+        return None
+    found = live | done
+    return None if "" in found or not found else frozenset(found)
+
+
 def _has_backreference(items) -> bool:
     for op, av in items:
         if op in (sre.GROUPREF, sre.GROUPREF_EXISTS):

@@ -172,3 +172,21 @@ def test_every_expression_matches_as_its_finditer_on_random_text(text):
         expected = [(m.start(), m.end()) for m in pattern.finditer(text)]
         got = [(m.start(), m.end()) for m in FILTER.matches(index, text, scanned[index])] if index in scanned else []
         assert got == expected, pattern.pattern
+
+
+@pytest.mark.parametrize("pattern, keys", [
+    ("(?m)^\\s*(?:关键词|Key)", {"关键", "Ke"}),
+    ("(?m)^[^\\n]{0,40}公报", {"公报"}),
+    ("(?m)^第", {"第"}),
+])
+def test_line_presence(pattern, keys):
+    from scanner.detect.regex_shape import line_presence
+    assert line_presence(re.compile(pattern)) == keys
+
+
+def test_an_expression_that_opens_with_a_caret_is_tried_at_line_starts_and_only_where_its_words_occur():
+    flt = AnchorFilter([re.compile("(?m)^\\s*摘要[:：]")])
+    text = "标题\n  摘要：正文\n" + "文" * 80
+    assert flt.scan(text) == [(0, [0, 3, 11])]
+    assert [m.group() for m in flt.matches(0, text, [0, 3, 11])] == ["  摘要："]
+    assert flt.scan("标题\n  正文\n" + "文" * 80) == []
