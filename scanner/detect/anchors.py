@@ -21,7 +21,6 @@ from scanner.detect.substrings import Substrings
 __all__ = ["SPACES", "AnchorFilter", "finditer_at", "literal_prefixes", "other_digits"]
 
 FAST_SEARCH, SLOW_SEARCH = 150, 8  # characters a place tried, see AnchorFilter
-_OTHER_DIGIT = "another decimal digit"  # the entry of those keys
 _NEWLINE = re.compile("\n")
 
 
@@ -63,8 +62,8 @@ class AnchorFilter:
         # Expressions whose prefixes were listed with \d as 0-9: run everywhere in a text with another
         # decimal digit (Arabic-Indic, Devanagari ...), found in the same pass.
         self._digit_bound = tuple(digit_bound)
-        if digit_bound:
-            self._entries.update(dict.fromkeys(other_digits(), _OTHER_DIGIT))
+        if digit_bound:  # their places go to a list one past the expressions'
+            self._entries.update(dict.fromkeys(other_digits(), (len(self.patterns),)))
         self._index: Substrings | None = None  # built on first use, or shared (share)
         self._table: list = []
         self._only_pairs = frozenset(only_pairs)  # their matches start where one of their pairs occurs
@@ -97,28 +96,19 @@ class AnchorFilter:
         for char, indexes in self.by_char.items():
             if char in text:
                 found.update(dict.fromkeys(indexes))
-        at: dict[int, list[int]] = {}
+        at: list[list[int]] = [[] for _ in range(len(self.patterns) + 1)]
         table = self._table
-        other_digit = False
         for key, start, _ in occurrences:
             indexes = table[key]
-            if indexes is None:
-                continue
-            if indexes is _OTHER_DIGIT:
-                other_digit = True
-                continue
-            for index in indexes:
-                starts = at.get(index)
-                if starts is None:
-                    at[index] = [start]
-                else:
-                    starts.append(start)
-        if other_digit:
+            if indexes is not None:
+                for index in indexes:
+                    at[index].append(start)
+        if at.pop():  # another decimal digit
             found.update(dict.fromkeys(self._digit_bound))
         size = len(text)
         one_in = self._one_in
-        for index, starts in at.items():
-            if index not in found:
+        for index, starts in enumerate(at):
+            if starts and index not in found:
                 if index in self._only_pairs and len(starts) <= size // one_in[index]:
                     starts.sort()
                     found[index] = starts

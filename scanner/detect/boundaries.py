@@ -33,7 +33,7 @@ def _starts(window: str) -> frozenset[int]:
     if starts is None:
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.clear()
-        starts = _CACHE[window] = frozenset([0, *(end for _, _, end in _tokenize()(window))])
+        starts = _CACHE[window] = frozenset([0] + [end for _, _, end in _tokenize()(window)])
     return starts
 
 

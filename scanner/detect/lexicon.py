@@ -28,6 +28,7 @@ CONTEXT_FILE = "context.txt"
 ALLOW_FILE = "allow.txt"
 
 _TERM, _CONTEXT, _ALLOW = 0, 1, 2
+_RULES = {c: f"lexicon.{c}" for c in CATEGORIES}
 
 
 @dataclass(frozen=True, eq=False)
@@ -349,18 +350,20 @@ class LexiconDetector:
             for ev in classes.values():
                 ev.lower(factor)
         findings = []
+        to_original, locate, snippet, original = ctx.norm.span_to_original, ctx.locate, ctx.document.snippet, ctx.document.text
         for hit in evidence(hits):
-            start, end = ctx.norm.span_to_original(hit.start, hit.end)
+            term = hit.term
+            start, end = to_original(hit.start, hit.end)
             findings.append(Finding(
-                rule=f"lexicon.{hit.term.category}",
-                category=hit.term.category,
-                text=ctx.document.text[start:end],
+                rule=_RULES[term.category],
+                category=term.category,
+                text=original[start:end],
                 start=start,
                 end=end,
-                location=ctx.locate(start),
-                score=min(1.0, hit.term.weight * hit.factor / 2.0),
-                context=ctx.document.snippet(start, end, self.width),
-                tier=hit.term.tier,
+                location=locate(start),
+                score=min(1.0, term.weight * hit.factor / 2.0),
+                context=snippet(start, end, self.width),
+                tier=term.tier,
             ))
         return DetectorOutput(findings=findings, scores={c: ev.score(self.scale) for c, ev in classes.items()},
                               evidence=classes, public=signs, signals=signals, public_checked=checked)
