@@ -3,9 +3,11 @@ with, and what keeps a match from starting at a place (anchors.py uses these to 
 
 from __future__ import annotations
 
+import functools
 import re
 import re._constants as sre
 import re._parser as sre_parse
+import unicodedata
 
 PREFIX_CHARS = 2
 _MAX_PREFIXES = 2048  # more possible prefixes than this: run the expression on every text
@@ -28,7 +30,7 @@ def literal_prefixes(pattern: re.Pattern, size: int = PREFIX_CHARS, ascii_digits
     if not isinstance(pattern.pattern, str) or pattern.flags & re.IGNORECASE:
         return None
     try:
-        live, done = _walk(sre_parse.parse(pattern.pattern, pattern.flags).data, {""}, size, ascii_digits)
+        live, done = _walk(_parse(pattern.pattern, pattern.flags).data, {""}, size, ascii_digits)
     except _Unknown:
         return None
     found = live | done
@@ -125,16 +127,24 @@ def _class_chars(items, digits: bool = False) -> list[str] | None:
     return chars
 
 
-def other_digits() -> list[str]:
-    """The decimal digits other than 0-9 (what \\d also matches in a str pattern); none lies past U+1FFFF
-    (tests/detect/test_anchors.py checks the whole range)."""
-    return [chr(c) for c in range(128, 0x20000) if chr(c).isdecimal()]
+@functools.lru_cache(maxsize=1)
+def other_digits() -> tuple[str, ...]:
+    """The decimal digits other than 0-9 (what \\d also matches in a str pattern). Unicode encodes them
+    in runs of ten, 0 to 9 (a stability policy), so every tenth code point meets each run once; none
+    lies past U+1FFFF. tests/detect/test_anchors.py checks the result against the engine, whole range."""
+    found: set[str] = set()
+    for code in range(120, 0x20000, 10):
+        char = chr(code)
+        if char.isdecimal():
+            zero = code - unicodedata.decimal(char)
+            found.update(chr(c) for c in range(zero, zero + 10))
+    return tuple(sorted(c for c in found if ord(c) >= 128))
 
 
 def not_after(pattern: re.Pattern) -> frozenset[str]:
     """Characters that, just before a place, keep a match from starting there: those of a leading
     negative look-behind of one character ((?<![\\d.]) in front of a number)."""
-    items = sre_parse.parse(pattern.pattern, pattern.flags).data
+    items = _parse(pattern.pattern, pattern.flags).data
     if not items or isinstance(pattern.pattern, bytes) or pattern.flags & re.IGNORECASE:
         return frozenset()
     op, av = items[0]
@@ -148,7 +158,7 @@ def not_after(pattern: re.Pattern) -> frozenset[str]:
 def engine_skips(pattern: re.Pattern) -> bool:
     """Whether the engine's search skips ahead to where a match can start (the pattern opens with a
     literal, a class, or alternatives that all open with a literal), rather than trying every place."""
-    items = sre_parse.parse(pattern.pattern, pattern.flags).data if isinstance(pattern.pattern, str) else []
+    items = _parse(pattern.pattern, pattern.flags).data if isinstance(pattern.pattern, str) else []
     while items and items[0][0] is sre.SUBPATTERN:
         items = items[0][1][3].data
     if not items:
@@ -160,10 +170,16 @@ def engine_skips(pattern: re.Pattern) -> bool:
 
 
 
+@functools.lru_cache(maxsize=1024)
+def _parse(source: str, flags: int):
+    """One parse per expression (each reading below walks it; none changes it)."""
+    return sre_parse.parse(source, flags)
+
+
 def _items(pattern: re.Pattern):
     if not isinstance(pattern.pattern, str) or pattern.flags & re.IGNORECASE:
         return None
-    return sre_parse.parse(pattern.pattern, pattern.flags)
+    return _parse(pattern.pattern, pattern.flags)
 
 
 def lead_run(pattern: re.Pattern) -> frozenset[str]:
