@@ -87,7 +87,7 @@ def _short_line(work: str, start: int, end: int) -> bool:
     """Whether work[start:end], without the characters folded away, is one CJK character or 1–3 digits.
 
     Dropping characters that fold to '' or a line break keeps a match a match (in a match they can
-    only be whitespace), so the slice is tried as it is first, and rebuilt only when it holds such a character.
+    only be whitespace), so the slice is tried as it is first, and rebuilt only when it holds one.
     """
     if _SHORT_LINE.fullmatch(work, start, end) is not None:
         return True
