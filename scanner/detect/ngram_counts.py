@@ -41,6 +41,12 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     return values[run_starts(values)] if len(values) > 1 else values
 
 
+try:  # spaCy's own dependency: MurmurHash3 in C, one key a call
+    from murmurhash.mrmr import hash_bytes as _murmur_bytes
+except ImportError:  # pragma: no cover - numpy alone then
+    _murmur_bytes = None
+# Up to this many unseen keys are hashed one by one in C: quicker than numpy's fixed cost per call.
+FEW_KEYS = 400
 _C1, _C2 = np.uint32(0xCC9E2D51), np.uint32(0x1B873593)
 _TAIL_MASKS = np.array([0, 0xFF, 0xFFFF, 0xFFFFFF], dtype=np.uint32)
 
@@ -51,11 +57,17 @@ def _rotl(x: np.ndarray, r: int) -> np.ndarray:
 
 def murmur_of_keys(keys: np.ndarray) -> np.ndarray:
     """MurmurHash3 x86 32-bit, seed 0 (signed int32), of the UTF-8 bytes of the n-grams that keys stand
-    for: hashing.murmur3_32 for keys of at most 12 bytes, in fewer numpy calls (each key's bytes in a
-    16-byte row, the four words of all keys mixed at once, then chained)."""
+    for. A few keys go one by one to murmurhash's C function; many keys take hashing.murmur3_32's
+    arithmetic for keys of at most 12 bytes, in fewer numpy calls (each key's bytes in a 16-byte row,
+    the four words of all keys mixed at once, then chained)."""
     fields = np.stack([keys >> (2 * KEY_BITS), (keys >> KEY_BITS) & _FIELD, keys & _FIELD], axis=1)
     present = fields > 0
     points = (fields[present] - 1).astype(np.uint32)  # row-major: each n-gram's characters in order
+    if _murmur_bytes is not None and len(keys) <= FEW_KEYS:
+        grams = points.tobytes().decode("utf-32-le", "surrogatepass")
+        ends = present.sum(axis=1).cumsum().tolist()
+        return np.array([_murmur_bytes(grams[a:b].encode("utf-8", "surrogatepass"))
+                         for a, b in zip([0] + ends, ends)], dtype=np.int32)
     raw = np.frombuffer(points.tobytes().decode("utf-32-le", "surrogatepass").encode("utf-8", "surrogatepass"),
                         dtype=np.uint8)
     sizes = 1 + (points >= 0x80).astype(np.int64) + (points >= 0x800) + (points >= 0x10000)
@@ -88,20 +100,23 @@ def murmur_of_keys(keys: np.ndarray) -> np.ndarray:
 
 
 class BucketCache:
-    """The bucket (for one n_features) of n-gram keys already seen: a direct-mapped table of int64.
+    """The bucket (for one n_features) of n-gram keys already seen: a two-way set-associative table.
 
-    A key's slot is the top bits of key × an odd constant (a bijection), so the other bits of that
-    product identify the key within its slot; they are stored beside the bucket in one int64, and a
-    lookup is one gather. A key that meets another in its slot displaces it. The table holds only
-    values of a pure function of the key, so its contents never change a result, only its speed; a
-    lock keeps each lookup-and-store whole across threads."""
+    A key's set is the top bits of key × an odd constant (a bijection), so the other bits of that
+    product identify the key within its set; they are stored beside the bucket in one uint64. A
+    lookup reads the set's first slot, and its second only when the first holds another key; a new
+    key takes the first slot and moves what was there to the second (so the n-grams of one document
+    rarely push each other out). The table holds only values of a pure function of the key, so its
+    contents never change a result, only its speed; a lock keeps each lookup-and-store whole across
+    threads."""
 
     def __init__(self, n_features: int, slot_bits: int = 21):
         self.n_features = n_features
         self.feature_bits = max(1, (n_features - 1).bit_length())
-        self.slot_bits = max(slot_bits, self.feature_bits + 1)
-        self._shift = np.uint64(64 - self.slot_bits)
-        self._low = np.uint64((1 << (64 - self.slot_bits)) - 1)
+        self.slot_bits = max(slot_bits, self.feature_bits + 2)
+        set_bits = self.slot_bits - 1
+        self._shift = np.uint64(64 - set_bits)
+        self._low = np.uint64((1 << (64 - set_bits)) - 1)
         self._fbits = np.uint64(self.feature_bits)
         self._fmask = np.uint64((1 << self.feature_bits) - 1)
         self._table: np.ndarray | None = None  # 8 bytes a slot, made on first use
@@ -109,8 +124,10 @@ class BucketCache:
         self._lock = threading.Lock()
 
     def _tags(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each key's first slot (its set's) and its tag (the product's other bits, then a 1)."""
         mixed = keys.view(np.uint64) * _GOLDEN
-        return (mixed >> self._shift).view(np.int64), ((mixed & self._low) << np.uint64(1)) | np.uint64(1)
+        return ((mixed >> self._shift) << np.uint64(1)).view(np.int64), \
+            ((mixed & self._low) << np.uint64(1)) | np.uint64(1)
 
     def buckets(self, keys: np.ndarray) -> np.ndarray:
         """The bucket of each key (int64 array of keys, repeats allowed)."""
@@ -123,11 +140,18 @@ class BucketCache:
             hit = (entries >> self._fbits) == tags
             if hit.all():
                 return out
-            missing = (~hit).nonzero()[0]
+            second = (~hit).nonzero()[0]
+            entries = self._table[slots[second] + 1]
+            hit = (entries >> self._fbits) == tags[second]
+            out[second[hit]] = (entries[hit] & self._fmask).view(np.int64)
+            missing = second[~hit]
+            if not len(missing):
+                return out
             wanted = keys[missing]
             new = _distinct(wanted)
             found = hashing.bucket(murmur_of_keys(new), self.n_features)
             new_slots, new_tags = self._tags(new)
+            self._table[new_slots + 1] = self._table[new_slots]
             self._table[new_slots] = (new_tags << self._fbits) | found.view(np.uint64)
             out[missing] = found[np.searchsorted(new, wanted)]
             return out

@@ -32,6 +32,14 @@ def assert_same(got, want):
         assert np.array_equal(g, w)
 
 
+@pytest.fixture(params=["few keys in C", "numpy"])
+def hashing_path(request, monkeypatch):
+    """Unseen keys hashed one by one with murmurhash, or all with numpy's arithmetic."""
+    assert ngram_counts._murmur_bytes is not None
+    monkeypatch.setattr(ngram_counts, "FEW_KEYS", 10 ** 9 if request.param == "few keys in C" else 0)
+    return request.param
+
+
 def batches():
     texts = real_texts(120)
     passages = [[t[s:e] for s, e in split_passages(t, 400)] for t in texts[:40]]
@@ -39,12 +47,12 @@ def batches():
 
 
 @pytest.mark.parametrize("ngrams", [(1, 3), (1, 2), (2, 3), (1, 1), (3, 3), (2, 2)])
-def test_counts_equal_the_straightforward_path(ngrams):
+def test_counts_equal_the_straightforward_path(ngrams, hashing_path):
     for texts in batches():
         assert_same(fast(texts, *ngrams), reference(texts, *ngrams))
 
 
-def test_a_crowded_cache_gives_the_same_counts():
+def test_a_crowded_cache_gives_the_same_counts(hashing_path):
     # 2**6 slots: nearly every key displaces another, and keys of one batch displace each other.
     tiny = ngram_counts.BucketCache(64, slot_bits=7)
     for texts in batches()[:6] * 2:
@@ -76,7 +84,7 @@ def test_longer_ngrams_are_left_to_the_straightforward_path():
     assert ngram_counts.char_ngram_counts(["abcd"], 2, 4, N_FEATURES) is None
 
 
-def test_murmur_of_keys_is_murmur3_of_the_utf8_bytes():
+def test_murmur_of_keys_is_murmur3_of_the_utf8_bytes(hashing_path):
     grams = ["a", "机", "机密", "机密文", "😀", "a😀𠀀", "\ud800x", "é", "éé", "ab"]
     keys = np.array([sum((ord(c) + 1) << (ngram_counts.KEY_BITS * (len(g) - 1 - i)) for i, c in enumerate(g))
                      for g in grams], dtype=np.int64)
@@ -84,7 +92,7 @@ def test_murmur_of_keys_is_murmur3_of_the_utf8_bytes():
     assert ngram_counts.murmur_of_keys(keys).tolist() == want
 
 
-def test_murmur_of_keys_on_every_mix_of_utf8_lengths():
+def test_murmur_of_keys_on_every_mix_of_utf8_lengths(hashing_path):
     rng = np.random.default_rng(17)
     pools = [(0x20, 0x7F), (0x80, 0x800), (0x800, 0xD800), (0xE000, 0x10000), (0x10000, 0x110000)]
     grams = []
