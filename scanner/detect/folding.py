@@ -67,10 +67,10 @@ class Tables(NamedTuple):
     droppable: re.Pattern  # a character that may fold to '' or '\n' (every non-BMP one counts)
 
 
-def _class_of_mask(mask: bytearray) -> str:
-    """A regex character-class body for the code points set in `mask`, as ranges (found by the regex
-    engine as runs of set bytes, not by a Python loop per code point)."""
-    out = []
+def _class_of_mask(mask: bytearray, beyond: bool = False) -> str:
+    """A regex character-class body for the BMP code points set in `mask` and, if `beyond`, every one
+    past the BMP; as ranges, found by the regex engine as runs of set bytes (not a loop per code point)."""
+    out = ["\U00010000-\U0010ffff"] if beyond else []
     for m in re.finditer(b"\x01+", mask):
         lo, hi = m.span()
         out.append(_ESCAPED.get(lo) or chr(lo))
@@ -93,12 +93,11 @@ _FLIP = bytes.maketrans(b"\x00\x01", b"\x01\x00")
 
 @lru_cache(maxsize=1)
 def _classes() -> tuple[bytearray, bytearray, bytearray]:
-    """Masks over all code points of the characters that are safe, that fold to ' ' or '', and that
-    fold to '' or '\n': from `fold_char` over the BMP (beyond it, nothing is safe and everything may
-    fold to anything), bar the ideographs of the plain class, Extension A and the Hangul syllables,
-    which NFKC leaves as they are."""
+    """Masks over the BMP of the characters that are safe, that fold to ' ' or '', and that fold to ''
+    or '\n' (past the BMP, nothing is safe and anything may fold to anything): from `fold_char`, bar
+    the ideographs of the plain class, Extension A and the Hangul syllables, which NFKC keeps."""
     known = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xAC00, 0xD7A4))
-    safe, spaces, droppable = bytearray(0x110000), bytearray(0x110000), bytearray(0x110000)
+    safe, spaces, droppable = bytearray(0x10000), bytearray(0x10000), bytearray(0x10000)
     for lo, hi in known:
         safe[lo:hi] = b"\x01" * (hi - lo)
     everything = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000 and not safe[c])
@@ -116,7 +115,6 @@ def _classes() -> tuple[bytearray, bytearray, bytearray]:
     safe[ord(" ")] = safe[ord("\n")] = 0
     spaces[ord(" ")] = 1
     spaces[0xD800:0xE000] = droppable[0xD800:0xE000] = b"\x01" * 0x800  # lone surrogates fold to ''
-    droppable[0x10000:] = b"\x01" * (0x110000 - 0x10000)
     return safe, spaces, droppable
 
 
@@ -153,14 +151,14 @@ def tables(flagged: frozenset[int] = frozenset()) -> Tables:
         other[lo:hi] = bytes(hi - lo)
     for ch in re.findall(rf"[{CJK_CLASS}\d\s]", "".join(map(chr, range(0x10000)))):
         other[ord(ch)] = 0
-    u, o = _class_of_mask(unsafe), _class_of_mask(other)
+    u, o = _class_of_mask(unsafe, beyond=True), _class_of_mask(other)
     s, cjk = f"[^{u}]", f"[{CJK_CLASS}]"
-    checks = (rf"(?<=[{_class_of_mask(first)}])"
+    checks = (rf"(?<=[{_class_of_mask(first, beyond=True)}])"
               rf"|(?<= )(?:(?!{s})|(?<!{s} )|(?<={cjk} )(?={cjk}))"
               rf"|(?<=\n)(?<![{o}]\n)(?<![{o}]\n\n)(?<![\s\S][^\n]{{11}}{s}\n)"
               rf"|(?<=[{HAN_FLAG}])()")
     return Tables(
-        special=re.compile(f"[{_class_of_mask(start)}](?:{checks})[{_class_of_mask(rest)}]*"),
+        special=re.compile(f"[{_class_of_mask(start, True)}](?:{checks})[{_class_of_mask(rest, True)}]*"),
         spaces=re.compile(f"[{_class_of_mask(spaces)}]*"),
-        droppable=re.compile(f"[{_class_of_mask(droppable)}]"),
+        droppable=re.compile(f"[{_class_of_mask(droppable, beyond=True)}]"),
     )

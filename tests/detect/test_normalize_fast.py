@@ -194,7 +194,10 @@ def test_safe_characters_fold_to_themselves():
         assert bool(safe[code]) == (ch not in " \n" and (out == ch or plain.match(ch) is not None)), hex(code)
         assert bool(spaces[code]) == (out in (" ", "")), hex(code)
         assert bool(droppable[code]) == (out in ("", "\n")), hex(code)
-    assert safe[0x10000:] == bytes(0x100000) and droppable[0x10000:] == b"\x01" * 0x100000
+    assert len(safe) == len(spaces) == len(droppable) == 0x10000  # past the BMP: see _class_of_mask
+    beyond = "\U00010000\U0001f31f\U00020000\U0010ffff"
+    tabs = folding.tables()
+    assert tabs.droppable.findall(beyond) == list(beyond) and tabs.spaces.match(beyond).end() == 0
 
 
 def test_traditional_characters_are_flagged_and_converted():
