@@ -14,43 +14,19 @@ from scanner.errors import ExtractionError, LimitExceededError, UnsupportedTypeE
 from scanner.extract import early, extract, sniff
 from scanner.extract.limits import Budget, Limits, using
 from scanner.extract.members import ContainerExtraction, Member
-from scanner.model import VERDICTS, Detection, Document, Extraction, ItemResult, Marking, Protection, Segment, worst
-from scanner.policy.decide import Problem, decide
-from scanner.policy.reasons import make_reason
+from scanner.model import Detection, Document, Extraction, ItemResult, Marking, Protection, Segment
+from scanner.policy.decide import Problem
+# Deciding without reading lives in results.py; these names stay importable from here.
+from scanner.results import (  # noqa: F401
+    ROLLUP_CODES, build_result, redecide, redecide_stored, rollup, unread_result,
+)
 
 # Types whose text lives in lines a person typed: blank means empty, not unreadable.
 _PLAIN_TYPES = {"text"}
 
-# Reasons a container gets from its members; kept when a stored result is decided afresh.
-ROLLUP_CODES = ("archive.member_blocked", "archive.member_flagged")
-_ROLLUP_LIST = 5  # member names shown in the reason
-
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def build_result(
-    config: Config,
-    *,
-    path: str,
-    member: str | None,
-    sha256: str | None,
-    size: int | None,
-    kind: str,
-    detection: Detection,
-    protection: Protection,
-    approval: dict,
-    problem: Problem | None,
-    cached: bool = False,
-) -> ItemResult:
-    """Apply the policy and assemble the record (also used to re-decide a stored result)."""
-    verdict, reasons = decide(config.policy, detection, protection, approval.get("status", "missing"), problem)
-    return ItemResult(
-        path=path, member=member, sha256=sha256, size=size, type=kind, verdict=verdict, reasons=reasons,
-        detection=detection, protection=protection, approval=approval,
-        problem={"code": problem.code, "detail": problem.detail} if problem else None, cached=cached,
-    )
 
 
 def limits_from(config: Config) -> Limits:
@@ -190,18 +166,6 @@ def scan_bytes(
     return scan_tree(data, path=path, config=config, engine=engine, member=member, approval=approval)[0]
 
 
-def unread_result(config: Config, *, path: str, problem: Problem | None, member: str | None = None,
-                  kind: str = "unknown", sha256: str | None = None, size: int | None = None,
-                  protection: Protection = Protection(), markings: list[Marking] = ()) -> ItemResult:
-    """The result of an item that was not read (a limit, damage, a killed reader): decided by its
-    problem and protection, and by the `markings` found before it was stopped (its text layer)."""
-    return build_result(
-        config, path=path, member=member, sha256=sha256, size=size, kind=kind,
-        detection=Detection(markings=list(markings)), protection=protection, approval={"status": "missing"},
-        problem=problem,
-    )
-
-
 def scan_tree(
     data: bytes,
     *,
@@ -274,43 +238,3 @@ def _scan_member(item: Member, name: str, *, path, config, engine, depth, budget
             "scan.unreadable", f"成员无法读取 (member cannot be read): {type(exc).__name__}: {exc}"))]
     return scan_tree(data, path=path, config=config, engine=engine, member=name, depth=depth + 1,
                      budget=budget, problem=extra)
-
-
-def rollup(own: ItemResult, members: list[ItemResult]) -> ItemResult:
-    """The container's result with its direct members' worst verdict added as a reason."""
-    reasons = [r for r in own.reasons if r.code not in ROLLUP_CODES]
-    for verdict, code in (("block", "archive.member_blocked"), ("flag", "archive.member_flagged")):
-        names = [m.member or m.path for m in members if m.verdict == verdict]
-        if names:
-            shown = "、".join(names[:_ROLLUP_LIST]) + ("…" if len(names) > _ROLLUP_LIST else "")
-            reasons.append(make_reason(code, verdict, count=len(names), members=shown))
-    reasons.sort(key=lambda r: -VERDICTS.index(r.verdict))
-    own.reasons = reasons
-    own.verdict = worst([own.verdict] + [r.verdict for r in reasons])
-    return own
-
-
-def redecide(config: Config, result: ItemResult, approval: dict, keep_rollup: bool = True) -> ItemResult:
-    """The same detection decided again under another approval status.
-
-    With `keep_rollup`, what the item's members contributed (archive.member_*) is kept: re-running
-    the policy on a container's own detection alone would pass a secret inside a zip.
-    """
-    problem = Problem(result.problem["code"], result.problem.get("detail", "")) if result.problem else None
-    new = build_result(
-        config, path=result.path, member=result.member, sha256=result.sha256, size=result.size,
-        kind=result.type, detection=result.detection, protection=result.protection, approval=approval,
-        problem=problem, cached=result.cached,
-    )
-    kept = [r for r in result.reasons if r.code in ROLLUP_CODES] if keep_rollup else []
-    if kept:
-        new.reasons = sorted(new.reasons + kept, key=lambda r: -VERDICTS.index(r.verdict))
-        new.verdict = worst([new.verdict] + [r.verdict for r in kept])
-    return new
-
-
-def redecide_stored(config: Config, stored: dict, *, path: str, member: str | None) -> ItemResult:
-    """A stored result decided afresh (approvals may have changed), keeping its members' verdicts."""
-    old = ItemResult.from_dict(stored)
-    old.path, old.member, old.cached = path, member, True
-    return redecide(config, old, {"status": "missing"})

@@ -14,10 +14,7 @@ from pathlib import Path
 
 from scanner import __version__
 from scanner.config import Config
-from scanner.detect.classifier import model_folder
 from scanner.detect.entities import MODEL_FOLDER as NER_FOLDER
-from scanner.detect.registry import lexicon_folder
-from scanner.errors import MijianError
 from scanner.resources import data_path
 
 _CHUNK = 1 << 20
@@ -55,9 +52,30 @@ def _files(source: Path) -> list[tuple[str, Path]]:
     return sorted(found)
 
 
+def _lexicon_folder(config: Config) -> Path:
+    """The configured lexicon folder, else the one shipped (as detect.registry.lexicon_folder reads it)."""
+    setting = config.detect.lexicon_dir
+    return Path(setting) if setting else data_path("lexicons")
+
+
+def _model_folder(setting: str) -> Path | None:
+    """The folder a model setting names, as detect.classifier.model_folder reads it ("" is off, a bare
+    name is under models/, else a path); a missing models/ folder gives the setting itself. Resolved
+    here so that the process that only decides (the reader detects) does not import the classifier
+    and numpy for a fingerprint: tests/test_ruleset.py keeps the two readings the same."""
+    if not setting:
+        return None
+    if "/" in setting or "\\" in setting or setting.startswith("."):
+        return Path(setting)
+    try:
+        return data_path("models") / setting
+    except FileNotFoundError:
+        return Path(setting)
+
+
 def _sources(config: Config) -> list[tuple[str, Path]]:
     detect = config.detect
-    sources = [("lexicons", lexicon_folder(config))]
+    sources = [("lexicons", _lexicon_folder(config))]
     shipped = data_path("lexicons")
     if sources[0][1].resolve() != shipped.resolve():
         sources.append(("shipped-lexicons", shipped))
@@ -65,10 +83,7 @@ def _sources(config: Config) -> list[tuple[str, Path]]:
         if setting:
             sources.append((label, Path(setting)))
     for label, setting in (("model", detect.model), ("sensitivity_model", detect.sensitivity_model)):
-        try:
-            folder = model_folder(setting)
-        except MijianError:  # a missing model: the engine reports it; the fingerprint names the setting
-            folder = Path(setting)
+        folder = _model_folder(setting)  # a missing model: the engine reports it; the fingerprint names it
         if folder is not None:
             sources.append((label, folder))
     if detect.entities:

@@ -7,10 +7,13 @@ whole item is read in a child process with an address-space limit (`max_memory`)
 for at most `hard_seconds(max_seconds)` and then kills the child, records the item as blocked
 (`scan.limit`) and starts a fresh child for the next file.
 
-Children fork from a server that imported the scanner once, so a restart costs the detection
-engine's build (about a second), not the imports. Each child keeps one detection engine per
-configuration. The child only reads and detects (`pipeline.scan_tree`); reusing stored results and
-approvals stay with the parent's `scan.Scanner`, which is why this module never imports `scan`.
+Children fork from a server that imported the extractors and detectors once (sandbox_child.py), so
+a restart costs the detection engine's build, not the imports; this module itself imports neither,
+so neither does the parent. Each child keeps one detection engine per configuration. `prepare`
+starts a child in the background and has it build its engine while the parent is still busy (its
+imports, the database, the walk). The child only reads and detects (`pipeline.scan_tree`); reusing
+stored results and approvals stay with the parent's `scan.Scanner`, which is why this module never
+imports `scan`.
 
 Before slow OCR starts, a child sends the marks its text layer shows (("partial", marks)); a file
 then stopped at the hard limit is blocked with the limit and with those marks, so a slow picture
@@ -19,122 +22,28 @@ never hides a mark on page 1.
 
 from __future__ import annotations
 
-import logging
-import os
-import resource
 import signal
 import threading
 import time
 from multiprocessing import get_context
 
 from scanner.config import Config
-from scanner.detect.engine import DetectionEngine
 from scanner.errors import ExtractionError, LimitExceededError
 from scanner.model import ItemResult, Marking
-from scanner.pipeline import reporting_marks, scan_tree, unread_result
 from scanner.policy.decide import Problem
-
-log = logging.getLogger("mijian.sandbox")
+from scanner.results import unread_result
+from scanner.sandbox_limits import hard_seconds, limit_memory  # noqa: F401  (imported from here elsewhere)
 
 START_SECONDS = 120.0  # a child must be ready (engine built) within this
-_ENGINES_KEPT = 8
-
-
-def hard_seconds(max_seconds: float) -> float:
-    """When the parent stops waiting: the soft limit plus a margin for the soft check to fire first."""
-    return max_seconds + max(2.0, 0.25 * max_seconds)
-
-
-def limit_memory(max_bytes: int) -> None:
-    """Cap this process's address space (a MemoryError instead of exhausting the gateway)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    value = max_bytes if hard == resource.RLIM_INFINITY else min(max_bytes, hard)
-    try:
-        resource.setrlimit(resource.RLIMIT_AS, (value, hard))
-    except (ValueError, OSError) as exc:  # refused by the system: reading goes on, without the cap
-        log.warning("cannot limit memory: %s", exc)
+# What the fork server imports once, before it forks any reader: the extractors and the detectors.
+_PRELOAD = ["scanner.sandbox_child"]
 
 
 def _child(conn, readers: int = 1) -> None:
-    """The child's loop: (config, data, display, sha256) in; ("partial", marks) any number of times,
-    then ("done", results) or ("error", text) out. `readers`: how many children share the cores (OCR)."""
-    from scanner.extract import ocr
+    """The reader's loop (sandbox_child.py), imported in the child: the fork server has it loaded already."""
+    from scanner.sandbox_child import serve
 
-    # The parent decides when a child stops; Ctrl-C in a terminal must not kill it mid-file.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def send_marks(marks) -> None:
-        try:
-            conn.send(("partial", list(marks)))
-        except (OSError, ValueError):  # the parent has gone: the read ends when it next sends
-            pass
-
-    engines: dict[str, DetectionEngine] = {}
-    keys = _EngineKeys()
-    conn.send(("ready", os.getpid()))
-    while True:
-        try:
-            msg = conn.recv()
-        except (EOFError, OSError):
-            return
-        if msg[0] == "stop":
-            return
-        if msg[0] == "texts":  # the review viewer's re-reading: text and locations, no detection
-            _send_texts(conn, msg[1], msg[2])
-            continue
-        _, config, data, display, sha256 = msg
-        try:
-            key = keys.key(config)
-            limit_memory(config.scan.max_memory)  # the engine, too, is built under the limit
-            ocr.set_threads(config.scan.ocr_threads or ocr.auto_threads(readers))
-            engine = engines.get(key)
-            if engine is None:
-                if len(engines) >= _ENGINES_KEPT:
-                    engines.clear()
-                engine = engines[key] = DetectionEngine(config)
-            with reporting_marks(send_marks):
-                reply = ("done", scan_tree(data, path=display, config=config, engine=engine, sha256=sha256))
-        except MemoryError:
-            reply = ("memory", "")
-        except Exception as exc:  # reported; the parent fails the file closed
-            reply = ("error", f"{type(exc).__name__}: {exc}")
-        del data
-        try:
-            conn.send(reply)
-        except OSError:
-            return
-        except MemoryError:  # the results themselves could not be pickled within the limit
-            conn.send(("memory", ""))
-
-
-class _EngineKeys:
-    """The engine key (settings fingerprint and source) of the config each file comes with. Every message
-    brings its own unpickled copy of the scan's config, so the key of the last one is kept and reused
-    when the next is equal: comparing takes about 10 us, the fingerprint (JSON and SHA-256) 0.6-1.5 ms."""
-
-    def __init__(self):
-        self.last: tuple[Config, str] | None = None
-
-    def key(self, config: Config) -> str:
-        if self.last is None or self.last[0] != config:
-            self.last = (config, config.fingerprint() + "\0" + str(config.source))
-        return self.last[1]
-
-
-def _send_texts(conn, config: Config, data: bytes) -> None:
-    from scanner.extract.texts import read_texts
-
-    try:
-        limit_memory(config.scan.max_memory)
-        reply = ("done", read_texts(data, config))
-    except MemoryError:
-        reply = ("memory", "")
-    except Exception as exc:
-        reply = ("error", f"{type(exc).__name__}: {exc}")
-    try:
-        conn.send(reply)
-    except (OSError, MemoryError):
-        pass
+    serve(conn, readers)
 
 
 class Sandbox:
@@ -145,10 +54,32 @@ class Sandbox:
         self.conn = None
         self.lock = threading.Lock()
         self.readers = readers  # children of the same pool, which share the cores
+        self._starting: threading.Thread | None = None
+
+    def prepare(self, config: Config | None = None) -> None:
+        """Start the child now, in a background thread, and have it build the engine for `config`, so
+        the first file does not wait for either. A start that fails here is tried again by `read`,
+        which fails the file closed if the child still cannot start."""
+        if self._starting is not None or self.process is not None:
+            return
+
+        def start() -> None:
+            with self.lock:
+                if self.process is not None:
+                    return
+                try:
+                    self._start()
+                    if config is not None:
+                        self.conn.send(("warm", config))
+                except Exception:
+                    self._kill()
+
+        self._starting = threading.Thread(target=start, name="mijian-reader-start", daemon=True)
+        self._starting.start()
 
     def _start(self) -> None:
         ctx = get_context("forkserver")
-        ctx.set_forkserver_preload(["scanner.sandbox"])
+        ctx.set_forkserver_preload(_PRELOAD)
         parent, child = ctx.Pipe()
         process = ctx.Process(target=_child, args=(child, self.readers), name="mijian-reader", daemon=True)
         process.start()
@@ -171,6 +102,8 @@ class Sandbox:
         self.process = self.conn = None
 
     def close(self) -> None:
+        if self._starting is not None:
+            self._starting.join()  # a child still starting is then stopped like any other
         if self.conn is not None:
             try:
                 self.conn.send(("stop",))
@@ -285,6 +218,11 @@ class SandboxPool:
         self.free: "queue.Queue[Sandbox]" = queue.Queue()
         for box in self.all:
             self.free.put(box)
+
+    def prepare(self, config: Config | None = None, count: int | None = None) -> None:
+        """Start `count` children (all by default) in the background (Sandbox.prepare)."""
+        for box in self.all[:count]:
+            box.prepare(config)
 
     def read(self, config: Config, data: bytes, display: str, sha256: str) -> list[ItemResult]:
         box = self.free.get()

@@ -8,15 +8,14 @@ from collections import Counter, deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from scanner import __version__, names
 from scanner.config import Config
-from scanner.detect.engine import DetectionEngine
 from scanner.errors import ConfigError, PolicyError
 from scanner.ingest.walk import Entry, walk
 from scanner.model import ItemResult
-from scanner.pipeline import redecide, rollup, scan_tree, unread_result
+from scanner.results import redecide, rollup, unread_result
 from scanner.sandbox import SandboxPool
 from scanner.policy.book import ApprovalBook, package_hints
 from scanner.policy.decide import Problem
@@ -27,6 +26,9 @@ from scanner.store.approvals import ApprovalStore
 from scanner.store.batch import TreeBatch
 from scanner.store.db import Store
 from scanner.store.runs import run_counts
+
+if TYPE_CHECKING:
+    from scanner.detect.engine import DetectionEngine
 
 _HASH_CHUNK = 1 << 20
 
@@ -87,8 +89,11 @@ class Scanner:
 
     @property
     def engine(self) -> DetectionEngine:
-        """Built on first use: an isolated scanner leaves detection to its reader process."""
+        """Built on first use: an isolated scanner leaves detection to its reader process (and never
+        imports the detectors: they are the reader's)."""
         if self._engine is None:
+            from scanner.detect.engine import DetectionEngine
+
             self._engine = DetectionEngine(self.config)
         return self._engine
 
@@ -152,6 +157,8 @@ class Scanner:
             return [reused]
         if self.readers is not None:
             return self.readers.read(self.config, data, display, sha256)
+        from scanner.pipeline import scan_tree
+
         return scan_tree(data, path=display, config=self.config, engine=self.engine, sha256=sha256)
 
     def reuse(self, sha256: str, display: str) -> ItemResult | None:
@@ -197,14 +204,19 @@ def make_book(config: Config, store: Store | None) -> ApprovalBook | None:
     return ApprovalBook(ApprovalStore(store), public_key, config.approvals.recipient or None)
 
 
-def _parallel(scanner: Scanner, entries: list[Entry], jobs: int) -> Iterator[list[ItemResult]]:
-    """Decide entries on `jobs` reader processes, yielding results in the walk's order.
+def _parallel(scanner: Scanner, entries: list[Entry], jobs: int,
+              readers: SandboxPool | None = None) -> Iterator[list[ItemResult]]:
+    """Decide entries on `jobs` reader processes (`readers` when the caller started them), yielding
+    results in the walk's order.
 
     The parent reads, hashes and answers from the store; only new bytes go to a reader,
     and at most a few items per reader are in flight, so memory stays bounded.
     """
     window = jobs * 4
-    readers = SandboxPool(jobs)
+    own = readers is None
+    if own:
+        readers = SandboxPool(jobs)
+    readers.prepare(scanner.config)  # every reader builds its engine while the first files are read
     try:
         with ThreadPoolExecutor(jobs, thread_name_prefix="mijian-scan") as pool:
             pending: deque[tuple[str, Future | list[ItemResult], list[str], Path]] = deque()
@@ -225,7 +237,8 @@ def _parallel(scanner: Scanner, entries: list[Entry], jobs: int) -> Iterator[lis
             while pending:
                 yield _resolve(*pending.popleft(), scanner)
     finally:
-        readers.close()
+        if own:
+            readers.close()
 
 
 def _ready(item: Future | list[ItemResult]) -> bool:
@@ -267,6 +280,7 @@ def scan_paths(
     keep: bool = True,
     resume: int | None = None,
     backend: Callable[..., Iterator[list[ItemResult]]] | None = None,
+    readers: SandboxPool | None = None,
 ) -> ScanRun:
     """Scan files and folders; every file found yields exactly one recorded result.
 
@@ -279,6 +293,10 @@ def scan_paths(
     scanned again). `backend(scanner, entries, store, run_id)`, when given, decides the files instead
     (scanner/cluster/: on Dask workers); it yields each file's results in the walk's order, as a
     RecordedTree when it recorded them itself.
+
+    `readers`: reader processes the caller started ahead (SandboxPool.prepare, so that they build
+    their engines while this walks and opens the store) and closes itself, used instead of those the
+    scan would start (when `scan.isolate` asks for them, and always for `jobs` > 1).
     """
     if resume is not None and (store is None or not record):
         raise ConfigError("继续扫描任务需要数据库，不能与 --simulate 同用 (--resume needs the database, not --simulate)")
@@ -291,7 +309,10 @@ def scan_paths(
     parallel = jobs > 1 and len(head) > 1 and backend is None
     # In parallel the readers belong to the run (one per job), on a cluster to the workers; alone,
     # the scanner keeps its own.
-    scanner = Scanner(config, store, rescan, isolate=False if parallel or backend else None)
+    if parallel or backend:
+        scanner = Scanner(config, store, rescan, isolate=False)
+    else:
+        scanner = Scanner(config, store, rescan, readers=readers)
     scanner.resume = resumed
     if not record:
         store = None
@@ -303,7 +324,7 @@ def scan_paths(
     if backend is not None:
         trees = backend(scanner, entries, store, run_id)
     elif parallel:
-        trees = _parallel(scanner, entries, jobs)
+        trees = _parallel(scanner, entries, jobs, readers)
     else:
         trees = (scanner.scan_entry_tree(entry) for entry in entries)
     batch = TreeBatch(store, run_id, scanner.fingerprint) if store is not None else None

@@ -156,7 +156,7 @@ def test_the_reader_computes_the_settings_fingerprint_once_per_config(monkeypatc
     import pickle
 
     from scanner.config import Config
-    from scanner.sandbox import _EngineKeys
+    from scanner.sandbox_child import _EngineKeys
 
     computed = []
     fingerprint = Config.fingerprint
@@ -168,3 +168,38 @@ def test_the_reader_computes_the_settings_fingerprint_once_per_config(monkeypatc
     assert len(computed) == 1 and first == config.fingerprint() + "\0" + str(config.source)
     other = keys.key(parse_config("[detect]\nentity_width = 50\n"))
     assert other != first and len(computed) == 3
+
+
+def test_a_reader_started_ahead_is_the_one_that_reads_the_first_file():
+    """SandboxPool.prepare starts the child in the background and sends it the scan's config to build its
+    engine before any file comes; the first file then goes to that child and is decided as usual."""
+    from scanner.sandbox import SandboxPool
+
+    config = parse_config('[detect]\nmodel = ""\n')
+    pool = SandboxPool(2)
+    try:
+        pool.prepare(config, count=1)
+        first, second = pool.all
+        first._starting.join()
+        assert first.process is not None and first.process.is_alive() and second.process is None
+        started = first.process.pid
+        [result] = pool.read(config, "机密★10年\n会议通知\n".encode(), "a.txt", "0" * 64)
+        assert first.process.pid == started and second.process is None
+    finally:
+        pool.close()
+    assert result.verdict == "block" and "marking.national_secret" in _reasons(result)
+
+
+def test_an_engine_that_cannot_be_built_ahead_still_fails_the_file_closed(tmp_path):
+    """The engine built ahead ("warm") fails silently in the child; the file that follows builds it again
+    and is blocked with the reason, never passed and never lost."""
+    config = parse_config(f'[detect]\nmodel = "{tmp_path / "no-such-model"}"\n')
+    box = Sandbox()
+    try:
+        box.prepare(config)
+        [result] = box.read(config, "普通会议通知".encode(), "a.txt", "0" * 64)
+        assert box.process is not None and box.process.is_alive()  # the same child goes on
+    finally:
+        box.close()
+    assert result.verdict == "block" and result.problem["code"] == "scan.unreadable"
+    assert "no-such-model" in result.problem["detail"]

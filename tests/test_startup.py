@@ -89,3 +89,34 @@ def test_scanning_imports_neither_scikit_learn_nor_scipy(tmp_path):
     result = json.loads(proc.stdout.splitlines()[-1])
     assert result["rc"] == 1 and "block" in result["verdicts"] and "allow" in result["verdicts"], result
     assert result["loaded"] == []
+
+
+# What the parent of an isolated scan (scan.isolate, the default) must not import: its reader process
+# extracts and detects; the parent walks, hashes, decides with the policy and records.
+READER_ONLY = ["numpy", "scanner.detect.engine", "scanner.detect.classifier", "scanner.pipeline", "scanner.extract",
+               "charset_normalizer", "lxml", "jinja2", "sqlite_utils", "cryptography", "rich.progress"]
+
+
+def test_the_parent_of_an_isolated_scan_imports_no_detector_extractor_or_report_library(tmp_path):
+    """`mijian scan FILE --format jsonl --rescan` on a database an earlier scan made: the reader detects, so
+    the parent holds none of READER_ONLY, and the output is the usual one (the marked file blocked, exit 1)."""
+    (tmp_path / "one.txt").write_text("机密★10年\n关于装备试验安排的通知\n", encoding="utf-8")
+    argv = ["scan", "one.txt", "--db", "m.db", "--format", "jsonl", "--no-progress", "--rescan"]
+    first = subprocess.run([sys.executable, "-m", "scanner", *argv], capture_output=True, cwd=tmp_path, timeout=600)
+    assert first.returncode == 1, first.stderr
+    code = (
+        "import contextlib, io, json, sys\n"
+        "from scanner.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        f"    rc = main({argv!r})\n"
+        "rows = [json.loads(line) for line in out.getvalue().splitlines()]\n"
+        "print(json.dumps({'rc': rc, 'rows': [(r['path'], r['verdict'], [x['code'] for x in r['reasons']])\n"
+        "                                     for r in rows],\n"
+        f"                  'loaded': [m for m in {READER_ONLY!r} if m in sys.modules]}}))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    result = json.loads(proc.stdout.splitlines()[-1])
+    assert result["rc"] == 1
+    [(path, verdict, codes)] = result["rows"]
+    assert (path, verdict) == ("one.txt", "block") and "marking.national_secret" in codes
+    assert result["loaded"] == []

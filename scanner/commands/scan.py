@@ -12,14 +12,10 @@ from dataclasses import replace
 from rich.console import Console
 
 from scanner.commands import EXIT_FOUND, EXIT_OK, add_common_options, add_db_option, resolve_db
-from scanner.commands.progress import ScanProgress
-from scanner.config import load_config
+from scanner.config import Config, load_config
 from scanner.errors import ConfigError, MijianError
 from scanner.i18n import t
-from scanner.report import write_report
 from scanner.report.terminal import printable
-from scanner.scan import scan_paths
-from scanner.store.db import Store
 
 
 def add_parser(subparsers) -> None:
@@ -82,6 +78,19 @@ def _run_paths(store, run_id: int) -> list[str]:
         return []
 
 
+def _early_readers(args: argparse.Namespace, config: Config, jobs: int):
+    """The first reader process, started before this command imports the scan, opens the database and
+    walks: it imports the extractors and builds its detection engine meanwhile (the start-up of a scan
+    of one file is mostly the reader's). None when files are read in this process or on a cluster."""
+    if args.cluster or not config.scan.isolate:
+        return None
+    from scanner.sandbox import SandboxPool
+
+    readers = SandboxPool(jobs)
+    readers.prepare(config, count=1)
+    return readers
+
+
 def run(args: argparse.Namespace, lang: str) -> int:
     config = load_config(args.config)
     if args.destination:
@@ -91,8 +100,16 @@ def run(args: argparse.Namespace, lang: str) -> int:
     err = Console(stderr=True, highlight=False, soft_wrap=True, quiet=args.quiet)  # -q: errors only (cli.py)
     db_path = resolve_db(args, config, lang)
     _check_usage(args)
+    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     show_progress = not (args.no_progress or args.quiet) and sys.stderr.isatty()
     with ExitStack() as stack:
+        readers = _early_readers(args, config, jobs)
+        if readers is not None:
+            stack.callback(readers.close)
+        from scanner.report import write_report
+        from scanner.scan import scan_paths
+        from scanner.store.db import Store
+
         store = Store(db_path)
         stack.callback(store.close)
         backend = None
@@ -102,6 +119,8 @@ def run(args: argparse.Namespace, lang: str) -> int:
             backend = stack.enter_context(ClusterBackend(args.cluster, config))
         progress = None
         if show_progress:
+            from scanner.commands.progress import ScanProgress
+
             paths = args.paths or (_run_paths(store, args.resume) if args.resume else [])
             progress = stack.enter_context(ScanProgress(err, lang, paths, config.scan.follow_symlinks))
         run_id = None
@@ -114,7 +133,6 @@ def run(args: argparse.Namespace, lang: str) -> int:
             if progress is not None:
                 progress.item(result)
 
-        jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
         # JSON Lines without an HTML report is written as each file is decided: a script reading the
         # output sees results at once, and memory stays flat over any number of files.
         stream = args.format == "jsonl" and not args.html
@@ -131,7 +149,7 @@ def run(args: argparse.Namespace, lang: str) -> int:
             run = scan_paths(args.paths, config, store=store, rescan=args.rescan, jobs=jobs,
                              record=not args.simulate, on_run=on_run, on_item=on_item,
                              on_tree=on_tree if stream else None, keep=not stream, resume=args.resume,
-                             backend=backend)
+                             backend=backend, readers=readers)
         except (KeyboardInterrupt, MijianError):
             if run_id is not None:  # what was recorded stays: say how to go on
                 err.print(t("resume_hint", lang, run=run_id), markup=False)

@@ -121,7 +121,7 @@ class WorkerPool:
         # Workers fork from a server that imported the scanner once, so a worker (re)starts in
         # milliseconds, and the main process never forks itself (it runs threads).
         self.ctx = get_context("forkserver")
-        self.ctx.set_forkserver_preload(["scanner.scan"])
+        self.ctx.set_forkserver_preload(["scanner.scan", "scanner.sandbox_child"])  # with the detectors
         self.config, self.settings, self.db_path = config, settings, db_path
         self.workers = [self._spawn() for _ in range(size)]
         self.last_spawn = time.monotonic()

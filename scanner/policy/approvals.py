@@ -8,11 +8,13 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from scanner.errors import PolicyError
 from scanner.policy.keys import key_id
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 FORMAT_VERSION = 1
 STATUSES = ("valid", "missing", "expired", "revoked", "hash-mismatch", "bad-signature", "wrong-recipient")
@@ -132,6 +134,8 @@ class Signed:
         return value
 
     def verifies(self, public_key: Ed25519PublicKey) -> bool:
+        from cryptography.exceptions import InvalidSignature
+
         try:
             public_key.verify(base64.b64decode(self.signature, validate=True), self.payload)
         except (InvalidSignature, ValueError):

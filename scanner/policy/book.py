@@ -6,12 +6,14 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from scanner.errors import PolicyError
 from scanner.policy.approvals import Signed, best_status, json_kind, revoked_id, verify
 from scanner.store.approvals import ApprovalStore
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 SIDECAR_SUFFIX = ".approval.json"
 # `mijian package` writes this into the zip comment, so a package altered after signing is

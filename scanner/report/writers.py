@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import json
 from typing import Callable, TextIO
 
@@ -11,6 +12,9 @@ from scanner.model import CATEGORIES, ItemResult
 
 Writer = Callable[[list[ItemResult], TextIO, str], None]
 FORMATS: dict[str, Writer] = {}
+# Writers in modules of their own, imported the first time their format is asked for: a scan that
+# writes JSON Lines loads neither jinja2 (html) nor rich's tables.
+_MODULES = {"html": "scanner.report.html", "sarif": "scanner.report.sarif", "table": "scanner.report.table"}
 
 
 def register(name: str) -> Callable[[Writer], Writer]:
@@ -23,7 +27,16 @@ def register(name: str) -> Callable[[Writer], Writer]:
     return decorate
 
 
+def all_formats() -> dict[str, Writer]:
+    """Every format's writer (each module imported)."""
+    for module in _MODULES.values():
+        importlib.import_module(module)
+    return FORMATS
+
+
 def write_report(fmt: str, results: list[ItemResult], out: TextIO, lang: str = "zh") -> None:
+    if fmt not in FORMATS and fmt in _MODULES:
+        importlib.import_module(_MODULES[fmt])
     FORMATS[fmt](results, out, lang)
 
 

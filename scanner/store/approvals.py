@@ -10,11 +10,10 @@ from scanner.store.db import Store, utcnow
 
 
 def _ensure(store: Store) -> None:
-    db = store.db
-    if {"approvals", "revocations"} <= set(db.table_names()):
+    if {"approvals", "revocations"} <= store.table_names():
         return
-    with db.atomic():  # under the write lock: other processes may be creating them too
-        _create(db)
+    with store.db.atomic():  # under the write lock: other processes may be creating them too
+        _create(store.db)
 
 
 def _create(db) -> None:
@@ -64,14 +63,14 @@ class ApprovalStore:
         return Signed(row["payload"].encode("utf-8"), row["signature"], row["key_id"])
 
     def by_sha256(self, sha256: str) -> list[Signed]:
-        return [self._signed(r) for r in self.store.db.query(
+        return [self._signed(r) for r in self.store.rows(
             "select payload, signature, key_id from approvals where sha256 = ?", [sha256])]
 
     def by_ids(self, ids: list[str]) -> list[Signed]:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        return [self._signed(r) for r in self.store.db.query(
+        return [self._signed(r) for r in self.store.rows(
             f"select payload, signature, key_id from approvals where id in ({marks})", ids)]
 
     def all(self) -> list[Signed]:

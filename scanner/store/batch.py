@@ -43,7 +43,7 @@ class TreeBatch:
             return
         trees, self.pending = self.pending, []
         try:
-            with self.store.db.atomic():
+            with self.store.transaction():
                 for tree in trees:
                     self.store.record_tree(self.run_id, tree, self.fingerprint)
         except sqlite3.Error as exc:

@@ -11,17 +11,23 @@ write the same database. Three things keep them from failing with "database is l
 - the few cases SQLite reports busy without waiting (switching a fresh file to WAL, recovering a
   WAL) are retried, as is taking the write lock; nothing has been written at that point, so a
   retry is always safe.
+
+sqlite-utils (and the plugins it looks up on import) is loaded only by the code that asks for its
+`Database`: a scan writes its rows through the plain connection (db.py), so it does without.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Generator
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 # How long one statement waits for another process's lock, in seconds.
 BUSY_TIMEOUT = 30.0
@@ -55,42 +61,81 @@ def retry_busy(fn: Callable[[], T], attempts: int = ATTEMPTS) -> T:
     raise AssertionError("unreachable")
 
 
-class Database(sqlite_utils.Database):
-    """sqlite-utils' Database whose outermost `atomic()` takes the write lock first (BEGIN IMMEDIATE)."""
-
-    @contextlib.contextmanager
-    def atomic(self) -> Generator["Database", None, None]:
-        if self.conn.in_transaction:
-            with super().atomic():  # a savepoint inside the caller's transaction
-                yield self
-            return
-        begin_immediate(self.conn)
-        try:
-            yield self
-        except BaseException:
-            self.rollback()
-            raise
-        else:
-            try:
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.rollback()
-                raise
-
-
 def begin_immediate(conn: sqlite3.Connection) -> None:
     """Take the write lock, waiting for it (busy timeout) and trying again if it is refused at once."""
     retry_busy(lambda: conn.execute("BEGIN IMMEDIATE"))
 
 
-def connect(path: str) -> Database:
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Generator[sqlite3.Connection, None, None]:
+    """A write transaction that takes the lock first (BEGIN IMMEDIATE); inside another, a savepoint."""
+    if conn.in_transaction:
+        savepoint = f"mijian_{secrets.token_hex(8)}"
+        conn.execute(f"SAVEPOINT {savepoint}")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:  # a failure may have ended the whole transaction already
+                conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+                conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+            raise
+        else:
+            conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+        return
+    begin_immediate(conn)
+    try:
+        yield conn
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+
+def open_connection(path: str) -> sqlite3.Connection:
     """A connection in WAL mode with the busy timeout (the file is created if missing)."""
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT)
     try:
-        db = Database(conn)
-        retry_busy(lambda: db.execute("PRAGMA journal_mode=WAL").fetchone())
-        db.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
+        retry_busy(lambda: conn.execute("PRAGMA journal_mode=WAL").fetchone())
+        conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
+        conn.execute("PRAGMA recursive_triggers=on")  # as sqlite-utils' Database sets it
     except BaseException:
         conn.close()
         raise
-    return db
+    return conn
+
+
+@functools.cache
+def _database_class() -> type:
+    import sqlite_utils
+
+    class Database(sqlite_utils.Database):
+        """sqlite-utils' Database whose outermost `atomic()` takes the write lock first (BEGIN IMMEDIATE)."""
+
+        @contextlib.contextmanager
+        def atomic(self) -> Generator["Database", None, None]:
+            with transaction(self.conn):
+                yield self
+
+    return Database
+
+
+def database(conn: sqlite3.Connection) -> "sqlite_utils.Database":
+    """sqlite-utils' Database over an open connection, with an `atomic()` that takes the write lock first."""
+    return _database_class()(conn)
+
+
+def connect(path: str) -> "sqlite_utils.Database":
+    """sqlite-utils' Database over open_connection(path)."""
+    conn = open_connection(path)
+    try:
+        return database(conn)
+    except BaseException:
+        conn.close()
+        raise

@@ -1,4 +1,9 @@
-"""The SQLite store (through sqlite-utils): runs, items, findings, markings, and result reuse."""
+"""The SQLite store: runs, items, findings, markings, and result reuse.
+
+A scan's own statements (the run, each file's rows, the reuse lookup) go through the plain sqlite3
+connection; `Store.db`, sqlite-utils' view of the same connection, is made the first time other code
+asks for it, so a scan does not import sqlite-utils unless the tables must be created or upgraded.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ import platformdirs
 from scanner import names
 from scanner.errors import StoreError
 from scanner.model import ItemResult
-from scanner.store.connect import connect, retry_busy
+from scanner.store.connect import database, open_connection, retry_busy, transaction
 
 # 3: items.path_raw, the exact bytes of a file name (items.path holds it as readable text).
 SCHEMA_VERSION = 3
@@ -55,44 +60,65 @@ class Store:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._db = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = connect(str(self.path))
+            self.conn = open_connection(str(self.path))
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"无法打开数据库 {self.path}：{exc} (cannot open database {self.path})") from exc
         try:
             retry_busy(self._create)
         except (OSError, sqlite3.Error) as exc:
-            self.db.close()
+            self.conn.close()
             raise StoreError(f"无法打开数据库 {self.path}：{exc} (cannot open database {self.path})") from exc
         except StoreError:
-            self.db.close()
+            self.conn.close()
             raise
+
+    @property
+    def db(self):
+        """sqlite-utils' Database over this store's connection (made on first use)."""
+        if self._db is None:
+            self._db = database(self.conn)
+        return self._db
+
+    def transaction(self):
+        """A write transaction on this store's connection (BEGIN IMMEDIATE; a savepoint inside another)."""
+        return transaction(self.conn)
+
+    def rows(self, sql: str, params=()) -> list[dict]:
+        """The rows of a query, each as a dict of its columns."""
+        cursor = self.conn.execute(sql, params)
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def table_names(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("select name from sqlite_master where type = 'table'")}
 
     def _create(self) -> None:
         """Create or upgrade the tables: checked without a lock, done under the write lock, so several
         processes opening the same fresh file at once create it once (the others find it made)."""
         if self._version() == SCHEMA_VERSION and not self._missing():
             return
-        with self.db.atomic():
+        with self.transaction():
             self._create_tables()
 
     def _missing(self) -> bool:
         """Whether a table, column or index of TABLES is not in the file yet."""
-        db = self.db
-        have = set(db.table_names())
+        have = self.table_names()
         for name, (columns, _, indexes) in TABLES.items():
             if name not in have:
                 return True
-            table = db[name]
-            if set(columns) - set(table.columns_dict):
+            if set(columns) - {r[1] for r in self.conn.execute(f"PRAGMA table_info([{name}])")}:
                 return True
-            if {tuple(i) for i in indexes} - {tuple(i.columns) for i in table.indexes}:
+            made = {tuple(r[2] for r in self.conn.execute(f"PRAGMA index_info([{index[1]}])"))
+                    for index in self.conn.execute(f"PRAGMA index_list([{name}])")}
+            if {tuple(i) for i in indexes} - made:
                 return True
         return False
 
     def _version(self) -> int:
-        found = self.db.execute("PRAGMA user_version").fetchone()[0]
+        found = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if found > SCHEMA_VERSION:
             raise StoreError(f"数据库 {self.path} 由更新版本的密检创建（结构版本 {found}），请升级 "
                              f"(database made by a newer Mijian: schema {found} > {SCHEMA_VERSION})")
@@ -118,24 +144,31 @@ class Store:
                 table.create_index(index, if_not_exists=True)
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
+    def _insert(self, table: str, row: dict) -> int:
+        columns = ", ".join(f"[{c}]" for c in row)
+        cursor = self.conn.execute(f"insert into [{table}] ({columns}) values ({', '.join('?' * len(row))})",
+                                   list(row.values()))
+        return cursor.lastrowid
+
     def start_run(self, paths: list[str], version: str, fingerprint: str, config_source: str) -> int:
         try:
-            table = self.db["runs"].insert({
-                "started_at": utcnow(), "version": version, "fingerprint": fingerprint,
-                "config_source": config_source,
-                "paths": json.dumps([names.readable(p) for p in paths], ensure_ascii=False),
-                "cwd": names.readable(os.getcwd()),
-            })
-            return table.last_pk
+            with self.transaction():
+                return self._insert("runs", {
+                    "started_at": utcnow(), "version": version, "fingerprint": fingerprint,
+                    "config_source": config_source,
+                    "paths": json.dumps([names.readable(p) for p in paths], ensure_ascii=False),
+                    "cwd": names.readable(os.getcwd()),
+                })
         except sqlite3.Error as exc:
             raise StoreError(f"无法记录扫描任务：{exc} (cannot record the run)") from exc
 
     def finish_run(self, run_id: int, counts: dict[str, int]) -> None:
         try:
-            self.db["runs"].update(run_id, {
-                "finished_at": utcnow(), "items": sum(counts.values()),
-                "allow": counts.get("allow", 0), "flag": counts.get("flag", 0), "block": counts.get("block", 0),
-            })
+            with self.transaction():
+                self.conn.execute(
+                    "update runs set finished_at = ?, items = ?, allow = ?, flag = ?, block = ? where id = ?",
+                    [utcnow(), sum(counts.values()), counts.get("allow", 0), counts.get("flag", 0),
+                     counts.get("block", 0), run_id])
         except sqlite3.Error as exc:
             raise StoreError(f"无法记录扫描任务：{exc} (cannot record the run)") from exc
 
@@ -145,17 +178,17 @@ class Store:
         Only a scanned file without members qualifies: a container's members must be read again.
         A file stopped by a limit (time, memory) is read again too: the machine may have been busy.
         """
-        rows = list(self.db.query(
+        row = self.conn.execute(
             "select result from items where sha256 = ? and fingerprint = ? and member is null "
             "and members = 0 and coalesce(problem_code, '') != 'scan.limit' order by id desc limit 1",
             [sha256, fingerprint],
-        ))
-        return json.loads(rows[0]["result"]) if rows else None
+        ).fetchone()
+        return json.loads(row[0]) if row else None
 
     def record_tree(self, run_id: int, tree: list[ItemResult], fingerprint: str) -> None:
         """A file's result and its members', in one transaction."""
         try:
-            with self.db.atomic():
+            with self.transaction():
                 self.record_item(run_id, tree[0], fingerprint, members=len(tree) - 1)
                 for result in tree[1:]:
                     self.record_item(run_id, result, fingerprint)
@@ -174,8 +207,8 @@ class Store:
         data = result.to_dict()
         data.update(path=path, member=member)
         try:
-            with self.db.atomic():
-                item_id = self.db["items"].insert({
+            with self.transaction():
+                item_id = self._insert("items", {
                     "run_id": run_id, "path": path, "path_raw": path_raw, "member": member,
                     "sha256": result.sha256,
                     "size": result.size, "type": result.type, "verdict": result.verdict,
@@ -185,19 +218,23 @@ class Store:
                     "fingerprint": fingerprint, "cached": int(result.cached), "members": members,
                     "scanned_at": utcnow(),
                     "result": json.dumps(data, ensure_ascii=False),
-                }).last_pk
-                self.db["findings"].insert_all(
-                    [dict(item_id=item_id, rule=f.rule, category=f.category, text=f.text, start=f.start,
-                          end=f.end, location=f.location, score=f.score) for f in result.detection.findings]
-                )
+                })
+                if result.detection.findings:
+                    self.conn.executemany(
+                        "insert into findings (item_id, rule, category, text, start, [end], location, score) "
+                        "values (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [(item_id, f.rule, f.category, f.text, f.start, f.end, f.location, f.score)
+                         for f in result.detection.findings])
                 marks = [(m, 1) for m in result.detection.markings] + [(m, 0) for m in result.detection.mentions]
-                self.db["markings"].insert_all(
-                    [dict(item_id=item_id, text=m.text, level=m.level, kind=m.kind, period=m.period,
-                          is_mark=flag, start=m.start, end=m.end, location=m.location) for m, flag in marks]
-                )
+                if marks:
+                    self.conn.executemany(
+                        "insert into markings (item_id, text, level, kind, period, is_mark, start, [end], location) "
+                        "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [(item_id, m.text, m.level, m.kind, m.period, flag, m.start, m.end, m.location)
+                         for m, flag in marks])
             return item_id
         except sqlite3.Error as exc:
             raise StoreError(f"无法写入扫描结果：{exc} (cannot record the item {path})") from exc
 
     def close(self) -> None:
-        self.db.close()
+        self.conn.close()
