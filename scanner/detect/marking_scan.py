@@ -67,9 +67,11 @@ class AnchoredPattern:
                 if far == 0 and near == 0 and firsts is None:
                     starts.append(p)
                 else:
-                    for s in range(max(0, p - far), p - near + 1):
-                        if firsts is None or text[s] in firsts:
-                            starts.append(s)
+                    low = max(0, p - far)
+                    if firsts is None or not firsts.isdisjoint(text[low:p - near + 1]):  # (密码: never)
+                        for s in range(low, p - near + 1):
+                            if firsts is None or text[s] in firsts:
+                                starts.append(s)
                 p = find(literal, p + 1)
         return starts if self._in_order else sorted(set(starts))
 
