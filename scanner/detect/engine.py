@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, replace
+from dataclasses import asdict, fields, replace
+from operator import attrgetter
 
 from scanner.config import Config
 from scanner.detect import classifier, lexicon, markings  # noqa: F401  (built-in detectors register on import)
@@ -24,6 +25,21 @@ MAX_ENTITIES = 12
 # Characters of a document given to the named-entity model at most (windows of the first spans that fit):
 # the model reads about 30 µs a character, so a flagged document costs at most about 40 ms.
 MAX_ENTITY_CHARS = 1_200
+
+
+# Findings in text order (as a key function in C, not a lambda: a long document has thousands).
+_FINDING_ORDER = attrgetter("start", "end", "rule")
+_FLAT = (str, int, float, bool, type(None))
+
+
+def _records(signs: list) -> list[dict]:
+    """`dataclasses.asdict` of each public sign; a sign of plain text and numbers is read field by field
+    (asdict deep-copies every value, for nothing when there is no container to copy)."""
+    out = []
+    for sign in signs:
+        row = {f.name: getattr(sign, f.name) for f in fields(sign)}
+        out.append(row if all(type(v) in _FLAT for v in row.values()) else asdict(sign))
+    return out
 
 
 class DetectionEngine:
@@ -78,7 +94,7 @@ class DetectionEngine:
         topics = outputs["classifier"].scores if "classifier" in outputs else {}
         lex = outputs.get("lexicon")
         evidence = lex.evidence if lex is not None else {}
-        public = [asdict(s) for s in lex.public] if lex is not None else []
+        public = _records(lex.public) if lex is not None else []
         missing = {c: 1.0 for c in CATEGORIES}  # other detectors (plugins): a noisy-OR of their scores
         for rule_id, out in outputs.items():
             if rule_id not in ("lexicon", "classifier"):
@@ -93,7 +109,7 @@ class DetectionEngine:
             # short-text rule and the sensitivity model are lowered by them just the same.
             found = self.detectors["lexicon"].public.find(ctx.norm.text)
             if found:
-                public = [asdict(s) for s in found]
+                public = _records(found)
                 public_factor = min(p["factor"] for p in public)
                 for ev in evidence.values():
                     ev.lower(public_factor)
@@ -107,7 +123,7 @@ class DetectionEngine:
             result.categories[category] = 1.0 - (1.0 - score) * missing[category]
             if record is not None:
                 result.evidence[category] = record
-        result.findings.sort(key=lambda f: (f.start, f.end, f.rule))
+        result.findings.sort(key=_FINDING_ORDER)
         result.labels = [c for c in CATEGORIES if result.categories[c] >= self.thresholds[c]]
         if result.labels and self.entities is not None:
             self._add_entities(document, result)

@@ -135,3 +135,22 @@ def test_the_entity_model_reads_at_most_max_entity_chars_of_a_document(monkeypat
     flagged = [f for f in out.findings if f.category in out.labels]
     assert flagged[0].entities and any(f.entities for f in flagged if f.start > len(passage))  # the first spans are read
     assert flagged[-1].start > engine_module.MAX_ENTITY_CHARS and not flagged[-1].entities  # over the budget
+
+
+def test_public_sign_records_equal_asdict_and_copy_containers():
+    from dataclasses import asdict, dataclass, field
+
+    from scanner.detect.engine import _records
+    from scanner.detect.public import PublicSign
+
+    @dataclass
+    class WithList:
+        id: str
+        parts: list = field(default_factory=list)
+
+    signs = [PublicSign("news", "新闻报道", "news report", 0.5, "据新华社报道"),
+             PublicSign("law", "法律条文", "statute", 0.25, "第十条")]
+    assert _records(signs) == [asdict(s) for s in signs]
+    odd = WithList("x", [["a"]])
+    (row,) = _records([odd])
+    assert row == asdict(odd) and row["parts"] is not odd.parts and row["parts"][0] is not odd.parts[0]
