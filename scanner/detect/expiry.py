@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import itertools
 import re
 from datetime import date
 from functools import lru_cache
@@ -102,10 +103,20 @@ def period_end(period: str | None, made: date | None) -> date | None:
     return None
 
 
-def find_document_date(text: str, pattern: re.Pattern) -> date | None:
-    """The document date (成文日期): the last date standing alone on its line."""
+def find_document_date(text: str, pattern: re.Pattern, next_line: re.Pattern | None = None) -> date | None:
+    """The document date (成文日期): the last date standing alone on its line.
+
+    `pattern` opens with ^ (multi-line) and holds no line break. `next_line`, the same opening with a
+    line break instead, finds the same lines after the first far faster: the regex engine then jumps
+    from line break to line break instead of trying every offset.
+    """
     found = None
-    for m in pattern.finditer(text):
+    if next_line is None:
+        matches = pattern.finditer(text)
+    else:
+        first = pattern.match(text)
+        matches = itertools.chain(() if first is None else (first,), next_line.finditer(text))
+    for m in matches:
         day = parse_date(m.group("date"))
         if day is not None:
             found = day

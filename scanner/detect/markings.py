@@ -125,9 +125,9 @@ class MarkingParser:
             self._quotes = compile_(layout["quotes"])
             self._open = compile_(layout["paragraph_open"])
             self._close = compile_(layout["paragraph_close"])
-            self._date_line = compile_(
-                rf"^[ \t]*{dated['label']}(?P<date>{p['date']}){dated['trailer']}[ \t]*$", re.M
-            )
+            date_line = rf"[ \t]*{dated['label']}(?P<date>{p['date']}){dated['trailer']}[ \t]*$"
+            self._date_line = compile_("^" + date_line, re.M)
+            self._date_next_line = compile_("\n" + date_line, re.M)  # found from line break to line break
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ConfigError(f"密级标志定义缺少字段或格式错误：{exc} (marking spec is missing or malformed: {exc})") from exc
         except re.error as exc:
@@ -313,7 +313,7 @@ class MarkingParser:
             expires = expired = None
             if cand.kind != "foreign":
                 if made is None:
-                    made = find_document_date(text, self._date_line) or False
+                    made = find_document_date(text, self._date_line, self._date_next_line) or False
                 ends = period_end(period, made or None)
                 if ends is not None:
                     expires, expired = ends, ends < today

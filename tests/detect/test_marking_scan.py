@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scanner.detect.expiry import find_document_date
 from scanner.detect.marking_scan import (
     AnchoredPattern, leading_literal, literal_anchors, needed_literals, tail_anchors, width,
 )
@@ -105,3 +106,25 @@ def test_one_anchor_with_a_window_gives_the_scan(text):
     assert [m.span() for m in scan.finditer(text)] == [m.span() for m in pattern.finditer(text)]
     firsts = AnchoredPattern(pattern, [("b", 1, 3)], frozenset("a"))
     assert [m.span() for m in firsts.finditer(text)] == [m.span() for m in pattern.finditer(text)]
+
+
+_DATE_PIECES = st.sampled_from(["2027年6月30日", "2027-06-30", "2026.1.2", "二〇二七年六月三十日", "成文日期：", "日期:",
+                                "印发", "\n", "\n\n", " ", "\t", "正文", "x", "2027年13月1日", "机密★10年"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_DATE_PIECES, max_size=20).map("".join))
+def test_document_date_from_line_breaks_equals_the_line_scan(parsers, text):
+    fast, _ = parsers
+    assert (find_document_date(text, fast._date_line, fast._date_next_line)
+            == find_document_date(text, fast._date_line))
+
+
+@pytest.mark.parametrize("text, day", [
+    ("2027年6月30日", date(2027, 6, 30)), ("2027年6月30日\n正文", date(2027, 6, 30)),
+    ("正文\n2027-06-30", date(2027, 6, 30)), ("2026.1.2\n\n 成文日期：2027年6月30日 印发\n", date(2027, 6, 30)),
+    ("\n2027-06-30\nx", date(2027, 6, 30)), ("于2027年6月30日\n", None), ("2027年13月1日", None),
+])
+def test_document_date_cases(parsers, text, day):
+    fast, _ = parsers
+    assert find_document_date(text, fast._date_line, fast._date_next_line) == day
