@@ -78,7 +78,6 @@ def _window_value(hits, weights: Weights, handled: bool, specifics: int) -> tupl
     details and `specifics_min_terms` distinct weak terms). Weak evidence adds at most `weak_cap`
     (`handled_cap` under a handling instruction), so no pile of topic words makes a secret.
     """
-    h = weights.handling_factor if handled else 1.0
     by_term: dict[object, list] = {}
     for hit in hits:
         entry = by_term.get(hit.term)
@@ -88,10 +87,37 @@ def _window_value(hits, weights: Weights, handled: bool, specifics: int) -> tupl
             entry[0] += 1
             entry[1] = max(entry[1], hit.factor)
             entry[2].update(hit.context)
+    total, values, lift, counts = _sums(by_term, weights, handled, specifics)
+    rows = []
+    for (term, (count, factor, context)), value in zip(by_term.items(), values):
+        if term.tier == WEAK and not handled and factor < weights.raise_min:
+            value = value * lift if counts else 0.0
+        rows.append(TermEvidence(term.term, term.tier, term.weight, count, factor, value, tuple(sorted(context))))
+    return total, rows
+
+
+def _window_total(hits, weights: Weights, handled: bool, specifics: int) -> float:
+    """_window_value's evidence alone (the same sums in the same order), without its rows: most
+    windows looked at are not the best one, and need no more."""
+    by_term: dict[object, list] = {}
+    for hit in hits:
+        entry = by_term.get(hit.term)
+        if entry is None:
+            by_term[hit.term] = [1, hit.factor]
+        else:
+            entry[0] += 1
+            entry[1] = max(entry[1], hit.factor)
+    return _sums(by_term, weights, handled, specifics)[0]
+
+
+def _sums(by_term: dict, weights: Weights, handled: bool, specifics: int) -> tuple[float, list[float], float, bool]:
+    """(evidence, each term's value before the lift, the lift, whether plain weak terms count)."""
+    h = weights.handling_factor if handled else 1.0
     strong = raised = plain = 0.0
     weak_terms = 0
-    rows = []
-    for term, (count, factor, context) in by_term.items():
+    values = []
+    for term, entry in by_term.items():
+        count, factor = entry[0], entry[1]
         base = term.weight * factor
         if term.tier == STRONG:
             value = base * h * (1.0 + weights.repeat_bonus * min(count - 1, weights.repeat_cap))
@@ -104,17 +130,14 @@ def _window_value(hits, weights: Weights, handled: bool, specifics: int) -> tupl
             value = base * weights.weak_gain
             plain += value
             weak_terms += 1
-        rows.append(TermEvidence(term.term, term.tier, term.weight, count, factor, value, tuple(sorted(context))))
+        values.append(value)
     concrete = specifics >= weights.specifics_min and weak_terms >= weights.specifics_min_terms
     # Plain weak terms: lifted by concrete details, counted beside strong evidence or in a concrete
     # window, and otherwise they said nothing here.
     lift = 1.0 + weights.specifics_step * min(specifics, weights.specifics_max) if concrete else 1.0
     counts = strong > 0 or concrete
-    for row in rows:
-        if row.tier == WEAK and not handled and row.factor < weights.raise_min:
-            row.value = row.value * lift if counts else 0.0
     weak = raised + (plain * lift if counts else 0.0)
-    return strong + min(weights.handled_cap if handled else weights.weak_cap, weak), rows
+    return strong + min(weights.handled_cap if handled else weights.weak_cap, weak), values, lift, counts
 
 
 def _count(starts: list[int], lo: int, hi: int) -> int:
@@ -158,9 +181,10 @@ def best_evidence(hits, weights: Weights, signals=()) -> dict[str, ClassEvidence
                 lo = bisect.bisect_left(starts, lo_c)
                 hi = bisect.bisect_left(starts, hi_c)
                 n_handling = _count(handling_starts, lo_c, hi_c)
-                value, rows = _window_value(class_hits[lo:hi], weights, n_handling > 0,
-                                            _count(specific_starts, lo_c, hi_c))
+                value = _window_total(class_hits[lo:hi], weights, n_handling > 0, _count(specific_starts, lo_c, hi_c))
                 if value > best.value:
+                    value, rows = _window_value(class_hits[lo:hi], weights, n_handling > 0,
+                                                _count(specific_starts, lo_c, hi_c))
                     first = bisect.bisect_left(handling_starts, lo_c)
                     said = tuple(dict.fromkeys(s.text for s in handling[first:first + n_handling]))
                     details = _count(specific_starts, lo_c, hi_c)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scanner.config import Config, DetectSettings
 from scanner.detect.engine import DetectionEngine
@@ -107,3 +109,25 @@ def test_an_organisation_extends_the_scope_list(tmp_path):
     # the shipped list is still there
     shipped = engine.detect(Document([Segment("本项目标底为1234.5万元，开标前请勿外传", Location(paragraph=1))]))
     assert "other" in shipped.labels
+
+
+# -- the quick total against the full window value ---------------------------------------------
+
+_TERMS = [STRONG_T, STRONG_U, WEAK_T, Term("演习", "defense", 0.7, WEAK), Term("部队", "defense", 0.5, WEAK)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.sampled_from([0.5, 1.0, 1.3, 1.6, 2.0]), st.sampled_from([(), ("绝密",), ("演习",)])),
+                max_size=12),
+       st.booleans(), st.integers(0, 6))
+def test_window_total_is_the_window_value_without_its_rows(picked, handled, specifics):
+    from scanner.detect.evidence import _window_total, _window_value
+    hits = [Hit(_TERMS[i], n, n + 2, factor, context) for n, (i, factor, context) in enumerate(picked)]
+    assert _window_total(hits, Weights(), handled, specifics) == _window_value(hits, Weights(), handled, specifics)[0]
+
+
+def test_rows_of_the_best_window_keep_their_lifted_and_dropped_values():
+    hits = [Hit(WEAK_T, 0, 2), Hit(Term("演习", "defense", 0.7, WEAK), 5, 7, 1.6, ("绝密",))]
+    evidence = best_evidence(hits, Weights())["defense"]
+    assert [(t.term, t.value > 0) for t in evidence.terms] == [("军事", False), ("演习", True)]
+    assert evidence.value == pytest.approx(0.7 * 1.6)
