@@ -9,8 +9,6 @@ import sys
 from contextlib import ExitStack
 from dataclasses import replace
 
-from rich.console import Console
-
 from scanner.commands import EXIT_FOUND, EXIT_OK, add_common_options, add_db_option, resolve_db
 from scanner.config import Config, load_config
 from scanner.errors import ConfigError, MijianError
@@ -97,7 +95,6 @@ def run(args: argparse.Namespace, lang: str) -> int:
         config = replace(config, policy=replace(config.policy, destination=args.destination))
     if args.recipient:
         config = replace(config, approvals=replace(config.approvals, recipient=args.recipient))
-    err = Console(stderr=True, highlight=False, soft_wrap=True, quiet=args.quiet)  # -q: errors only (cli.py)
     db_path = resolve_db(args, config, lang)
     _check_usage(args)
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
@@ -106,10 +103,13 @@ def run(args: argparse.Namespace, lang: str) -> int:
         readers = _early_readers(args, config, jobs)
         if readers is not None:
             stack.callback(readers.close)
+        from rich.console import Console
+
         from scanner.report import write_report
         from scanner.scan import scan_paths
         from scanner.store.db import Store
 
+        err = Console(stderr=True, highlight=False, soft_wrap=True, quiet=args.quiet)  # -q: errors only (cli.py)
         store = Store(db_path)
         stack.callback(store.close)
         backend = None

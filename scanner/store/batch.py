@@ -45,7 +45,7 @@ class TreeBatch:
         try:
             with self.store.transaction():
                 for tree in trees:
-                    self.store.record_tree(self.run_id, tree, self.fingerprint)
+                    self.store.insert_tree(self.run_id, tree, self.fingerprint)
         except sqlite3.Error as exc:
             raise StoreError(f"无法写入扫描结果：{exc} (cannot record the items from "
                              f"{names.readable(trees[0][0].path)})") from exc

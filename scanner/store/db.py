@@ -189,11 +189,15 @@ class Store:
         """A file's result and its members', in one transaction."""
         try:
             with self.transaction():
-                self.record_item(run_id, tree[0], fingerprint, members=len(tree) - 1)
-                for result in tree[1:]:
-                    self.record_item(run_id, result, fingerprint)
+                self.insert_tree(run_id, tree, fingerprint)
         except sqlite3.Error as exc:
             raise StoreError(f"无法写入扫描结果：{exc} (cannot record the item {names.readable(tree[0].path)})") from exc
+
+    def insert_tree(self, run_id: int, tree: list[ItemResult], fingerprint: str) -> None:
+        """A file's rows, inside a transaction the caller holds (TreeBatch: one for many files)."""
+        self._insert_item(run_id, tree[0], fingerprint, members=len(tree) - 1)
+        for result in tree[1:]:
+            self._insert_item(run_id, result, fingerprint)
 
     def record_item(self, run_id: int, result: ItemResult, fingerprint: str, members: int = 0) -> int:
         """One result; its name as readable text in `path` and as its exact bytes in `path_raw`.
@@ -201,40 +205,43 @@ class Store:
         A caller that left the name undecoded (surrogate escapes, which SQLite refuses) still gets a
         record: the name is made readable here.
         """
+        try:
+            with self.transaction():
+                return self._insert_item(run_id, result, fingerprint, members)
+        except sqlite3.Error as exc:
+            raise StoreError(f"无法写入扫描结果：{exc} (cannot record the item {names.readable(result.path)})") from exc
+
+    def _insert_item(self, run_id: int, result: ItemResult, fingerprint: str, members: int = 0) -> int:
         path = names.readable(result.path)
         path_raw = result.path_raw if result.path_raw is not None else names.raw(result.path)
         member = names.readable(result.member) if result.member is not None else None
         data = result.to_dict()
         data.update(path=path, member=member)
-        try:
-            with self.transaction():
-                item_id = self._insert("items", {
-                    "run_id": run_id, "path": path, "path_raw": path_raw, "member": member,
-                    "sha256": result.sha256,
-                    "size": result.size, "type": result.type, "verdict": result.verdict,
-                    "reason_codes": ",".join(r.code for r in result.reasons),
-                    "labels": ",".join(result.detection.labels),
-                    "problem_code": result.problem["code"] if result.problem else None,
-                    "fingerprint": fingerprint, "cached": int(result.cached), "members": members,
-                    "scanned_at": utcnow(),
-                    "result": json.dumps(data, ensure_ascii=False),
-                })
-                if result.detection.findings:
-                    self.conn.executemany(
-                        "insert into findings (item_id, rule, category, text, start, [end], location, score) "
-                        "values (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(item_id, f.rule, f.category, f.text, f.start, f.end, f.location, f.score)
-                         for f in result.detection.findings])
-                marks = [(m, 1) for m in result.detection.markings] + [(m, 0) for m in result.detection.mentions]
-                if marks:
-                    self.conn.executemany(
-                        "insert into markings (item_id, text, level, kind, period, is_mark, start, [end], location) "
-                        "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(item_id, m.text, m.level, m.kind, m.period, flag, m.start, m.end, m.location)
-                         for m, flag in marks])
-            return item_id
-        except sqlite3.Error as exc:
-            raise StoreError(f"无法写入扫描结果：{exc} (cannot record the item {path})") from exc
+        item_id = self._insert("items", {
+            "run_id": run_id, "path": path, "path_raw": path_raw, "member": member,
+            "sha256": result.sha256,
+            "size": result.size, "type": result.type, "verdict": result.verdict,
+            "reason_codes": ",".join(r.code for r in result.reasons),
+            "labels": ",".join(result.detection.labels),
+            "problem_code": result.problem["code"] if result.problem else None,
+            "fingerprint": fingerprint, "cached": int(result.cached), "members": members,
+            "scanned_at": utcnow(),
+            "result": json.dumps(data, ensure_ascii=False),
+        })
+        if result.detection.findings:
+            self.conn.executemany(
+                "insert into findings (item_id, rule, category, text, start, [end], location, score) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(item_id, f.rule, f.category, f.text, f.start, f.end, f.location, f.score)
+                 for f in result.detection.findings])
+        marks = [(m, 1) for m in result.detection.markings] + [(m, 0) for m in result.detection.mentions]
+        if marks:
+            self.conn.executemany(
+                "insert into markings (item_id, text, level, kind, period, is_mark, start, [end], location) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(item_id, m.text, m.level, m.kind, m.period, flag, m.start, m.end, m.location)
+                 for m, flag in marks])
+        return item_id
 
     def close(self) -> None:
         self.conn.close()
