@@ -109,7 +109,7 @@ class Dispatching:
 
     def fail_closed(self, pending: Pending, detail: str, code: str = "scan.unreadable") -> None:
         """A file that could not be decided: blocked with the reason, and quarantined whatever the policy says."""
-        from scanner.pipeline import unread_result  # the main process loads the detectors only if it must
+        from scanner.results import unread_result  # policy only: the main process never loads the detectors
         from scanner.policy.decide import Problem
 
         job = pending.job
