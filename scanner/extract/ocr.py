@@ -90,8 +90,9 @@ def model_paths() -> dict[str, str]:
     return {stage: str(path) for stage, path in paths.items()}
 
 
-def build_engine(threads: int = 0):
-    """A RapidOCR engine on the shipped models, with `threads` inference threads (0: onnxruntime's choice)."""
+def build_engine(threads: int = 0, settings: dict | None = None, spinning: bool = False):
+    """A RapidOCR engine on the shipped models, with `threads` inference threads (0: onnxruntime's choice);
+    `settings` (RapidOCR parameter names) and `spinning` are for benchmarks/ocr_bench.py."""
     from rapidocr import EngineType, ModelType, OCRVersion, RapidOCR
 
     params = {"Global.log_level": "error", "Global.text_score": MIN_SCORE,
@@ -103,8 +104,34 @@ def build_engine(threads: int = 0):
     for stage in ("Det", "Rec"):
         params[f"{stage}.ocr_version"] = OCRVersion.PPOCRV4
         params[f"{stage}.model_type"] = ModelType.MOBILE
+    params.update(settings or {})
     logging.getLogger("RapidOCR").setLevel(logging.ERROR)
-    return RapidOCR(params=params)
+    engine = RapidOCR(params=params)
+    _give_sessions(engine, threads, spinning)
+    return engine
+
+
+def _give_sessions(engine, threads: int, spinning: bool) -> None:
+    """Hand each stage an onnxruntime session made here (RapidOCR takes a ready session from its stage's
+    `session` setting), the same as RapidOCR would make, except that idle inference threads sleep: by
+    default they spin between the many small operators, which cost 2-thread OCR about a quarter more CPU
+    per picture and took that CPU from the other readers and the detection (benchmarks/ocr_bench.py)."""
+    import onnxruntime as ort
+    from omegaconf import flag_override
+
+    onnx = engine.cfg.EngineConfig.onnxruntime
+    for stage, path in model_paths().items():
+        options = ort.SessionOptions()
+        options.log_severity_level = 4
+        options.enable_cpu_mem_arena = bool(onnx.enable_cpu_mem_arena)
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if threads:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+        session = ort.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
+        with flag_override(engine.cfg[stage], "allow_objects", True):  # a session is no plain config value
+            engine.cfg[stage].session = session
 
 
 def _load():
@@ -174,6 +201,11 @@ def recognise(array, limits: OcrLimits | None = None) -> list[tuple[str, float, 
     except FutureTimeout:
         raise LimitExceededError(
             f"文字识别超过每页 {limits.page_seconds:g} 秒上限 (OCR over page_seconds)") from None
+    return reading_order(result)
+
+
+def reading_order(result) -> list[tuple[str, float, float]]:
+    """The lines of a RapidOCR result kept at MIN_SCORE: (text, top, left), in reading order."""
     lines = []
     found = zip(result.boxes, result.txts, result.scores) if result.txts else ()
     for box, text, score in found:
