@@ -15,3 +15,21 @@ def data_path(name: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"Mijian data folder not found: {name}")
+
+
+def lexicon_dir(setting: str) -> Path:
+    """The folder a `detect.lexicon_dir` setting names, else the lexicons shipped with Mijian."""
+    return Path(setting) if setting else data_path("lexicons")
+
+
+def model_dir(setting: str) -> Path | None:
+    """The folder a model setting names: "" is off, a bare name is a folder under models/, else a path.
+
+    FileNotFoundError when a bare name is given and Mijian has no models/ folder. Light on purpose:
+    the process that only decides (its reader detects) reads these settings without the detectors.
+    """
+    if not setting:
+        return None
+    if "/" in setting or "\\" in setting or setting.startswith("."):
+        return Path(setting)
+    return data_path("models") / setting

@@ -15,7 +15,7 @@ from pathlib import Path
 from scanner import __version__
 from scanner.config import Config
 from scanner.detect.entities import MODEL_FOLDER as NER_FOLDER
-from scanner.resources import data_path
+from scanner.resources import data_path, lexicon_dir, model_dir
 
 _CHUNK = 1 << 20
 # (path, size, mtime_ns) -> digest: a model of megabytes is read once per process, not once per run.
@@ -53,22 +53,15 @@ def _files(source: Path) -> list[tuple[str, Path]]:
 
 
 def _lexicon_folder(config: Config) -> Path:
-    """The configured lexicon folder, else the one shipped (as detect.registry.lexicon_folder reads it)."""
-    setting = config.detect.lexicon_dir
-    return Path(setting) if setting else data_path("lexicons")
+    """The configured lexicon folder, read as the detectors read it (resources.lexicon_dir)."""
+    return lexicon_dir(config.detect.lexicon_dir)
 
 
 def _model_folder(setting: str) -> Path | None:
-    """The folder a model setting names, as detect.classifier.model_folder reads it ("" is off, a bare
-    name is under models/, else a path); a missing models/ folder gives the setting itself. Resolved
-    here so that the process that only decides (the reader detects) does not import the classifier
-    and numpy for a fingerprint: tests/test_ruleset.py keeps the two readings the same."""
-    if not setting:
-        return None
-    if "/" in setting or "\\" in setting or setting.startswith("."):
-        return Path(setting)
+    """The folder a model setting names (resources.model_dir, as the classifier reads it); a missing
+    models/ folder gives the setting itself: the engine reports it, the fingerprint names it."""
     try:
-        return data_path("models") / setting
+        return model_dir(setting)
     except FileNotFoundError:
         return Path(setting)
 

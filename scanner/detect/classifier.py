@@ -19,7 +19,7 @@ from scanner.detect.registry import DetectContext, DetectorOutput, register
 from scanner.detect.scoring import JointScorer
 from scanner.errors import ConfigError
 from scanner.model import CATEGORIES, Finding
-from scanner.resources import data_path
+from scanner.resources import model_dir
 
 # The five classes with public training data, plus "negative" (ordinary text). Class
 # "other" is the organisation's own list: the lexicon covers it, the model never does.
@@ -232,12 +232,8 @@ _CACHE: dict[tuple, TopicModel] = {}
 
 def model_folder(setting: str) -> Path | None:
     """config.detect.model: "" is off, a bare name is a folder under models/, else a path."""
-    if not setting:
-        return None
-    if "/" in setting or "\\" in setting or setting.startswith("."):
-        return Path(setting)
     try:
-        return data_path("models") / setting
+        return model_dir(setting)
     except FileNotFoundError:
         raise ModelError(message("missing", path=f"models/{setting}")) from None
 

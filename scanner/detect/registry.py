@@ -10,7 +10,7 @@ from scanner.config import Config
 from scanner.detect.normalize import NormalizedText
 from scanner.errors import RegistryError
 from scanner.model import Document, Finding, Marking
-from scanner.resources import data_path
+from scanner.resources import lexicon_dir
 
 
 @dataclass
@@ -70,5 +70,4 @@ def build_detectors(config: Config) -> dict[str, Detector]:
 
 def lexicon_folder(config: Config) -> Path:
     """The configured lexicon folder, else the one shipped with Mijian."""
-    setting = config.detect.lexicon_dir
-    return Path(setting) if setting else data_path("lexicons")
+    return lexicon_dir(config.detect.lexicon_dir)
