@@ -120,7 +120,18 @@ def _classes() -> tuple[bytearray, bytearray, bytearray]:
 
 @lru_cache(maxsize=2)
 def tables(flagged: frozenset[int] = frozenset()) -> Tables:
-    """Built from `fold_char` itself, so they can never disagree with it.
+    """Built from `fold_char` itself, so they can never disagree with it (see `table_sources`)."""
+    return compile_tables(table_sources(flagged))
+
+
+def compile_tables(sources: tuple[str, str, str]) -> Tables:
+    """The tables from their patterns' sources (`table_sources`, or the copy shipped in folding_data.py)."""
+    special, spaces, droppable = sources
+    return Tables(special=re.compile(special), spaces=re.compile(spaces), droppable=re.compile(droppable))
+
+
+def table_sources(flagged: frozenset[int] = frozenset()) -> tuple[str, str, str]:
+    """The patterns of `tables`, as source text: special, spaces, droppable.
 
     Safe, copied as is by `normalize`: the plain class, and every other BMP character that folds to
     itself, bar the space and the line break. A run starts at any other character, except
@@ -157,8 +168,6 @@ def tables(flagged: frozenset[int] = frozenset()) -> Tables:
               rf"|(?<= )(?:(?!{s})|(?<!{s} )|(?<={cjk} )(?={cjk}))"
               rf"|(?<=\n)(?<![{o}]\n)(?<![{o}]\n\n)(?<![\s\S][^\n]{{11}}{s}\n)"
               rf"|(?<=[{HAN_FLAG}])()")
-    return Tables(
-        special=re.compile(f"[{_class_of_mask(start, True)}](?:{checks})[{_class_of_mask(rest, True)}]*"),
-        spaces=re.compile(f"[{_class_of_mask(spaces)}]*"),
-        droppable=re.compile(f"[{_class_of_mask(droppable, beyond=True)}]"),
-    )
+    return (f"[{_class_of_mask(start, True)}](?:{checks})[{_class_of_mask(rest, True)}]*",
+            f"[{_class_of_mask(spaces)}]*",
+            f"[{_class_of_mask(droppable, beyond=True)}]")

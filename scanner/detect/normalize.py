@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 # STAR stays part of this module's interface: the marking grammar and the tests take it from here.
-from scanner.detect.folding import CJK_CLASS, STAR, Tables, fold, folding_cache, tables
+from scanner.detect.folding import CJK_CLASS, STAR, Tables, compile_tables, fold, folding_cache, tables
 from scanner.errors import ConfigError
 
 
@@ -16,17 +17,20 @@ def _is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or ch == STAR
 
 
-@lru_cache(maxsize=1)
-def _traditional() -> tuple[re.Pattern, dict[int, int]]:
-    """Traditional → simplified, one character for one (so offsets survive), built once from OpenCC.
-
-    Only characters OpenCC converts on their own are mapped; characters that are also
-    simplified (著, 瞭) are left alone by OpenCC's t2s already.
-    """
+def _opencc():
     try:
         import opencc
     except ImportError as exc:  # a missing dependency is a setup error, not a silent pass
         raise ConfigError("缺少 opencc 依赖，无法进行繁简转换 (the opencc package is required: pip install opencc)") from exc
+    return opencc
+
+
+def traditional_table(opencc) -> dict[int, int]:
+    """Traditional → simplified, one character for one (so offsets survive), from OpenCC.
+
+    Only characters OpenCC converts on their own are mapped; characters that are also
+    simplified (著, 瞭) are left alone by OpenCC's t2s already.
+    """
     ranges = [(0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00)]
     chars = "".join(chr(c) for lo, hi in ranges for c in range(lo, hi))
     converted = opencc.OpenCC("t2s").convert(chars)
@@ -39,6 +43,27 @@ def _traditional() -> tuple[re.Pattern, dict[int, int]]:
             b = conv.convert(a)
             if b != a and len(b) == 1:
                 table[ord(a)] = ord(b)
+    return table
+
+
+def _shipped():
+    """folding_data.py (built by folding_build.py from `traditional_table` and folding's tables) when it
+    was built under this Python's Unicode data and this OpenCC, else None (then they are built here)."""
+    from scanner.detect import folding_data as data
+
+    versions = (unicodedata.unidata_version, getattr(_opencc(), "__version__", None))
+    return data if (data.UNIDATA_VERSION, data.OPENCC_VERSION) == versions else None
+
+
+@lru_cache(maxsize=1)
+def _traditional() -> tuple[re.Pattern, dict[int, int]]:
+    """`traditional_table` (as shipped, or built once) and a pattern for runs of its characters."""
+    data = _shipped()
+    if data is not None:
+        pairs = data.TRADITIONAL
+        table = dict(zip(map(ord, pairs[0::2]), map(ord, pairs[1::2])))
+    else:
+        table = traditional_table(_opencc())
     pattern = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(table)) + "]+")
     return pattern, table
 
@@ -120,7 +145,11 @@ def _glue_line_break(work: str, i: int, j: int) -> bool:
 
 @lru_cache(maxsize=1)
 def _tables() -> Tables:
-    """Tables that also flag traditional characters, so most texts need no separate search for them."""
+    """Tables that also flag traditional characters, so most texts need no separate search for them
+    (as shipped in folding_data.py: building them from `fold_char` takes a tenth of a second)."""
+    data = _shipped()
+    if data is not None:
+        return compile_tables((data.SPECIAL, data.SPACES, data.DROPPABLE))
     return tables(frozenset(_traditional()[1]))
 
 
