@@ -6,24 +6,29 @@ import sqlite3
 
 from scanner.errors import StoreError
 from scanner.policy.approvals import Signed, record_from, revoked_id
+from scanner.store import schema
 from scanner.store.db import Store, utcnow
 
 
+# name -> (columns, primary key, indexes)
+TABLES = {
+    "approvals": ({"id": str, "sha256": str, "payload": str, "signature": str, "key_id": str, "stored_at": str},
+                  "id", [["sha256"]]),
+    "revocations": ({"revokes": str, "payload": str, "signature": str, "key_id": str, "stored_at": str},
+                    "revokes", []),
+}
+
+
 def _ensure(store: Store) -> None:
-    if {"approvals", "revocations"} <= store.table_names():
+    if set(TABLES) <= store.table_names():
         return
-    with store.db.atomic():  # under the write lock: other processes may be creating them too
-        _create(store.db)
-
-
-def _create(db) -> None:
-    if "approvals" not in db.table_names():
-        db["approvals"].create({"id": str, "sha256": str, "payload": str, "signature": str, "key_id": str,
-                                "stored_at": str}, pk="id")
-        db["approvals"].create_index(["sha256"])
-    if "revocations" not in db.table_names():
-        db["revocations"].create({"revokes": str, "payload": str, "signature": str, "key_id": str,
-                                  "stored_at": str}, pk="revokes")
+    with store.transaction():  # under the write lock: other processes may be creating them too
+        have = store.table_names()
+        for name, (columns, pk, indexes) in TABLES.items():
+            if name not in have:  # plain statements, as sqlite-utils writes them (store/schema.py)
+                store.conn.execute(schema.create_table(name, columns, pk))
+                for index in indexes:
+                    store.conn.execute(schema.create_index(name, index))
 
 
 class ApprovalStore:
@@ -74,9 +79,9 @@ class ApprovalStore:
             f"select payload, signature, key_id from approvals where id in ({marks})", ids)]
 
     def all(self) -> list[Signed]:
-        return [self._signed(r) for r in self.store.db.query(
+        return [self._signed(r) for r in self.store.rows(
             "select payload, signature, key_id from approvals order by stored_at, id")]
 
     def revocations(self) -> list[Signed]:
-        return [self._signed(r) for r in self.store.db.query(
+        return [self._signed(r) for r in self.store.rows(
             "select payload, signature, key_id from revocations order by stored_at")]

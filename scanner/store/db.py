@@ -1,8 +1,9 @@
 """The SQLite store: runs, items, findings, markings, and result reuse.
 
 A scan's own statements (the run, each file's rows, the reuse lookup) go through the plain sqlite3
-connection; `Store.db`, sqlite-utils' view of the same connection, is made the first time other code
-asks for it, so a scan does not import sqlite-utils unless the tables must be created or upgraded.
+connection, and a new file's tables are created with plain statements too (schema.py); `Store.db`,
+sqlite-utils' view of the same connection, is made the first time other code asks for it, so a scan
+does not import sqlite-utils unless the tables of an older file must be upgraded.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import platformdirs
 from scanner import names
 from scanner.errors import StoreError
 from scanner.model import ItemResult
+from scanner.store import schema
 from scanner.store.connect import database, open_connection, retry_busy, transaction
 
 # 3: items.path_raw, the exact bytes of a file name (items.path holds it as readable text).
@@ -125,8 +127,15 @@ class Store:
         return found
 
     def _create_tables(self) -> None:
-        db = self.db
         self._version()  # again, under the lock
+        if not set(TABLES) & self.table_names():  # a new file: sqlite-utils' statements, without importing it
+            for name, (columns, foreign_keys, indexes) in TABLES.items():
+                self.conn.execute(schema.create_table(name, columns, "id", foreign_keys))
+                for index in indexes:
+                    self.conn.execute(schema.create_index(name, index))
+            self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            return
+        db = self.db
         for name, (columns, foreign_keys, indexes) in TABLES.items():
             table = db[name]
             if name not in db.table_names():
