@@ -13,6 +13,7 @@ from docx.text.paragraph import Paragraph
 
 from scanner.errors import ExtractionError
 from scanner.extract import early, pictures
+from scanner.extract.docx_text import cell_text, paragraph_text
 from scanner.extract.members import ContainerExtraction, Place
 from scanner.extract.ooxml import embedded_members, open_package, property_segments, read_xml
 from scanner.extract.registry import register
@@ -32,7 +33,7 @@ def _table_segments(table: Table, number: int, part: str, section: int | None) -
             if cell._tc in seen:
                 continue
             seen.add(cell._tc)
-            text = cell.text.strip()
+            text = cell_text(cell._tc).strip()
             if text:
                 yield Segment(text, Location(part=part, table=number, row=r, column=c, section=section))
 
@@ -40,7 +41,7 @@ def _table_segments(table: Table, number: int, part: str, section: int | None) -
 def _blocks(container, part: str, section: int | None, counters: dict) -> Iterator[Segment]:
     for block in container.iter_inner_content():
         if isinstance(block, Paragraph):
-            text = block.text
+            text = paragraph_text(block._p)
             if text.strip():
                 counters["paragraph"] += 1
                 yield Segment(text, Location(part=part, paragraph=counters["paragraph"], section=section))
