@@ -55,19 +55,27 @@ def _rotl(x: np.ndarray, r: int) -> np.ndarray:
     return (x << np.uint32(r)) | (x >> np.uint32(32 - r))
 
 
+def _gram(key: int) -> str:
+    """The n-gram a key stands for (fields that are 0 hold no character)."""
+    first, second = key >> (2 * KEY_BITS), (key >> KEY_BITS) & _FIELD
+    if first:
+        return chr(first - 1) + chr(second - 1) + chr((key & _FIELD) - 1)
+    if second:
+        return chr(second - 1) + chr((key & _FIELD) - 1)
+    return chr(key - 1)
+
+
 def murmur_of_keys(keys: np.ndarray) -> np.ndarray:
     """MurmurHash3 x86 32-bit, seed 0 (signed int32), of the UTF-8 bytes of the n-grams that keys stand
     for. A few keys go one by one to murmurhash's C function; many keys take hashing.murmur3_32's
     arithmetic for keys of at most 12 bytes, in fewer numpy calls (each key's bytes in a 16-byte row,
     the four words of all keys mixed at once, then chained)."""
+    if _murmur_bytes is not None and len(keys) <= FEW_KEYS:
+        return np.array([_murmur_bytes(_gram(key).encode("utf-8", "surrogatepass")) for key in keys.tolist()],
+                        dtype=np.int32)
     fields = np.stack([keys >> (2 * KEY_BITS), (keys >> KEY_BITS) & _FIELD, keys & _FIELD], axis=1)
     present = fields > 0
     points = (fields[present] - 1).astype(np.uint32)  # row-major: each n-gram's characters in order
-    if _murmur_bytes is not None and len(keys) <= FEW_KEYS:
-        grams = points.tobytes().decode("utf-32-le", "surrogatepass")
-        ends = present.sum(axis=1).cumsum().tolist()
-        return np.array([_murmur_bytes(grams[a:b].encode("utf-8", "surrogatepass"))
-                         for a, b in zip([0] + ends, ends)], dtype=np.int32)
     raw = np.frombuffer(points.tobytes().decode("utf-32-le", "surrogatepass").encode("utf-8", "surrogatepass"),
                         dtype=np.uint8)
     sizes = 1 + (points >= 0x80).astype(np.int64) + (points >= 0x800) + (points >= 0x10000)

@@ -38,16 +38,24 @@ class JointScorer:
             return [np.zeros((0, hi - lo)) for lo, hi in columns]
         out = [np.zeros((counts.n, hi - lo)) for lo, hi in columns]
         if len(counts.tf):
-            rows = self.table.take(counts.buckets, axis=0)
+            # Each count's table row, turned into one contiguous float64 line per column: the
+            # products below are the float32 weight times a float64 as before, in long loops.
+            gathered = self.table.take(counts.buckets, axis=0).T.astype(np.float64, order="C")
             firsts = run_starts(counts.rows)
             present = counts.rows[firsts]
             for (lo, hi), scores in zip(columns, out):
-                values = counts.tf * rows[:, hi]
+                values = gathered[hi]
+                values *= counts.tf  # tf × idf
                 if self.norm == "max":
                     norms = np.maximum.reduceat(np.abs(values), firsts)
                 else:
                     norms = np.sqrt(np.add.reduceat(values * values, firsts))
                 norms[norms == 0] = 1.0
-                weighted = rows[:, lo:hi] * values[:, None]
-                scores[present] = np.add.reduceat(weighted, firsts, axis=0) / norms[:, None]
+                weighted = gathered[lo:hi]
+                weighted *= values
+                # Summed along each row's run as reduceat over axis 0 of (counts × labels) sums them
+                # (the same pairwise order, so the same bits).
+                sums = np.add.reduceat(weighted, firsts, axis=1)
+                sums /= norms
+                scores[present] = sums.T
         return [scores + intercept for scores, intercept in zip(out, self.intercepts)]
