@@ -14,8 +14,9 @@ import zlib
 
 from pypdf import PdfReader, apply_configuration
 from pypdf.errors import LimitReachedError
-from pypdf.filters import ASCII85Decode, ASCIIHexDecode, BrotliDecode, LZWDecode, RunLengthDecode
-from pypdf.generic import ArrayObject, IndirectObject, StreamObject, read_object
+from pypdf.filters import ASCII85Decode, ASCIIHexDecode, BrotliDecode, FlateDecode, LZWDecode, RunLengthDecode
+from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, EncodedStreamObject, IndirectObject,
+                           StreamObject, read_object)
 
 from scanner.errors import LimitExceededError
 from scanner.extract import limits as item_limits
@@ -30,6 +31,11 @@ _WHOLE = {"/LZWDecode": (LZWDecode, "lzw_maximum_output_length"), "/LZW": (LZWDe
           "/RunLengthDecode": (RunLengthDecode, "run_length_maximum_output_length"),
           "/RL": (RunLengthDecode, "run_length_maximum_output_length"),
           "/BrotliDecode": (BrotliDecode, "brotli_maximum_output_length")}
+# A page's content stream encoded with these alone (reportlab writes ASCII85 then Flate), and no larger
+# than _KEEP_MAX once decoded, is decoded here once for pypdf (see _keep): its ASCII85 step, in pure
+# Python, was a third of this check's time and was then done again by pypdf's text extraction.
+_KEPT_FILTERS = ["/ASCII85Decode", "/FlateDecode"]
+_KEEP_MAX = 8 * 1024 * 1024
 # Image codecs (DCT, JPX, CCITT, JBIG2) end the count: their pixels are bounded where pictures are
 # decoded (ocr_max_pixels), and a scanned book of JPEG pages is no bomb.
 
@@ -98,12 +104,40 @@ def _inflate(data: bytes, count: _Count, keep: bool = False) -> bytes:
     return b"".join(kept)
 
 
-def _expand(stream: StreamObject, count: _Count) -> None:
+def _keep(stream: StreamObject, shrunk: bytes) -> None:
+    """Hand pypdf a content stream's decoded data, decoded as its `get_data` decodes it: the ASCII85
+    step done here already (the same pypdf function on the same bytes), the rest by pypdf's filters;
+    pypdf keeps it in `decoded_self`, and its text extraction then does not decode the stream again.
+    `shrunk` is the data after the ASCII85 step. tests/extract/test_pdf_streams_kept.py compares the
+    data with pypdf's own on every stream of real and made files."""
+    data = FlateDecode.decode(shrunk, DictionaryObject())
+    decoded = DecodedStreamObject()
+    decoded.set_data(data)
+    for key, value in stream.items():
+        if key not in ("/Length", "/Filter", "/DecodeParms"):
+            decoded[key] = value
+    stream.decoded_self = decoded
+
+
+def _keepable(stream: StreamObject, filters: list[str]) -> bool:
+    return (isinstance(stream, EncodedStreamObject) and stream.decoded_self is None and bool(stream._data)
+            and filters == _KEPT_FILTERS and "/DecodeParms" not in stream)
+
+
+def _expand(stream: StreamObject, count: _Count, content: bool = False) -> None:
     data = stream._data  # as stored (decrypted by pypdf), before any filter
     filters = _filters(stream)
+    keep = content and _keepable(stream, filters)
     for position, name in enumerate(filters):
         if name in _FLATE:
-            data = _inflate(data, count, keep=position < len(filters) - 1)
+            last = position == len(filters) - 1
+            before = data
+            data = _inflate(data, count, keep=not last)
+            if last and keep and count.size <= _KEEP_MAX:
+                try:
+                    _keep(stream, before)
+                except Exception:  # pypdf's own decoding fails the same way later, where it always did
+                    pass
         elif name in _SHRINKING:
             data = _SHRINKING[name].decode(data)
         elif name in _WHOLE:
@@ -161,17 +195,34 @@ def _streams(reader: PdfReader, data: bytes):
             continue
 
 
+def _content_streams(reader: PdfReader) -> set[int]:
+    """The object numbers of the pages' content streams (as the cross-reference table lists them)."""
+    found: set[int] = set()
+    try:
+        for page in reader.pages:
+            contents = page.raw_get("/Contents") if "/Contents" in page else None
+            if isinstance(contents, IndirectObject) and isinstance(contents.get_object(), ArrayObject):
+                contents = contents.get_object()  # an array of streams, itself an object
+            for ref in contents if isinstance(contents, ArrayObject) else [contents]:
+                if isinstance(ref, IndirectObject):
+                    found.add(ref.idnum)
+    except Exception:  # cannot tell: no stream is decoded ahead
+        return set()
+    return found
+
+
 def check_streams(reader: PdfReader, data: bytes) -> int:
     """Expand every stream of the file, counting as it goes; raises LimitExceededError at the first
     limit passed. Returns the bytes the streams expand to."""
     budget = item_limits.budget()
     total = 0
+    contents = _content_streams(reader)
     for number, stream in _streams(reader, data):
         if not isinstance(stream, StreamObject) or not hasattr(stream, "_data"):
             continue
         count = _Count(budget, number, len(stream._data), _declared_pixels(stream))
         try:
-            _expand(stream, count)
+            _expand(stream, count, content=number in contents)
         except LimitExceededError:
             raise
         except Exception:  # a filter that fails on damaged data expands no further
