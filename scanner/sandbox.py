@@ -7,11 +7,12 @@ whole item is read in a child process with an address-space limit (`max_memory`)
 for at most `hard_seconds(max_seconds)` and then kills the child, records the item as blocked
 (`scan.limit`) and starts a fresh child for the next file.
 
-Children fork from a server that imported the extractors and detectors once (sandbox_child.py), so
-a restart costs the detection engine's build, not the imports; this module itself imports neither,
-so neither does the parent. Each child keeps one detection engine per configuration. `prepare`
-starts a child in the background and has it build its engine while the parent is still busy (its
-imports, the database, the walk). The child only reads and detects (`pipeline.scan_tree`); reusing
+Children fork from a server that imported the extractors and detectors once (sandbox_server.py,
+sandbox_child.py), so a restart costs the detection engine's build, not the imports; this module
+itself imports neither, so neither does the parent. Each child keeps one detection engine per
+configuration. `prepare` starts a child in the background and has it build its engine while the
+parent is still busy (its imports, the database, the walk); `mijian scan` starts the server itself
+before it has even parsed its line (cli.py). The child only reads and detects (`pipeline.scan_tree`); reusing
 stored results and approvals stay with the parent's `scan.Scanner`, which is why this module never
 imports `scan`.
 
@@ -25,8 +26,8 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from multiprocessing import get_context
 
+from scanner import sandbox_server as server
 from scanner.config import Config
 from scanner.errors import ExtractionError, LimitExceededError
 from scanner.model import ItemResult, Marking
@@ -35,8 +36,6 @@ from scanner.results import unread_result
 from scanner.sandbox_limits import hard_seconds, limit_memory  # noqa: F401  (imported from here elsewhere)
 
 START_SECONDS = 120.0  # a child must be ready (engine built) within this
-# What the fork server imports once, before it forks any reader: the extractors and the detectors.
-_PRELOAD = ["scanner.sandbox_child"]
 
 
 def _child(conn, readers: int = 1) -> None:
@@ -78,8 +77,7 @@ class Sandbox:
         self._starting.start()
 
     def _start(self) -> None:
-        ctx = get_context("forkserver")
-        ctx.set_forkserver_preload(_PRELOAD)
+        ctx = server.context()
         parent, child = ctx.Pipe()
         process = ctx.Process(target=_child, args=(child, self.readers), name="mijian-reader", daemon=True)
         process.start()

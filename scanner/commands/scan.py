@@ -77,16 +77,18 @@ def _run_paths(store, run_id: int) -> list[str]:
 
 
 def _early_readers(args: argparse.Namespace, config: Config, jobs: int):
-    """The first reader process, started before this command imports the scan, opens the database and
-    walks: it imports the extractors and builds its detection engine meanwhile (the start-up of a scan
-    of one file is mostly the reader's). None when files are read in this process or on a cluster."""
+    """The reader processes of the scan, None when files are read in this process or on a cluster.
+
+    Their fork server was started before the line was even parsed (cli.py), and imports the
+    extractors and detectors meanwhile; the first reader is forked from it when the first file that
+    is not stored already must be read (which is when the server has done its imports, in a scan of
+    one file), and builds its engine then. So a scan whose every file is stored starts no reader.
+    With --jobs N, all N are started and build their engines at once (scan._parallel)."""
     if args.cluster or not config.scan.isolate:
         return None
     from scanner.sandbox import SandboxPool
 
-    readers = SandboxPool(jobs)
-    readers.prepare(config, count=1)
-    return readers
+    return SandboxPool(jobs)
 
 
 def run(args: argparse.Namespace, lang: str) -> int:

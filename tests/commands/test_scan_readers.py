@@ -1,0 +1,74 @@
+"""When `mijian scan` starts its reader processes (issue 17): the fork server as soon as the command is
+known, a reader only when a file must be read, so a scan whose every file is stored starts none."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+
+from scanner.commands.scan import _early_readers
+from scanner.config import parse_config
+from scanner.scan import scan_paths
+from scanner.store.db import Store
+
+CONFIG = parse_config('[detect]\nmodel = ""\n')
+
+
+def _server_after(argv: list[str], early: bool = True) -> bool:
+    """Whether a fresh interpreter runs the readers' fork server after parsing `mijian ARGV`."""
+    code = (
+        "import contextlib, io\n"
+        "from multiprocessing import forkserver\n"
+        "import scanner.cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        f"        scanner.cli.parse_args({argv!r}, early={early!r})\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(forkserver._forkserver._forkserver_pid is not None)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().lower())
+
+
+def test_the_fork_server_starts_as_soon_as_the_command_is_a_scan():
+    assert _server_after(["scan", "a.txt", "--format", "jsonl"]) is True
+    assert _server_after(["--lang", "en", "scan", "a.txt"]) is True
+    assert _server_after(["scan", "a.txt"], early=False) is False  # parse_args alone starts nothing
+    assert _server_after(["scan", "--help"]) is False
+    assert _server_after(["scan", "a.txt", "--cluster", "local:1"]) is False
+    assert _server_after(["review", "list"]) is False
+
+
+def test_a_scan_whose_every_file_is_stored_starts_no_reader(tmp_path):
+    (tmp_path / "a.txt").write_text("机密★10年\n关于装备试验安排的通知\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("普通会议通知\n", encoding="utf-8")
+    args = argparse.Namespace(cluster=None)
+    store = Store(tmp_path / "m.db")
+    try:
+        readers = _early_readers(args, CONFIG, 1)
+        try:
+            first = scan_paths([str(tmp_path / "a.txt")], CONFIG, store=store, readers=readers)
+            [box] = readers.all
+            assert box.process is not None  # a new file: read by a reader
+        finally:
+            readers.close()
+        readers = _early_readers(args, CONFIG, 1)
+        try:
+            again = scan_paths([str(tmp_path / "a.txt")], CONFIG, store=store, readers=readers)
+            [box] = readers.all
+            assert box.process is None and box._starting is None  # stored: no reader was started
+            third = scan_paths([str(tmp_path / "a.txt"), str(tmp_path / "b.txt")], CONFIG, store=store,
+                               readers=readers)
+            assert box.process is not None  # b.txt is new
+        finally:
+            readers.close()
+    finally:
+        store.close()
+    assert [r.verdict for r in first.files] == [r.verdict for r in again.files] == ["block"]
+    assert again.files[0].cached and not first.files[0].cached
+    assert [(r.verdict, r.cached) for r in third.files] == [("block", True), ("allow", False)]
+    assert _early_readers(argparse.Namespace(cluster="local:1"), CONFIG, 1) is None
+    assert _early_readers(args, parse_config("[scan]\nisolate = false\n"), 1) is None
