@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -82,10 +83,12 @@ def read_foreign_names(path: Path) -> ForeignNames:
 def load_ner_model(folder: Path):
     """The spaCy pipeline in `folder`, loaded once per process (spaCy takes 0.4–1 s to import).
 
-    The shipped model segments words with jieba (spaCy's Chinese tokenizer), so both are needed.
+    The shipped model segments words with jieba (spaCy's Chinese tokenizer), so both are needed. Its
+    tokenizer is given a segmenter of its own whose dictionary loads only as far as the texts need
+    (jieba_cache.py), the same words as jieba's; jieba's shared tokenizer is left untouched.
     """
     try:
-        import jieba
+        jieba = jieba_cache.import_jieba()
         spacy = import_spacy()
     except ImportError as exc:  # a missing dependency is a setup error, not a silent pass
         raise ConfigError(
@@ -95,13 +98,28 @@ def load_ner_model(folder: Path):
     jieba.setLogLevel(60)  # jieba announces loading its dictionary on stderr
     if not (folder / "config.cfg").is_file():
         raise ConfigError(f"命名实体模型不存在 (named-entity model not found: {folder})")
-    # The pipeline's tokenizer calls jieba.cut, which would otherwise build or read jieba's dictionary
-    # the slow way, in the shared temporary folder (jieba_cache.py).
-    jieba_cache.prepare(jieba.dt, jieba_cache.cache_folder(), jieba_cache.cache_name(jieba))
     try:
-        return spacy.load(folder)
+        return _load_with_segmenter(spacy, folder, jieba_cache.segmenter(jieba))
     except (OSError, ValueError, ImportError) as exc:
         raise ConfigError(f"命名实体模型无法加载 (named-entity model cannot be loaded: {folder}: {exc})") from exc
+
+
+def _load_with_segmenter(spacy, folder: Path, segmenter: jieba_cache.LazySegmenter):
+    """spacy.load(folder), its jieba tokenizer built on `segmenter`: spaCy's Chinese tokenizer asks
+    `try_jieba_import` for jieba (and cuts a word with it, which would load jieba's whole dictionary)."""
+    zh = importlib.import_module("spacy.lang.zh")
+    original = getattr(zh, "try_jieba_import", None)
+    if original is None:  # another spaCy: jieba's shared tokenizer gets the whole dictionary, from the cache
+        shared = segmenter.jieba.dt
+        if not shared.initialized:
+            with shared.lock:
+                shared.FREQ, shared.total, shared.initialized = segmenter.load_all(), segmenter.tokenizer.total, True
+        return spacy.load(folder)
+    zh.try_jieba_import = lambda: segmenter
+    try:
+        return spacy.load(folder)
+    finally:
+        zh.try_jieba_import = original
 
 
 class EntityFinder:

@@ -1,60 +1,157 @@
-"""jieba's prefix dictionary, kept in the user's own cache folder and read back in one piece.
+"""jieba's prefix dictionary for the named-entity model: kept in the user's cache folder, split by first
+character, and loaded only as far as the texts cut need it.
 
-The named-entity model segments words with jieba, whose prefix dictionary (about 500,000 entries) is
-built from its dict.txt in about 1.4 s of CPU. jieba keeps it in `tempfile.gettempdir()/jieba.cache`, a
-folder every user of the machine shares (anyone may put a file there first), and reads it back with
-`marshal.load` on the open file, which reads in small pieces: about 1 s. Here the cache lives in the
-user's cache folder (platformdirs; created 0700), is named after jieba's version and its dictionary
-file, and is read with one read() and `marshal.loads`: about 0.45 s. jieba itself writes it the first
-time (a temporary file renamed into place), so the dictionary is jieba's own, entry for entry.
+The named-entity model segments words with jieba, whose prefix dictionary (about 500,000 entries, words
+and their prefixes) is built from its dict.txt in about 1.4 s of CPU; even read back whole from a cache it
+costs 0.25–0.3 s, most of it building the dict. jieba keeps its own cache in `tempfile.gettempdir()`, a
+folder every user of the machine shares; here the dictionary lives in the user's cache folder
+(platformdirs; created 0700), in a file named after jieba's version and its dict.txt, holding the entries
+grouped by their first character (one marshalled dict a character, about 12,000 groups).
+
+Every word jieba looks up while it cuts a text is a piece of that text (get_DAG, calc and the HMM's
+check all look up `sentence[i:j]` of a block of it), so it begins with one of the text's characters.
+`LazySegmenter.cut` therefore loads the groups of the text's characters before cutting, and gives the
+words the whole dictionary gives: the first flagged document loads about a tenth of it.
 """
 
 from __future__ import annotations
 
 import marshal
+import os
+import sys
+import tempfile
+import zlib
 from pathlib import Path
+
+MAGIC = b"mijian-jieba-shards-1\n"
+
+
+def import_jieba():
+    """The jieba module, imported without pkg_resources: jieba's _compat imports it only to open its own
+    data files (0.1 s of CPU) and opens them with open() when it is missing."""
+    if "jieba" in sys.modules:
+        return sys.modules["jieba"]
+    block = "pkg_resources" not in sys.modules
+    if block:
+        sys.modules["pkg_resources"] = None  # `import pkg_resources` raises ImportError meanwhile
+    try:
+        import jieba
+    finally:
+        if block and "pkg_resources" in sys.modules and sys.modules["pkg_resources"] is None:
+            del sys.modules["pkg_resources"]
+    return jieba
 
 
 def cache_folder() -> Path:
-    """Where the cache is kept: Mijian's per-user cache folder (~/.cache/mijian/jieba on Linux)."""
+    """Where the dictionary is kept: Mijian's per-user cache folder (~/.cache/mijian/jieba on Linux)."""
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("mijian")) / "jieba"
 
 
 def cache_name(jieba_module) -> str:
-    """The cache's file name: jieba's version and its dictionary's size and time, so that another
-    jieba or dictionary never reads this one's cache."""
+    """The file's name: jieba's version and its dictionary's size and time, so that another jieba or
+    dictionary never reads this one's entries."""
     dictionary = Path(jieba_module.__file__).with_name("dict.txt")
     try:
         stat = dictionary.stat()
         stamp = f"{stat.st_size}-{int(stat.st_mtime)}"
     except OSError:
         stamp = "0"
-    return f"jieba-{jieba_module.__version__}-{stamp}.cache"
+    return f"jieba-{jieba_module.__version__}-{stamp}.shards"
 
 
-def prepare(tokenizer, folder: Path, name: str) -> bool:
-    """Make `tokenizer` (a jieba.Tokenizer on the default dictionary) ready, from `folder`/`name` when
-    that holds a readable cache. True when the cache was read, False when jieba built the dictionary
-    (and wrote the cache, if the folder can be made). A tokenizer already initialised is left as it is."""
-    if tokenizer.initialized:
-        return False
+class LazySegmenter:
+    """`cut` of a jieba.Tokenizer on the default dictionary, holding only the dictionary's entries that
+    begin with a character of some text it has cut (spaCy's Chinese tokenizer calls `cut`).
+
+    It has its own tokenizer: jieba's shared one (`jieba.cut`) is left as it is for any other user.
+    """
+
+    def __init__(self, jieba_module, total: int, shards: dict[str, bytes], freq: dict | None = None):
+        self.jieba = jieba_module
+        self.tokenizer = jieba_module.Tokenizer()
+        self.tokenizer.FREQ = freq if freq is not None else {}
+        self.tokenizer.total, self.tokenizer.initialized = total, True
+        self._shards = shards  # first character -> its entries (marshalled), until loaded
+
+    def cut(self, sentence, cut_all: bool = False, HMM: bool = True):
+        """jieba's `cut`, once the entries the text can look up are loaded."""
+        if not isinstance(sentence, str):
+            sentence = self.jieba.strdecode(sentence)
+        self.require(sentence)
+        return self.tokenizer.cut(sentence, cut_all=cut_all, HMM=HMM)
+
+    def require(self, text: str) -> None:
+        """Load the entries that begin with a character of `text`."""
+        shards = self._shards
+        if shards:
+            freq = self.tokenizer.FREQ
+            for char in set(text):
+                blob = shards.pop(char, None)
+                if blob is not None:
+                    freq.update(marshal.loads(blob))
+
+    def load_all(self) -> dict:
+        """Every entry (for a caller that needs the whole dictionary); returns the dictionary."""
+        for char in list(self._shards):
+            self.require(char)
+        return self.tokenizer.FREQ
+
+
+def segmenter(jieba_module, folder: Path | None = None, name: str | None = None) -> LazySegmenter:
+    """A LazySegmenter on jieba's default dictionary, from `folder`/`name` when that holds a readable
+    file; otherwise jieba builds the dictionary from dict.txt (its own gen_pfdict) and the file is written
+    for the next process (when the folder can be made)."""
+    folder = cache_folder() if folder is None else folder
+    path = folder / (name or cache_name(jieba_module))
+    found = read_shards(path)
+    if found is not None:
+        return LazySegmenter(jieba_module, *found)
+    builder = jieba_module.Tokenizer()
+    freq, total = builder.gen_pfdict(builder.get_dict_file())
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:  # no cache folder (read-only home): jieba builds the dictionary as it always did
-        tokenizer.initialize()
-        return False
-    tokenizer.tmp_dir, tokenizer.cache_file = str(folder), name
+        write_shards(path, freq, total)
+    except OSError:  # no cache folder (read-only home): built again by the next process
+        pass
+    return LazySegmenter(jieba_module, total, {}, freq)
+
+
+def write_shards(path: Path, freq: dict, total: int) -> None:
+    """Write `freq` grouped by first character, with a checksum, through a temporary file renamed into place."""
+    groups: dict[str, dict] = {}
+    for word, count in freq.items():
+        groups.setdefault(word[:1], {})[word] = count
+    body = marshal.dumps((total, {char: marshal.dumps(entries) for char, entries in groups.items()}))
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".shards-")
     try:
-        freq, total = marshal.loads((folder / name).read_bytes())
-        usable = isinstance(freq, dict) and isinstance(total, int) and len(freq) > 0 and total > 0
-    except (OSError, ValueError, EOFError, TypeError):  # absent, unreadable or damaged
-        usable = False
-    if not usable:
-        # jieba reads a damaged cache, fails, builds the dictionary and replaces the file.
-        tokenizer.initialize()
-        return False
-    with tokenizer.lock:
-        tokenizer.FREQ, tokenizer.total, tokenizer.initialized = freq, total, True
-    return True
+        with os.fdopen(handle, "wb") as fh:
+            fh.write(MAGIC + zlib.crc32(body).to_bytes(4, "little") + body)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def read_shards(path: Path) -> tuple[int, dict[str, bytes]] | None:
+    """(total, first character -> marshalled entries) from `path`, or None when it is absent, damaged
+    (checksum) or not of this form."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    head = len(MAGIC) + 4
+    if not data.startswith(MAGIC) or len(data) <= head:
+        return None
+    body = memoryview(data)[head:]
+    if zlib.crc32(body) != int.from_bytes(data[len(MAGIC):head], "little"):
+        return None
+    try:
+        total, shards = marshal.loads(body)
+    except (ValueError, EOFError, TypeError):
+        return None
+    if not (isinstance(total, int) and total > 0 and isinstance(shards, dict) and shards
+            and all(type(k) is str and type(v) is bytes for k, v in shards.items())):
+        return None
+    return total, shards

@@ -1,116 +1,190 @@
-"""jieba's dictionary cache in the user's cache folder: written by jieba, read back whole, rebuilt when damaged."""
+"""jieba's dictionary for the entity model: kept in the user's cache folder by first character, loaded only
+as far as the texts cut need it, and cutting exactly as jieba does with its whole dictionary."""
 
 from __future__ import annotations
 
 import json
+import marshal
 import os
+import random
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import jieba
 import pytest
 
 from scanner.detect import jieba_cache
+from scanner.detect.jieba_cache import LazySegmenter
 
+ROOT = Path(__file__).resolve().parents[2]
 TEXT = "美国国务院和日本外务省的代表将于下周访问北京，外交部发言人张明表示欢迎。"
-
-
-class CountingTokenizer(jieba.Tokenizer):
-    """A real jieba tokenizer on the default dictionary that counts how often it builds or reads it itself."""
-
-    def __init__(self):
-        super().__init__()
-        self.initialized_by_jieba = 0
-
-    def initialize(self, dictionary=None):
-        self.initialized_by_jieba += 1
-        super().initialize(dictionary)
+NAME = "jieba-test.shards"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """A cache written by jieba into a fresh folder, and the tokenizer that wrote it."""
+def whole():
+    """jieba's own tokenizer with its whole dictionary, built from dict.txt (the reference)."""
     jieba.setLogLevel(60)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.FREQ, tokenizer.total = tokenizer.gen_pfdict(tokenizer.get_dict_file())
+    tokenizer.initialized = True
+    return tokenizer
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory, whole):
+    """A cache folder where the first segmenter built the dictionary and wrote the file."""
     folder = tmp_path_factory.mktemp("cache") / "mijian" / "jieba"
-    tokenizer = CountingTokenizer()
-    assert jieba_cache.prepare(tokenizer, folder, "jieba-test.cache") is False  # nothing to read yet
-    assert tokenizer.initialized_by_jieba == 1
-    return folder, tokenizer
+    first = jieba_cache.segmenter(jieba, folder, NAME)
+    assert first.tokenizer.FREQ == whole.FREQ  # built whole, nothing left to load
+    return folder
 
 
-def test_jieba_writes_the_cache_into_the_private_folder(built):
-    folder, tokenizer = built
-    assert (folder / "jieba-test.cache").is_file()
+def _texts() -> list[str]:
+    """Real texts (laws and judgments) and random ones: dictionary words, characters no word begins with,
+    Latin letters, digits with points and dashes, spaces, line breaks, punctuation of both widths."""
+    rows = [json.loads(line)["text"] for line in (ROOT / "models" / "training" / "train.jsonl").open(encoding="utf-8")]
+    texts = [t[:400] for t in rows[:: max(1, len(rows) // 60)]]
+    rng = random.Random(5)
+    words = ["国务院", "中华人民共和国", "李某", "外交部", "装备", "试验", "研究所", "北京市", "作为", "的", "了",
+             "EF17-40MM", "86.32mg", "100ml", "QQ", "T恤", "B超", "2-3", "3.5%", "C++", "a#b", "x_y", "v1.2"]
+    pieces = words + list("，。、；：？！“”（）《》,.;:?!()-—_%#&+ \t\n\r\u3000") + ["\r\n", "  ", "\n\n"]
+    for _ in range(200):
+        out = []
+        for _ in range(rng.randint(1, 60)):
+            roll = rng.random()
+            if roll < 0.45:
+                out.append(rng.choice(words))
+            elif roll < 0.75:
+                out.append(chr(rng.randint(0x4E00, 0x9FD5)))  # any Han character, rare ones too
+            elif roll < 0.8:
+                out.append(chr(rng.choice([0x3400, 0x9FEF, 0x20000, 0x1F600, 0xFF21, 0x0410])))
+            else:
+                out.append(rng.choice(pieces))
+        texts.append("".join(out))
+    return texts
+
+
+TEXTS = _texts()
+
+
+def test_the_file_is_written_in_the_private_folder(folder):
+    assert (folder / NAME).is_file()
     assert folder.stat().st_mode & 0o777 == 0o700
-    assert tokenizer.initialized and len(tokenizer.FREQ) > 100_000
+    assert [p.name for p in folder.iterdir()] == [NAME]  # no temporary file left behind
 
 
-def test_cache_read_whole_gives_jiebas_own_dictionary(built):
-    folder, first = built
-    again = CountingTokenizer()
-    assert jieba_cache.prepare(again, folder, "jieba-test.cache") is True
-    assert again.initialized_by_jieba == 0  # read here, not by jieba
-    assert again.FREQ == first.FREQ and again.total == first.total
-    assert list(again.cut(TEXT)) == list(first.cut(TEXT))
-    # The same as jieba's own build from dict.txt, entry for entry.
-    fresh, total = jieba.Tokenizer().gen_pfdict(jieba.Tokenizer().get_dict_file())
-    assert again.FREQ == fresh and again.total == total
+def test_the_file_holds_jiebas_own_dictionary(folder, whole):
+    again = jieba_cache.segmenter(jieba, folder, NAME)
+    assert again.tokenizer.FREQ == {}  # read, nothing loaded yet
+    assert again.tokenizer.total == whole.total
+    assert again.load_all() == whole.FREQ
 
 
-@pytest.mark.parametrize("damage", [b"", "marshal-list"])
-def test_damaged_cache_is_rebuilt(built, tmp_path, damage):
-    folder, first = built
-    import marshal
-
-    data = marshal.dumps([1, 2, 3]) if damage == "marshal-list" else damage
-    (tmp_path / "jieba-test.cache").write_bytes(data)
-    tokenizer = CountingTokenizer()
-    assert jieba_cache.prepare(tokenizer, tmp_path, "jieba-test.cache") is False
-    assert tokenizer.initialized_by_jieba == 1
-    assert tokenizer.FREQ == first.FREQ
-    # jieba replaced the damaged file; the next reader reads it.
-    assert jieba_cache.prepare(CountingTokenizer(), tmp_path, "jieba-test.cache") is True
+def test_one_text_loads_only_its_characters_entries(folder, whole):
+    lazy = jieba_cache.segmenter(jieba, folder, NAME)
+    assert list(lazy.cut(TEXT)) == list(whole.cut(TEXT))
+    loaded = lazy.tokenizer.FREQ
+    assert 0 < len(loaded) < len(whole.FREQ) // 5
+    assert {word[0] for word in loaded} <= set(TEXT)
+    assert all(loaded[w] == whole.FREQ[w] for w in loaded)
+    assert all(w in loaded for w in whole.FREQ if w[0] in set(TEXT))
 
 
-def test_initialised_tokenizer_left_alone(built, tmp_path):
-    _, first = built
-    assert jieba_cache.prepare(first, tmp_path / "never", "x.cache") is False
-    assert not (tmp_path / "never").exists()
+@pytest.mark.parametrize("mode", [{}, {"HMM": False}, {"cut_all": True}])
+def test_lazy_cut_is_jiebas_cut(folder, whole, mode):
+    """Each text cut by a fresh segmenter (only its own characters loaded; the accurate mode spaCy uses)
+    and by one that has cut every text before it: the same words as jieba with its whole dictionary."""
+    total, shards = jieba_cache.read_shards(folder / NAME)
+    kept = LazySegmenter(jieba, total, dict(shards))
+    for text in TEXTS:
+        expected = list(whole.cut(text, **mode))
+        if not mode:
+            assert list(LazySegmenter(jieba, total, dict(shards)).cut(text)) == expected, text
+        assert list(kept.cut(text, **mode)) == expected, text
 
 
-def test_unwritable_cache_folder_still_segments(built, tmp_path):
-    _, first = built
+def test_bytes_are_cut_as_jieba_cuts_them(folder, whole):
+    lazy = jieba_cache.segmenter(jieba, folder, NAME)
+    assert list(lazy.cut(TEXT.encode("utf-8"))) == list(whole.cut(TEXT))
+
+
+def test_shared_jieba_tokenizer_is_not_touched(folder):
+    before = (jieba.dt.initialized, id(jieba.dt.FREQ), len(jieba.dt.FREQ))
+    lazy = jieba_cache.segmenter(jieba, folder, NAME)
+    assert list(lazy.cut(TEXT)) and lazy.tokenizer is not jieba.dt
+    assert (jieba.dt.initialized, id(jieba.dt.FREQ), len(jieba.dt.FREQ)) == before
+
+
+def _damaged(kind: str, good: bytes) -> bytes:
+    head = len(jieba_cache.MAGIC) + 4
+    if kind == "empty":
+        return b""
+    if kind == "other-file":
+        return marshal.dumps(({"的": 1}, 1))  # jieba's own cache format
+    if kind == "truncated":
+        return good[: len(good) // 2]
+    if kind == "flipped-byte":
+        return good[:-10] + bytes([good[-10] ^ 1]) + good[-9:]
+    body = marshal.dumps([1, 2, 3]) if kind == "wrong-shape" else marshal.dumps((0, {"的": b""}))
+    return jieba_cache.MAGIC + zlib.crc32(body).to_bytes(4, "little") + body
+
+
+@pytest.mark.parametrize("kind", ["empty", "other-file", "truncated", "flipped-byte", "wrong-shape", "zero-total"])
+def test_damaged_file_is_not_read(folder, tmp_path, kind):
+    (tmp_path / NAME).write_bytes(_damaged(kind, (folder / NAME).read_bytes()))
+    assert jieba_cache.read_shards(tmp_path / NAME) is None
+
+
+def test_damaged_file_is_rebuilt(folder, whole, tmp_path):
+    (tmp_path / NAME).write_bytes(_damaged("flipped-byte", (folder / NAME).read_bytes()))
+    rebuilt = jieba_cache.segmenter(jieba, tmp_path, NAME)
+    assert rebuilt.tokenizer.FREQ == whole.FREQ and rebuilt.tokenizer.total == whole.total
+    assert jieba_cache.read_shards(tmp_path / NAME) is not None  # replaced: the next process reads it
+
+
+def test_unwritable_cache_folder_still_segments(whole, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("a file where the folder should be")
-    tokenizer = CountingTokenizer()
-    tokenizer.tmp_dir = str(tmp_path)  # where jieba itself would keep its cache
-    assert jieba_cache.prepare(tokenizer, blocker / "jieba", "x.cache") is False
-    assert list(tokenizer.cut(TEXT)) == list(first.cut(TEXT))
+    lazy = jieba_cache.segmenter(jieba, blocker / "jieba", NAME)
+    assert list(lazy.cut(TEXT)) == list(whole.cut(TEXT))
 
 
 def test_cache_name_follows_jiebas_version_and_dictionary():
     name = jieba_cache.cache_name(jieba)
     size = (Path(jieba.__file__).with_name("dict.txt")).stat().st_size
-    assert name.startswith(f"jieba-{jieba.__version__}-{size}-") and name.endswith(".cache")
+    assert name.startswith(f"jieba-{jieba.__version__}-{size}-") and name.endswith(".shards")
 
 
-def test_entity_model_keeps_the_cache_in_the_users_folder(tmp_path):
-    """A real process loads the entity model: the cache goes to XDG_CACHE_HOME/mijian/jieba, nothing
-    to the temporary folder; a second process reads it and finds the same entities."""
+CODE = """
+import json, sys
+from scanner.detect import jieba_cache
+from scanner.detect.entities import EntityFinder
+found = EntityFinder().find({text!r})
+jieba = sys.modules["jieba"]
+state = {{"pkg_resources": "pkg_resources" in sys.modules, "shared_initialized": jieba.dt.initialized}}
+import pkg_resources  # still importable by anyone who wants it
+print(json.dumps([[[e.text, e.label, e.foreign] for e in found], state], ensure_ascii=False))
+"""
+
+
+def test_entity_model_keeps_the_dictionary_in_the_users_folder(tmp_path):
+    """Two real processes load the entity model: the first writes the dictionary to
+    XDG_CACHE_HOME/mijian/jieba, nothing to the temporary folder; the second reads it and finds the
+    same entities. Neither imports pkg_resources for jieba nor fills jieba's shared tokenizer."""
     shared_tmp = tmp_path / "tmp"
     shared_tmp.mkdir()
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"), TMPDIR=str(shared_tmp))
-    code = ("import json, jieba\nfrom scanner.detect.entities import EntityFinder\n"
-            f"found = EntityFinder().find({TEXT!r})\n"
-            "print(json.dumps([[e.text, e.label, e.foreign] for e in found], ensure_ascii=False))\n")
-    runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
-            for _ in range(2)]
+    runs = [subprocess.run([sys.executable, "-c", CODE.format(text=TEXT)], env=env, capture_output=True,
+                           text=True, timeout=120) for _ in range(2)]
     for run in runs:
         assert run.returncode == 0, run.stderr
-    first, second = (json.loads(run.stdout) for run in runs)
+    (first, state1), (second, state2) = (json.loads(run.stdout) for run in runs)
     assert first == second
     assert ["美国国务院", "organisation", True] in first and ["张明", "person", False] in first
+    assert state1 == state2 == {"pkg_resources": False, "shared_initialized": False}
     cached = list((tmp_path / "cache" / "mijian" / "jieba").iterdir())
     assert [p.name for p in cached] == [jieba_cache.cache_name(jieba)]
     assert list(shared_tmp.iterdir()) == []
