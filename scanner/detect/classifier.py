@@ -13,6 +13,7 @@ import numpy as np
 
 import scanner
 from scanner.config import Config
+from scanner.detect import weights_cache
 from scanner.detect.features import FeatureSettings, Featurizer, HashedCounts
 from scanner.detect.passages import TextIndex
 from scanner.detect.registry import DetectContext, DetectorOutput, register
@@ -96,10 +97,17 @@ class TopicModel:
         self.coef = np.asarray(coef, dtype=np.float32)
         self.intercept = np.asarray(intercept, dtype=np.float32)
         self.platt = np.asarray(platt, dtype=np.float32)  # rows: slope, offset
-        self._coef_t = np.ascontiguousarray(self.coef.T)  # transposed once, not per call
+        self._transposed: np.ndarray | None = None
         self.meta = meta
         self.labels: tuple[str, ...] = tuple(meta["labels"])
         self.passage_chars: int = meta["training"]["passage_chars"]
+
+    @property
+    def _coef_t(self) -> np.ndarray:
+        """coef transposed, made once on first use (a scan with the joint scorer never needs it)."""
+        if self._transposed is None:
+            self._transposed = np.ascontiguousarray(self.coef.T)
+        return self._transposed
 
     def decision(self, texts: list[str]) -> np.ndarray:
         return self._decision(self.featurizer.hashed(texts), texts)
@@ -174,19 +182,19 @@ class TopicModel:
             raise ModelError(message("newer", path=folder, found=made_by, expected=scanner.__version__))
         weights = folder / str(meta.get("weights", WEIGHTS_FILE))
         try:
-            raw = weights.read_bytes()
-            if hashlib.sha256(raw).hexdigest() != meta.get("weights_sha256"):
+            digest = hashlib.sha256(weights.read_bytes()).hexdigest()
+            if digest != meta.get("weights_sha256"):
                 raise ModelError(message("checksum", path=folder))
             settings = FeatureSettings.from_dict(meta["features"])
             if found != format_version(settings):
                 # Lexicon columns in a format-1 model, or a format-2 model without them.
                 raise ModelError(message("format", path=folder, found=found, expected=format_version(settings)))
             lexicon = None
-            with np.load(weights, allow_pickle=False) as arrays:
-                idf, coef, intercept, platt = (arrays[k] for k in ("idf", "coef", "intercept", "platt"))
-                if settings.lexicon_scale:
-                    lexicon = [(str(t), str(c), float(w)) for t, c, w in zip(
-                        arrays["lexicon_terms"], arrays["lexicon_classes"], arrays["lexicon_weights"])]
+            arrays = weights_cache.load_arrays(weights, digest)  # inflated once per user
+            idf, coef, intercept, platt = (arrays[k] for k in ("idf", "coef", "intercept", "platt"))
+            if settings.lexicon_scale:
+                lexicon = [(str(t), str(c), float(w)) for t, c, w in zip(
+                    arrays["lexicon_terms"], arrays["lexicon_classes"], arrays["lexicon_weights"])]
             if int(meta["training"]["passage_chars"]) <= 0:
                 raise ValueError("training.passage_chars must be positive")
         except ModelError:
@@ -376,7 +384,8 @@ class ClassifierDetector:
             return DetectorOutput(sensitive=sensitive)
         scores = result.scores()
         findings = []
-        picks = [(start, end, category, p) for category in CLASSES for start, end, p in
+        over = [c for c in CLASSES if scores[c] >= self.thresholds[c]]  # best passage at its threshold
+        picks = [(start, end, category, p) for category in over for start, end, p in
                  result.passages_over(category, self.thresholds[category])[:MAX_EVIDENCE_PER_CLASS]]
         narrowed = self._narrow(index, [pick[:3] for pick in picks], ahead)
         for (start, end), (_, _, category, p) in zip(narrowed, picks):

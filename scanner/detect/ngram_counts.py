@@ -165,13 +165,22 @@ class BucketCache:
             return out
 
     def char_buckets(self, points: np.ndarray) -> np.ndarray:
-        """The bucket of each single character (uint32 code points, all below 0x10000)."""
+        """The bucket of each single character (uint32 code points, all below 0x10000), from a table of
+        the BMP filled as characters are first met (-1: not yet hashed; a short text hashes the few
+        hundred characters it holds, not all 65,536)."""
         if self._chars is None:
-            every = np.arange(_BMP, dtype=np.int64) + 1  # the key of a 1-gram
-            chars = hashing.bucket(murmur_of_keys(every), self.n_features)
             with self._lock:
-                self._chars = chars
-        return self._chars[points]
+                if self._chars is None:
+                    self._chars = np.full(_BMP, -1, dtype=np.int64)
+        out = self._chars[points]
+        if len(out) and out.min() < 0:
+            missing = (out < 0).nonzero()[0]
+            new = _distinct(points[missing])
+            found = hashing.bucket(murmur_of_keys(new.astype(np.int64) + 1), self.n_features)  # 1-gram keys
+            with self._lock:
+                self._chars[new] = found
+            out[missing] = found[np.searchsorted(new, points[missing])]
+        return out
 
 
 _CACHES: dict[int, BucketCache] = {}

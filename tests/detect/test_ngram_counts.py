@@ -102,3 +102,17 @@ def test_murmur_of_keys_on_every_mix_of_utf8_lengths(hashing_path):
     keys = np.array([sum((ord(c) + 1) << (ngram_counts.KEY_BITS * (len(g) - 1 - i)) for i, c in enumerate(g))
                      for g in grams], dtype=np.int64)
     assert ngram_counts.murmur_of_keys(keys).tolist() == [murmurhash3_32(g.encode("utf-8"), 0) for g in grams]
+
+
+def test_the_character_table_is_filled_as_characters_are_met():
+    """Single characters are hashed when first met: a text of known and new characters, repeated
+    characters among the new ones, and a text of characters all known give every character's bucket."""
+    cache = ngram_counts.BucketCache(N_FEATURES)
+    texts = ["机密文件", "机密 and 新的字字字 é", "", "文件机密机密", "\ud800ab\u3000"]
+    for text in texts:
+        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+        want = [murmurhash3_32(c.encode("utf-8", "surrogatepass"), 0, positive=False) for c in text]
+        want = [abs(h) % N_FEATURES for h in want]
+        assert cache.char_buckets(points).tolist() == want
+    filled = (cache._chars >= 0).sum()
+    assert filled == len(set("".join(texts)))  # only the characters met, not the whole BMP
