@@ -56,42 +56,68 @@ def declared_charset(data: bytes) -> str | None:
     return None if name is None or name.startswith(("utf-16", "utf-32")) else name
 
 
+_ASCII_RUN = re.compile("[\x00-\x7f]+")
+_BELOW_0800 = re.compile("[\x00-\u07ff]+")
+_LONG_STRETCH = re.compile("[^\ufffd]{%d,}" % _CLEAN_RUN)
+# C0 controls that text does not hold (tab, line feed, form feed, carriage return and escape it may).
+_CONTROLS = bytes(c for c in range(32) if c not in (9, 10, 12, 13, 27))
+
+
 def _uncommon_share(text: str) -> float:
     """The share of non-ASCII characters that GB2312 (everyday simplified Chinese) lacks."""
-    wide = [c for c in text[:_SAMPLE] if ord(c) > 127]
+    wide = _ASCII_RUN.sub("", text[:_SAMPLE])  # the non-ASCII characters, in order
     if not wide:
         return 0.0
-    common = len("".join(wide).encode("gb2312", "ignore")) // 2
+    common = len(wide.encode("gb2312", "ignore")) // 2
     return 1 - common / len(wide)
 
 
-def _lenient(data: bytes, encoding: str) -> str | None:
+def _lenient(data: bytes, encoding: str, text: str | None = None) -> str | None:
     """The text when the bytes fit `encoding` but for a few damaged or cut-off bytes, else None.
 
     A reader (a browser, an editor) shows such text with a replacement character here and there.
+    `text`, when given, is the bytes already decoded with errors="replace".
     """
-    try:
-        text = data.decode(encoding, errors="replace")
-    except LookupError:
-        return None
+    if text is None:
+        try:
+            text = data.decode(encoding, errors="replace")
+        except LookupError:
+            return None
     # One damaged character may give several replacement characters: count the places, not the bytes.
-    damaged = len(_REPLACED.findall(text)) - len(_REPLACED.findall(data.decode(encoding, "ignore")))
+    # (Replacement characters that stand in the bytes themselves do not count; in UTF-8 they can only
+    # be the bytes EF BF BD.)
+    literal = 0 if encoding == "utf-8" and b"\xef\xbf\xbd" not in data else \
+        len(_REPLACED.findall(data.decode(encoding, "ignore")))
+    damaged = len(_REPLACED.findall(text)) - literal
     wide = len(text) - len(text.encode("ascii", "ignore")) - text.count("\ufffd")
     if damaged <= 0 or wide >= 2 * damaged and damaged <= wide / 20 + 1:
         return text
     return None
 
 
-def _utf8_with_noise(data: bytes) -> str | None:
+def _utf8_with_noise(data: bytes, text: str | None = None) -> str | None:
     """UTF-8 with a stretch of noise (damaged base64, a corrupt block), read as a mail client or a
     browser reads a declared UTF-8: with replacement characters, when at least one clean stretch holds
     _CLEAN_RUN Chinese-range characters. Random bytes or GBK give a valid three-byte sequence only now
-    and then, never several in a row."""
-    text = data.decode("utf-8", errors="replace")
-    for piece in _REPLACED.split(text):
-        if sum(1 for c in piece if ord(c) >= 0x800) >= _CLEAN_RUN:
+    and then, never several in a row. `text`: the bytes already decoded with errors="replace"."""
+    if text is None:
+        text = data.decode("utf-8", errors="replace")
+    # A stretch between replacement characters with _CLEAN_RUN characters from U+0800 up; only a
+    # stretch at least _CLEAN_RUN long can hold that many.
+    for stretch in _LONG_STRETCH.finditer(text):
+        if len(_BELOW_0800.sub("", stretch.group())) >= _CLEAN_RUN:
             return text
     return None
+
+
+def _utf8(data: bytes) -> str | None:
+    """UTF-8, also with a few bad or cut-off bytes or a stretch of noise replaced (_strict, else _lenient,
+    else _utf8_with_noise: the first that gives a non-empty text), decoded with replacement once."""
+    strict = _strict(data, "utf-8")
+    if strict:
+        return strict
+    text = data.decode("utf-8", errors="replace")
+    return _lenient(data, "utf-8", text) or _utf8_with_noise(data, text)
 
 
 def _strict(data: bytes, encoding: str) -> str | None:
@@ -116,7 +142,7 @@ def _single_byte(encoding: str) -> bool:
 def _declared(data: bytes, encoding: str) -> str | None:
     """The text in the declared charset, unless it reads as mojibake there."""
     if encoding == "utf-8":
-        return _strict(data, encoding) or _lenient(data, encoding) or _utf8_with_noise(data)
+        return _utf8(data)
     text = _strict(data, encoding)
     if text is None:
         return None
@@ -143,8 +169,7 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
         if text is not None:
             return text, encoding
     # UTF-8 with noise before GB18030: GB18030 reads noise as Chinese too, and then the UTF-8 as mojibake.
-    for encoding, read in (("utf-8", lambda d: _strict(d, "utf-8") or _lenient(d, "utf-8") or _utf8_with_noise(d)),
-                           ("gb18030", _chinese)):
+    for encoding, read in (("utf-8", _utf8), ("gb18030", _chinese)):
         text = read(data)
         if text is not None:
             return text, encoding
@@ -159,7 +184,7 @@ def looks_like_text(sample: bytes) -> bool:
     """Whether a file's first bytes read as text in UTF-8 or GB18030 (a few bad bytes allowed)."""
     if b"\x00" in sample:
         return False
-    controls = sum(sample.count(bytes([c])) for c in range(32) if c not in (9, 10, 12, 13, 27))
+    controls = len(sample) - len(sample.translate(None, _CONTROLS))
     if controls > len(sample) / 100:
         return False
     return _strict(sample, "utf-8") is not None or _lenient(sample, "utf-8") is not None or _chinese(sample) is not None
