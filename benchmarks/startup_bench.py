@@ -1,10 +1,14 @@
 """Start-up time of the command line: `mijian --help`, `--version`, and one small file scanned end to end.
 
+Cases: `--help`, `--version`, the marked file SMALL_FILE scanned again (`--rescan`, one database; it is
+flagged, so the named-entity model loads too) and one unmarked line scanned into a new database each
+time (`--format jsonl --db NEW`: issue 17's case).
+
 Runs each command N times in a fresh interpreter (`python -m scanner`, as the `mijian` script does, without
 pyenv's shim) and prints the median wall time (until the command exits) and the median CPU time of its
 whole process tree: this process is made a subreaper (Linux), so the fork server and the reader it
 forks, which the command never waits for, are reaped here and counted too. With `--old DIR` the same commands run against an older
-checkout too, side by side; `--rev REV` makes that checkout itself (a detached `git worktree`,
+checkout too, side by side (old and new runs alternate, so that load falls on both alike); `--rev REV` makes that checkout itself (a detached `git worktree`,
 removed afterwards), e.g.
 
     python3 benchmarks/startup_bench.py --rev 54f7603 -n 7      # the commit before lazy imports
@@ -48,28 +52,43 @@ def _run(tree: Path, args: list[str], cwd: Path) -> tuple[float, float, int]:
     return wall, cpu, proc.returncode
 
 
-def measure(tree: Path, n: int, work: Path) -> dict[str, tuple[float, float]]:
-    sample = work / "one.txt"
-    sample.write_text(SMALL_FILE, encoding="utf-8")
+PLAIN_FILE = "今天天气很好，我们下午去公园散步吧。\n"  # one unmarked line: allowed (exit 0)
+
+
+def _cases(work: Path, tree: Path) -> dict[str, tuple[list[str], int, bool]]:
+    """name -> (arguments, expected exit code, whether each run gets a new database)."""
+    marked, plain = work / "one.txt", work / "plain.txt"
+    marked.write_text(SMALL_FILE, encoding="utf-8")
+    plain.write_text(PLAIN_FILE, encoding="utf-8")
     db = work / f"bench-{abs(hash(str(tree)))}.db"
-    cases = {
-        "--help": ["--help"],
-        "--version": ["--version"],
-        "scan one small file": ["scan", str(sample), "--db", str(db), "--rescan", "--no-progress",
-                                "--format", "json"],
+    return {
+        "--help": (["--help"], 0, False),
+        "--version": (["--version"], 0, False),
+        "scan one small file": (["scan", str(marked), "--db", str(db), "--rescan", "--no-progress",
+                                 "--format", "json"], 1, False),  # marked: exit 1 (found)
+        "plain line, new db": (["scan", str(plain), "--format", "jsonl", "--db", "NEW"], 0, True),
     }
-    out = {}
-    for name, args in cases.items():
-        _run(tree, args, work)  # warm the page cache and the database
-        walls, cpus = [], []
-        for _ in range(n):
-            wall, cpu, code = _run(tree, args, work)
-            if name == "scan one small file" and code != 1:  # the file is marked: exit 1 (found)
-                raise SystemExit(f"{tree}: scan exited {code}, expected 1")
-            walls.append(wall)
-            cpus.append(cpu)
-        out[name] = (statistics.median(walls), statistics.median(cpus))
-    return out
+
+
+def measure(trees: list[Path], n: int, work: Path) -> list[dict[str, tuple[float, float]]]:
+    """Median wall and CPU per case and tree; the trees' runs alternate, so load hits them alike."""
+    samples: list[dict[str, tuple[list[float], list[float]]]] = [{} for _ in trees]
+    names = list(_cases(work, trees[0]))
+    for name in names:
+        for round_ in range(n + 1):  # round 0 warms the page cache (and the database)
+            for k, tree in enumerate(trees):
+                args, expected, new_db = _cases(work, tree)[name]
+                if new_db:
+                    db = work / f"new-{k}-{round_}.db"
+                    args = [str(db) if a == "NEW" else a for a in args]
+                wall, cpu, code = _run(tree, args, work)
+                if code != expected:
+                    raise SystemExit(f"{tree}: {name} exited {code}, expected {expected}")
+                if round_:
+                    walls, cpus = samples[k].setdefault(name, ([], []))
+                    walls.append(wall)
+                    cpus.append(cpu)
+    return [{name: (statistics.median(w), statistics.median(c)) for name, (w, c) in s.items()} for s in samples]
 
 
 def main() -> None:
@@ -88,13 +107,14 @@ def main() -> None:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(old_tree), args.rev],
                            check=True)
         try:
-            now = measure(ROOT, args.n, work)
-            old = measure(old_tree, args.n, work) if old_tree else None
+            found = measure([ROOT] + ([old_tree] if old_tree else []), args.n, work)
+            now, old = found[0], (found[1] if old_tree else None)
         finally:
             if args.rev:
                 subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old_tree)], check=False)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, median of {args.n}; "
-          f"CPU of the whole process tree")
+          f"CPU of the whole process tree; old and new runs alternate; "
+          f"PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r}")
     header = f"{'command':<22}{'wall s':>9}{'CPU s':>9}"
     if old:
         header += f"{'old wall s':>12}{'old CPU s':>11}"
