@@ -34,6 +34,8 @@ def looks_like_mail(head: bytes) -> bool:
 
 _B64_RUN = re.compile(rb"([A-Za-z0-9+/]*)(=*)")
 _B64_JUNK = re.compile(rb"[^A-Za-z0-9+/=]")
+# The same bytes, for bytes.translate: every byte outside the alphabet and "=".
+_B64_JUNK_BYTES = bytes(b for b in range(256) if _B64_JUNK.match(bytes([b])) is not None)
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 
 
@@ -45,7 +47,7 @@ def lenient_b64decode(encoded: bytes) -> bytes:
     """
     blocks: list[bytes] = []
     current = b""
-    for chars, padding in _B64_RUN.findall(_B64_JUNK.sub(b"", encoded)):
+    for chars, padding in _B64_RUN.findall(encoded.translate(None, _B64_JUNK_BYTES)):
         current += chars
         if padding and len(current) % 4 in (2, 3):  # padding that ends a block where padding belongs
             blocks.append(current)
@@ -74,8 +76,9 @@ def payload_readings(part) -> list[bytes]:
         if encoding != "base64":
             return [quopri.decodestring(raw)]
         first = lenient_b64decode(raw)
-        stream = _B64_JUNK.sub(b"", raw).replace(b"=", b"")
-        other = lenient_b64decode(stream) if b"=" in raw.rstrip(b"= \t\r\n") else first
+        if b"=" not in raw.rstrip(b"= \t\r\n"):
+            return [first]
+        other = lenient_b64decode(raw.translate(None, _B64_JUNK_BYTES).replace(b"=", b""))
         return [first] if other == first else [first, other]
     return [part.get_payload(decode=True) or b""]
 
@@ -129,9 +132,8 @@ def extract_eml(data: bytes) -> ContainerExtraction:
     message = email.message_from_bytes(data, policy=policy.default)
     segments: list[Segment] = []
     for name, raw in message.raw_items():
-        value = _parsed_header(message, name, raw)
-        if name.lower() in _HEADERS:
-            value = header_text(value, raw)
+        if name.lower() in _HEADERS:  # only these are read: the others are not parsed at all
+            value = header_text(_parsed_header(message, name, raw), raw)
             if value.strip():
                 segments.append(Segment(value, Place(part="metadata", label=f"header {name.lower()}")))
     members: list[Member] = []
