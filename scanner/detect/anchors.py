@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import re
 
-from scanner.detect.regex_shape import (PREFIX_CHARS, SPACES, TEXT, engine_skips, lead_run, line_led,
-                                        line_presence, literal_prefixes, not_after, other_digits)
+from scanner.detect.regex_shape import (LINE, PREFIX_CHARS, SPACES, TEXT, engine_skips, lead_run, line_lead,
+                                        line_led, line_presence, literal_prefixes, not_after, other_digits)
 from scanner.detect.substrings import Substrings
 
 __all__ = ["SPACES", "AnchorFilter", "finditer_at", "literal_prefixes", "other_digits"]
 
 FAST_SEARCH, SLOW_SEARCH = 150, 8  # characters a place tried, see AnchorFilter
+# Longer prefixes than two characters, when an expression has at most this many of them: fewer places
+# found (人民法院 rather than every 人民) for a few more keys in the index.
+LONGER_SIZES, LONGER_MOST = (3, 4), 256
 _NEWLINE = re.compile("\n")
 
 
@@ -36,6 +39,8 @@ class AnchorFilter:
         self._one_in = [many_starts or (FAST_SEARCH if engine_skips(p) else SLOW_SEARCH) for p in self.patterns]
         self.always: list[int] = []
         self.by_char: dict[str, list[int]] = {}  # one-character prefixes, looked for with `in`
+        # Line-led expressions whose words after ^ are all listed: tried only at the line starts before them.
+        self._lead: dict[int, _Lead] = {}
         by_pair: dict[str, list[int]] = {}
         only_pairs: set[int] = set()
         digit_bound: list[int] = []
@@ -53,10 +58,17 @@ class AnchorFilter:
             if prefixes is None:
                 self.always.append(index)
                 continue
+            if _pairs_only(prefixes):
+                prefixes = _longer(pattern, prefixes_of, index in digit_bound) or prefixes
             for prefix in prefixes:
                 (self.by_char if len(prefix) == 1 else by_pair).setdefault(prefix, []).append(index)
-            if _pairs_only(prefixes) and not modes[index]:
-                only_pairs.add(index)
+            if _pairs_only(prefixes):
+                if not modes[index]:
+                    only_pairs.add(index)
+                elif modes[index] == LINE:
+                    lead = line_lead(pattern)
+                    if lead is not None and (not lead[1] or "\n" in lead[0]):
+                        self._lead[index] = _Lead(*lead)
         # Per two-character prefix, the expressions it starts.
         self._entries: dict[str, object] = {pair: tuple(indexes) for pair, indexes in by_pair.items()}
         # Expressions whose prefixes were listed with \d as 0-9: run everywhere in a text with another
@@ -112,6 +124,10 @@ class AnchorFilter:
                 if index in self._only_pairs and len(starts) <= size // one_in[index]:
                     starts.sort()
                     found[index] = starts
+                elif index in self._lead:
+                    starts = self._lead[index].line_starts(text, starts)
+                    if starts:
+                        found[index] = starts
                 else:
                     found[index] = None
         lines = None
@@ -132,7 +148,58 @@ class AnchorFilter:
 
 
 def _pairs_only(prefixes: frozenset[str]) -> bool:
-    return all(len(prefix) == PREFIX_CHARS for prefix in prefixes)
+    """Whether every prefix is found by the index (two characters or more), none by `in`."""
+    return all(len(prefix) >= PREFIX_CHARS for prefix in prefixes)
+
+
+def _longer(pattern: re.Pattern, prefixes_of, ascii_digits: bool) -> frozenset[str] | None:
+    """The prefixes of the longest of LONGER_SIZES characters, all of two or more, when few enough (each
+    size has at least as many as the one before, so the first too many ends the search)."""
+    best = None
+    for size in LONGER_SIZES:
+        prefixes = prefixes_of(pattern, ascii_digits=ascii_digits, size=size, most=LONGER_MOST)
+        if prefixes is None or len(prefixes) > LONGER_MOST or not _pairs_only(prefixes):
+            break
+        best = prefixes
+    return best
+
+
+class _Lead:
+    """Where a line-led expression can match, from where its words after ^ occur (regex_shape.line_lead)."""
+
+    def __init__(self, chars: frozenset[str], negated: bool):
+        self.chars = chars
+        self.negated = negated
+        # every character but `chars` (a newline among them): the leading items stay on one line
+        rest = sorted(chars - {"\n"})
+        self._stop = re.compile("[" + "".join(map(re.escape, rest)) + "]") if negated and rest else None
+        self._lines = "\n" in chars and not negated
+
+    def line_starts(self, text: str, starts: list[int]) -> list[int]:
+        """The line starts L (sorted) at which a match can begin, given the places q (any order) where the
+        words after the leading items occur: those with every character of text[L:q] among the leading
+        items' characters."""
+        found: set[int] = set()
+        if self.negated:
+            stop = self._stop
+            for q in starts:
+                line = text.rfind("\n", 0, q) + 1
+                if stop is None or stop.search(text, line, q) is None:
+                    found.add(line)
+            return sorted(found)
+        chars = self.chars
+        for q in starts:
+            i = q
+            while i and text[i - 1] in chars:
+                i -= 1
+            if i == 0 or text[i - 1] == "\n":
+                found.add(i)
+            if self._lines:  # the leading items may take newlines: every line start in [i, q]
+                j = text.find("\n", i, q)
+                while j >= 0:
+                    found.add(j + 1)
+                    j = text.find("\n", j + 1, q)
+        return sorted(found)
 
 
 def finditer_at(pattern: re.Pattern, text: str, starts: list[int] | None, not_after: frozenset[str] = frozenset(),

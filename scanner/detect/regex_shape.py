@@ -23,21 +23,23 @@ class _Unknown(Exception):
     """The expression's prefixes cannot be listed: it is run on every text."""
 
 
-def literal_prefixes(pattern: re.Pattern, size: int = PREFIX_CHARS, ascii_digits: bool = False) -> frozenset[str] | None:
+def literal_prefixes(pattern: re.Pattern, size: int = PREFIX_CHARS, ascii_digits: bool = False,
+                     most: int = _MAX_PREFIXES) -> frozenset[str] | None:
     """Strings (1 to `size` characters) one of which starts every non-empty match of `pattern`, or None
-    when that cannot be said (the pattern may match the empty string, or start with a wide class).
+    when that cannot be said (the pattern may match the empty string, or start with a wide class) or
+    would take more than about `most` strings.
     With `ascii_digits`, \\d stands for 0-9 only: true of a text with no other decimal digit."""
     if not isinstance(pattern.pattern, str) or pattern.flags & re.IGNORECASE:
         return None
     try:
-        live, done = _walk(_parse(pattern.pattern, pattern.flags).data, {""}, size, ascii_digits)
+        live, done = _walk(_parse(pattern.pattern, pattern.flags).data, {""}, size, ascii_digits, most)
     except _Unknown:
         return None
     found = live | done
     return None if "" in found or not found else frozenset(found)
 
 
-def _walk(items, live: set[str], size: int, digits: bool) -> tuple[set[str], set[str]]:
+def _walk(items, live: set[str], size: int, digits: bool, most: int = _MAX_PREFIXES) -> tuple[set[str], set[str]]:
     """(prefixes still growing after `items`, prefixes that stop here) for prefixes `live` so far."""
     done: set[str] = set()
     items = list(items)
@@ -57,22 +59,22 @@ def _walk(items, live: set[str], size: int, digits: bool) -> tuple[set[str], set
         elif op is sre.SUBPATTERN:
             if av[1] & sre.SRE_FLAG_IGNORECASE:
                 raise _Unknown
-            live, stopped = _walk(av[3].data, live, size, digits)
+            live, stopped = _walk(av[3].data, live, size, digits, most)
             done |= stopped
         elif op is sre.BRANCH:
             grown: set[str] = set()
             for alternative in av[1]:
-                more, stopped = _walk(alternative.data, live, size, digits)
+                more, stopped = _walk(alternative.data, live, size, digits, most)
                 grown |= more
                 done |= stopped
             live = grown
         elif op in _REPEATS and av[2].getwidth()[0] > 0:
             # Each repetition takes a character at least: unrolled up to `size` times, what follows
             # after each count allowed (\d{1,2}号: d号, dd).
-            more, stopped = _repeat(av, items[i + 1:], live, size, digits)
+            more, stopped = _repeat(av, items[i + 1:], live, size, digits, most)
             return more, done | stopped
         elif op in _REPEATS:
-            more, stopped = _walk(av[2].data, live, size, digits)  # one repetition, then the prefix ends
+            more, stopped = _walk(av[2].data, live, size, digits, most)  # one repetition, then the prefix ends
             done |= stopped | more
             if av[0] >= 1:
                 return set(), done
@@ -82,29 +84,29 @@ def _walk(items, live: set[str], size: int, digits: bool) -> tuple[set[str], set
         full = {s for s in live if len(s) >= size}
         done |= full
         live -= full
-        if len(live) + len(done) > _MAX_PREFIXES:
+        if len(live) + len(done) > most:
             raise _Unknown
     return live, done
 
 
-def _repeat(av, rest, live: set[str], size: int, digits: bool) -> tuple[set[str], set[str]]:
+def _repeat(av, rest, live: set[str], size: int, digits: bool, most: int) -> tuple[set[str], set[str]]:
     low, high, body = av
     grown: set[str] = set()
     done: set[str] = set()
-    most = min(high, size)
-    for count in range(most + 1):
+    top = min(high, size)
+    for count in range(top + 1):
         if count >= low:
-            more, stopped = _walk(rest, live, size, digits)
+            more, stopped = _walk(rest, live, size, digits, most)
             grown |= more
             done |= stopped
-        if count == most or not live:
+        if count == top or not live:
             break
-        live, stopped = _walk(body.data, live, size, digits)
+        live, stopped = _walk(body.data, live, size, digits, most)
         done |= stopped
         full = {s for s in live if len(s) >= size}
         done |= full
         live -= full
-    if len(grown) + len(done) > _MAX_PREFIXES:
+    if len(grown) + len(done) > most:
         raise _Unknown
     return grown, done
 
@@ -214,24 +216,106 @@ def line_led(pattern: re.Pattern) -> str | None:
     return None
 
 
-def line_presence(pattern: re.Pattern, ascii_digits: bool = False) -> frozenset[str] | None:
+def line_presence(pattern: re.Pattern, ascii_digits: bool = False, size: int = PREFIX_CHARS,
+                  most: int = _MAX_PREFIXES) -> frozenset[str] | None:
     """For a pattern that opens with ^ (line_led): strings one of which occurs in every text it matches,
     the prefixes of what follows ^ and any leading repeats that may match nothing ((?m)^\\s*摘要: 摘要).
-    Its matches are looked for at line starts; these only say whether to look at all."""
+    Its matches are looked for at line starts; these say whether to look at all (and line_lead where)."""
     parsed = _items(pattern)
     if parsed is None:
         return None
-    items = list(parsed.data)
-    while items and (items[0][0] in _ZERO_WIDTH or (items[0][0] in _REPEATS and items[0][1][0] == 0)):
-        items.pop(0)
+    items = _lead_items(parsed)[1]
     if not items:
         return None
     try:
-        live, done = _walk(items, {""}, PREFIX_CHARS, ascii_digits)
+        live, done = _walk(items, {""}, size, ascii_digits, most)
     except _Unknown:
         return None
     found = live | done
     return None if "" in found or not found else frozenset(found)
+
+
+def line_lead(pattern: re.Pattern) -> tuple[frozenset[str], bool] | None:
+    """For a pattern that opens with ^: the characters that its leading items (the ones line_presence
+    passes over: ^, other assertions, repeats that may match nothing) can take, as (chars, False), or
+    every character but `chars` as (chars, True); None when they cannot be listed.
+
+    A match that begins at a line start L has what follows those items begin at some q, with every
+    character of text[L:q] among these, and one of the line_presence strings occurring at q."""
+    parsed = _items(pattern)
+    if parsed is None or pattern.flags & re.DOTALL:
+        return None
+    chars: tuple[frozenset[str], bool] = (frozenset(), False)
+    for op, av in _lead_items(parsed)[0]:
+        if op in _ZERO_WIDTH:
+            continue
+        body = _taken(av[2].data)
+        if body is None:
+            return None
+        chars = _union(chars, body)
+    return chars
+
+
+def _lead_items(parsed) -> tuple[list, list]:
+    """(the leading zero-width items and repeats that may match nothing, the items after them)."""
+    items = list(parsed.data)
+    lead = []
+    while items and (items[0][0] in _ZERO_WIDTH or (items[0][0] in _REPEATS and items[0][1][0] == 0)):
+        lead.append(items.pop(0))
+    return lead, items
+
+
+def _taken(items) -> tuple[frozenset[str], bool] | None:
+    """The characters a sequence of items can consume, as line_lead gives them, or None."""
+    chars: tuple[frozenset[str], bool] = (frozenset(), False)
+    for op, av in items:
+        if op in _ZERO_WIDTH:
+            continue
+        if op is sre.LITERAL:
+            more = (frozenset(chr(av)), False)
+        elif op is sre.NOT_LITERAL:
+            more = (frozenset(chr(av)), True)
+        elif op is sre.IN and av and av[0][0] is sre.NEGATE:
+            listed = _class_chars(av[1:])
+            if listed is None:
+                return None
+            more = (frozenset(listed), True)
+        elif op is sre.IN:
+            listed = _class_chars(av)
+            if listed is None:
+                return None
+            more = (frozenset(listed), False)
+        elif op is sre.ANY:  # not under re.S (line_lead and this refuse it)
+            more = (frozenset("\n"), True)
+        elif op is sre.SUBPATTERN and not av[1] & (sre.SRE_FLAG_IGNORECASE | sre.SRE_FLAG_DOTALL):
+            more = _taken(av[3].data)
+        elif op is sre.BRANCH:
+            more = (frozenset(), False)
+            for alternative in av[1]:
+                each = _taken(alternative.data)
+                if each is None:
+                    return None
+                more = _union(more, each)
+        elif op in _REPEATS:
+            more = _taken(av[2].data)
+        else:
+            return None
+        if more is None:
+            return None
+        chars = _union(chars, more)
+    return chars
+
+
+def _union(a: tuple[frozenset[str], bool], b: tuple[frozenset[str], bool]) -> tuple[frozenset[str], bool]:
+    """The union of two character sets, each listed (False) or every character but those listed (True)."""
+    (x, x_not), (y, y_not) = a, b
+    if x_not and y_not:
+        return x & y, True
+    if x_not:
+        return x - y, True
+    if y_not:
+        return y - x, True
+    return x | y, False
 
 
 def _has_backreference(items) -> bool:

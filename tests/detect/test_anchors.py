@@ -187,6 +187,50 @@ def test_line_presence(pattern, keys):
 def test_an_expression_that_opens_with_a_caret_is_tried_at_line_starts_and_only_where_its_words_occur():
     flt = AnchorFilter([re.compile("(?m)^\\s*摘要[:：]")])
     text = "标题\n  摘要：正文\n" + "文" * 80
-    assert flt.scan(text) == [(0, [0, 3, 11])]
-    assert [m.group() for m in flt.matches(0, text, [0, 3, 11])] == ["  摘要："]
+    assert flt.scan(text) == [(0, [3])]  # the start of the line the words are on, blanks before them
+    assert [m.group() for m in flt.matches(0, text, [3])] == ["  摘要："]
     assert flt.scan("标题\n  正文\n" + "文" * 80) == []
+
+
+# Expressions that open with ^ and blanks, brackets or any characters before their words, and others
+# with long literal prefixes: where their matches can begin comes from where the words occur.
+LED = [re.compile(p) for p in (
+    "(?m)^[ \\t]*[（(]?(?:来源|稿源)\\s*[:：]", "(?m)^\\s*(?:摘\\s*要|【摘要】)[:：]?", "(?m)^[^\\n]{0,6}公报\\s*$",
+    "(?m)^.{0,3}第[一二\\d]+条", "(?m)^(?:ab|c)*第", "(?m)^[^a\\n]*公报", "(?m)^\\s*\\d{1,2}\\s*[.．、]\\s*第",
+    "(?:人民法院|人民检察院)", "(?:本|此)(?:法|条例)自", "周[一二](?:上午)?公布")]
+LED_FILTER = AnchorFilter(LED, many_starts=1)
+LED_PIECES = ["来源", "稿源", "：", ":", " ", "\t", "\n", "\r", "（", "(", "摘", "要", "【摘要】", "公报", "第", "一",
+              "二", "1", "١", "条", "a", "b", "c", "x", "人民", "法院", "检察院", "本", "此", "法", "条例", "自",
+              "周一", "上午", "公布", "\u3000"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(LED_PIECES), max_size=40).map("".join))
+def test_line_led_and_long_prefixed_expressions_match_as_their_finditer(text):
+    scanned = dict(LED_FILTER.scan(text))
+    for index, pattern in enumerate(LED):
+        expected = [(m.start(), m.end()) for m in pattern.finditer(text)]
+        got = [(m.start(), m.end()) for m in LED_FILTER.matches(index, text, scanned[index])] if index in scanned else []
+        assert got == expected, pattern.pattern
+
+
+def test_longer_prefixes_when_few_and_two_characters_otherwise():
+    flt = AnchorFilter([re.compile("(?:人民法院|人民检察院)"), re.compile("[A-Z]{1,4}-\\d{2,4}")])
+    assert set(flt.keys()) >= {"人民法院", "人民检察"} and "人民" not in flt.keys()
+    assert "AB" in flt.keys()  # longer ones would be too many: two characters
+    assert flt.scan("人民政府" + "文" * 400) == []
+    assert flt.scan("人民法院" + "文" * 400) == [(0, [0])]
+
+
+@pytest.mark.parametrize("pattern, lead", [
+    ("(?m)^[ \\t]*[（(]?来源", (frozenset(" \t（("), False)),
+    ("(?m)^[^\\n]{0,40}公报", (frozenset("\n"), True)),
+    ("(?m)^.*x", (frozenset("\n"), True)),
+    ("(?m)^(?:[^a]|b)*x", (frozenset("a"), True)),
+    ("(?m)^(?:ab|c)*第", (frozenset("abc"), False)),
+    ("(?ms)^.*x", None),  # any character at all, newlines too
+    ("(?m)^\\w*x", None),  # a class too wide to list
+])
+def test_line_lead(pattern, lead):
+    from scanner.detect.regex_shape import line_lead
+    assert line_lead(re.compile(pattern)) == lead
