@@ -72,3 +72,26 @@ def test_a_scan_whose_every_file_is_stored_starts_no_reader(tmp_path):
     assert [(r.verdict, r.cached) for r in third.files] == [("block", True), ("allow", False)]
     assert _early_readers(argparse.Namespace(cluster="local:1"), CONFIG, 1) is None
     assert _early_readers(args, parse_config("[scan]\nisolate = false\n"), 1) is None
+
+
+def test_a_resumed_run_whose_every_file_is_recorded_starts_no_reader_and_imports_no_sqlite_utils(tmp_path):
+    (tmp_path / "a.txt").write_text("机密★10年\n关于装备试验安排的通知\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("普通会议通知\n", encoding="utf-8")
+    first = subprocess.run([sys.executable, "-m", "scanner", "scan", "a.txt", "b.txt", "--db", "m.db",
+                            "--format", "jsonl"], capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert first.returncode == 1, first.stderr
+    code = (
+        "import contextlib, io, json, sys\n"
+        "from scanner import sandbox\n"
+        "started = []\n"
+        "start = sandbox.Sandbox._start\n"
+        "sandbox.Sandbox._start = lambda self: (started.append(1), start(self))[1]\n"
+        "from scanner.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    rc = main(['scan', '--resume', '1', '--db', 'm.db', '--format', 'jsonl'])\n"
+        "print(json.dumps({'rc': rc, 'started': len(started), 'sqlite_utils': 'sqlite_utils' in sys.modules,\n"
+        "                  'verdicts': sorted(json.loads(l)['verdict'] for l in out.getvalue().splitlines())}))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert json.loads(proc.stdout.splitlines()[-1]) == {"rc": 1, "started": 0, "sqlite_utils": False,
+                                                        "verdicts": ["allow", "block"]}, proc.stderr
