@@ -1,6 +1,6 @@
 """Decision values of several classifier models that read text alike (the topic and the sensitivity
 model), from one hashed count of the passages: each count's weights and idf of every model are gathered
-from one table (a row per column) in one call, then summed per passage exactly as Featurizer.scores does."""
+in one row of one table, then summed per passage exactly as Featurizer.scores does."""
 
 from __future__ import annotations
 
@@ -20,15 +20,16 @@ class JointScorer:
             raise ValueError("a joint scorer needs models with the same feature settings and no lexicon columns")
         self.norm = settings.norm
         self.intercepts = [m.intercept for m in models]
-        # Per model: its label columns, then its idf; float32 as the models store them. One row per
-        # column (a feature's weights are gathered from each row), made by copying whole rows.
+        # Per model: its label columns, then its idf; float32 as the models store them.
         self.columns = []
         lines, at = [], 0
         for model in models:
             self.columns.append((at, at + model.coef.shape[0]))
-            lines += [model.coef, model.featurizer.idf[None, :]]
+            lines += [model.coef.T, model.featurizer.idf[:, None]]
             at += model.coef.shape[0] + 1
-        self.table = np.concatenate(lines)
+        # Row-major (a feature's weights side by side, gathered as one row): concatenating the
+        # transposed coef alone would give a column-major table.
+        self.table = np.concatenate(lines, axis=1, out=np.empty((settings.width, at), dtype=np.float32))
 
     def decisions(self, counts: HashedCounts, first: int | None = None) -> list[np.ndarray]:
         """Each model's decision values (counts.n × its labels); only the `first` models' if given."""
@@ -37,9 +38,10 @@ class JointScorer:
             return [np.zeros((0, hi - lo)) for lo, hi in columns]
         out = [np.zeros((counts.n, hi - lo)) for lo, hi in columns]
         if len(counts.tf):
-            # One contiguous float64 line per column: the products below are the float32 weight
-            # times a float64 as before, in long loops.
-            gathered = self.table.take(counts.buckets, axis=1).astype(np.float64)
+            # Each count's table row, turned into one contiguous float64 line per column: the
+            # products below are the float32 weight times a float64 as before, in long loops.
+            last = columns[-1][1] + 1  # the columns of the models asked for
+            gathered = self.table.take(counts.buckets, axis=0)[:, :last].T.astype(np.float64, order="C")
             firsts = run_starts(counts.rows)
             present = counts.rows[firsts]
             for (lo, hi), scores in zip(columns, out):

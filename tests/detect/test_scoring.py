@@ -14,7 +14,9 @@ def test_joint_decisions_are_each_models_own():
     texts = real_texts(200) + ODD
     passages = [t[s:e] for t in texts for s, e in topic.spans(t)] + ODD
     counts = topic.featurizer.hashed(passages)
-    joint = JointScorer([topic, sensitivity]).decisions(counts)
+    scorer = JointScorer([topic, sensitivity])
+    assert scorer.table.flags.c_contiguous  # a feature's weights are one row (one gather each)
+    joint = scorer.decisions(counts)
     assert np.array_equal(joint[0], topic._decision(counts, None))
     assert np.array_equal(joint[1], sensitivity._decision(counts, None))
     alone = JointScorer([sensitivity]).decisions(counts)
