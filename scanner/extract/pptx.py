@@ -9,6 +9,7 @@ import pptx
 from pptx.enum.shapes import MSO_SHAPE_TYPE, PP_PLACEHOLDER
 from pptx.exc import PackageNotFoundError
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+from pptx.oxml.ns import qn
 
 from scanner.errors import ExtractionError
 from scanner.extract import early, pictures
@@ -16,6 +17,15 @@ from scanner.extract.members import ContainerExtraction, Place
 from scanner.extract.ooxml import embedded_members, open_package, property_segments, read_xml
 from scanner.extract.registry import register
 from scanner.model import Segment
+
+
+_R, _T = qn("a:r"), qn("a:t")
+
+
+def runs_text(p) -> str:
+    """`"".join(run.text for run in paragraph.runs)` of an `a:p` element, without python-pptx's objects
+    for each run: the `a:t` of each `a:r` (python-pptx's own `text`, which raises, where one lacks it)."""
+    return "".join((t.text or "") if (t := r.find(_T)) is not None else r.text for r in p.findall(_R))
 
 
 def _shape_texts(shapes) -> Iterator[tuple[str, int | None, int | None, int | None]]:
@@ -34,7 +44,7 @@ def _shape_texts(shapes) -> Iterator[tuple[str, int | None, int | None, int | No
             continue
         if getattr(shape, "has_text_frame", False) and shape.has_text_frame:
             for paragraph in shape.text_frame.paragraphs:
-                text = "".join(run.text for run in paragraph.runs) or paragraph.text
+                text = runs_text(paragraph._p) or paragraph.text
                 if text.strip():
                     yield text, None, None, None
 
