@@ -16,6 +16,7 @@ import re
 
 from scanner.detect.regex_shape import (LINE, PREFIX_CHARS, SPACES, TEXT, engine_skips, lead_run, line_lead,
                                         line_led, line_presence, literal_prefixes, not_after, other_digits)
+from scanner.detect import shape_cache
 from scanner.detect.substrings import Substrings
 
 __all__ = ["SPACES", "AnchorFilter", "finditer_at", "literal_prefixes", "other_digits"]
@@ -31,58 +32,38 @@ class AnchorFilter:
     """The expressions of a list that can match a given text (by index), from one pass over it, and where
     their matches can start."""
 
-    def __init__(self, patterns: list[re.Pattern], many_starts: int | None = None):
+    def __init__(self, patterns: list[re.Pattern], many_starts: int | None = None, cache: bool = False):
         self.patterns = list(patterns)
+        # What the expressions' shapes say (plain data), read back from the cache folder when `cache`
+        # and it holds them (shape_cache.py): reading them costs ~25 ms of CPU for the shipped ones.
+        options = (many_starts, LONGER_SIZES, LONGER_MOST, FAST_SEARCH, SLOW_SEARCH)
+        shape = shape_cache.load(self.patterns, options) if cache else None
+        if shape is None:
+            shape = _shape(self.patterns, many_starts)
+            if cache:
+                shape_cache.store(self.patterns, options, shape)
+        (one_in, always, by_char, lead, entries, digit_bound, only_pairs, not_after_, run, line_led_) = shape
         # Past one place in this many characters the engine's own search is quicker than a call a place:
         # it skips to a literal or a class (FAST_SEARCH) or tries every place (SLOW_SEARCH). A speed
         # choice only: both give the same matches.
-        self._one_in = [many_starts or (FAST_SEARCH if engine_skips(p) else SLOW_SEARCH) for p in self.patterns]
-        self.always: list[int] = []
-        self.by_char: dict[str, list[int]] = {}  # one-character prefixes, looked for with `in`
+        self._one_in = list(one_in)
+        self.always: list[int] = list(always)
+        self.by_char: dict[str, list[int]] = by_char  # one-character prefixes, looked for with `in`
         # Line-led expressions whose words after ^ are all listed: tried only at the line starts before them.
-        self._lead: dict[int, _Lead] = {}
-        by_pair: dict[str, list[int]] = {}
-        only_pairs: set[int] = set()
-        digit_bound: list[int] = []
-        modes = [line_led(p) for p in self.patterns]
-        for index, pattern in enumerate(self.patterns):
-            # An expression that opens with ^ is tried at line starts; its prefixes say whether at all.
-            prefixes_of = line_presence if modes[index] else literal_prefixes
-            prefixes = prefixes_of(pattern)
-            if prefixes is None or not _pairs_only(prefixes):
-                # \d read as 0-9 may list pairs where it listed nothing or single characters
-                with_digits = prefixes_of(pattern, ascii_digits=True)
-                if with_digits is not None and with_digits != prefixes and (prefixes is None or _pairs_only(with_digits)):
-                    prefixes = with_digits
-                    digit_bound.append(index)
-            if prefixes is None:
-                self.always.append(index)
-                continue
-            if _pairs_only(prefixes):
-                prefixes = _longer(pattern, prefixes_of, index in digit_bound) or prefixes
-            for prefix in prefixes:
-                (self.by_char if len(prefix) == 1 else by_pair).setdefault(prefix, []).append(index)
-            if _pairs_only(prefixes):
-                if not modes[index]:
-                    only_pairs.add(index)
-                elif modes[index] == LINE:
-                    lead = line_lead(pattern)
-                    if lead is not None and (not lead[1] or "\n" in lead[0]):
-                        self._lead[index] = _Lead(*lead)
-        # Per two-character prefix, the expressions it starts.
-        self._entries: dict[str, object] = {pair: tuple(indexes) for pair, indexes in by_pair.items()}
+        self._lead = {index: _Lead(chars, negated) for index, (chars, negated) in lead.items()}
+        # Per prefix of two or more characters, the expressions it starts; other decimal digits (below)
+        # point one past the expressions.
+        self._entries: dict[str, object] = entries
         # Expressions whose prefixes were listed with \d as 0-9: run everywhere in a text with another
         # decimal digit (Arabic-Indic, Devanagari ...), found in the same pass.
         self._digit_bound = tuple(digit_bound)
-        if digit_bound:  # their places go to a list one past the expressions'
-            self._entries.update(dict.fromkeys(other_digits(), (len(self.patterns),)))
         self._index: Substrings | None = None  # built on first use, or shared (share)
         self._table: list = []
-        self._only_pairs = frozenset(only_pairs)  # their matches start where one of their pairs occurs
-        self._not_after = [not_after(p) for p in self.patterns]
-        self._run = [lead_run(p) for p in self.patterns]
+        self._only_pairs = frozenset(only_pairs)  # their matches start where one of their prefixes occurs
+        self._not_after = list(not_after_)
+        self._run = list(run)
         # Expressions that open with ^ or \A: tried at the start of each line (or of the text) only.
-        self._line_led = [(index, mode) for index, mode in enumerate(modes) if mode]
+        self._line_led = [tuple(item) for item in line_led_]
 
     def candidates(self, text: str) -> list[int]:
         """Indexes (in order) of the expressions that may match in `text`; the others cannot."""
@@ -145,6 +126,48 @@ class AnchorFilter:
     def matches(self, index: int, text: str, starts: list[int] | None):
         """The matches of expression `index` in `text` (as its finditer gives them), `starts` from scan."""
         return finditer_at(self.patterns[index], text, starts, self._not_after[index], self._run[index])
+
+
+def _shape(patterns: list[re.Pattern], many_starts: int | None) -> tuple:
+    """What AnchorFilter needs to know of its expressions, as plain data (shape_cache.py keeps it)."""
+    one_in = [many_starts or (FAST_SEARCH if engine_skips(p) else SLOW_SEARCH) for p in patterns]
+    always: list[int] = []
+    by_char: dict[str, list[int]] = {}
+    lead: dict[int, tuple[frozenset[str], bool]] = {}
+    by_pair: dict[str, list[int]] = {}
+    only_pairs: set[int] = set()
+    digit_bound: list[int] = []
+    modes = [line_led(p) for p in patterns]
+    for index, pattern in enumerate(patterns):
+        # An expression that opens with ^ is tried at line starts; its prefixes say whether at all.
+        prefixes_of = line_presence if modes[index] else literal_prefixes
+        prefixes = prefixes_of(pattern)
+        if prefixes is None or not _pairs_only(prefixes):
+            # \d read as 0-9 may list pairs where it listed nothing or single characters
+            with_digits = prefixes_of(pattern, ascii_digits=True)
+            if with_digits is not None and with_digits != prefixes and (prefixes is None or _pairs_only(with_digits)):
+                prefixes = with_digits
+                digit_bound.append(index)
+        if prefixes is None:
+            always.append(index)
+            continue
+        if _pairs_only(prefixes):
+            prefixes = _longer(pattern, prefixes_of, index in digit_bound) or prefixes
+        for prefix in sorted(prefixes):
+            (by_char if len(prefix) == 1 else by_pair).setdefault(prefix, []).append(index)
+        if _pairs_only(prefixes):
+            if not modes[index]:
+                only_pairs.add(index)
+            elif modes[index] == LINE:
+                chars = line_lead(pattern)
+                if chars is not None and (not chars[1] or "\n" in chars[0]):
+                    lead[index] = chars
+    entries: dict[str, tuple] = {pair: tuple(indexes) for pair, indexes in by_pair.items()}
+    if digit_bound:  # their places go to a list one past the expressions'
+        entries.update(dict.fromkeys(other_digits(), (len(patterns),)))
+    return (one_in, always, by_char, lead, entries, digit_bound, frozenset(only_pairs),
+            [not_after(p) for p in patterns], [lead_run(p) for p in patterns],
+            [(index, mode) for index, mode in enumerate(modes) if mode])
 
 
 def _pairs_only(prefixes: frozenset[str]) -> bool:

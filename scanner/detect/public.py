@@ -76,7 +76,7 @@ class PublicSigns:
         self.today = today
         # Every count and any expression of every rule, in one list for the prefilter (anchors.py).
         self._index = {id(p): i for i, p in enumerate(p for r in rules for p in (*r.count, *r.any))}
-        self._filter = AnchorFilter([p for r in rules for p in (*r.count, *r.any)])
+        self._filter = AnchorFilter([p for r in rules for p in (*r.count, *r.any)], cache=True)
 
     @classmethod
     def from_dir(cls, folder: Path) -> "PublicSigns":

@@ -52,7 +52,7 @@ class WindowSignals:
         self.patterns = patterns or {}
         self.not_inside = not_inside  # two-character words a handling match must not start inside
         self._flat = [(kind, pattern) for kind, patterns in self.patterns.items() for pattern in patterns]
-        self._filter = AnchorFilter([pattern for _, pattern in self._flat])
+        self._filter = AnchorFilter([pattern for _, pattern in self._flat], cache=True)
 
     @classmethod
     def from_dir(cls, folder: Path) -> "WindowSignals":
