@@ -46,7 +46,7 @@ try:  # spaCy's own dependency: MurmurHash3 in C, one key a call
 except ImportError:  # pragma: no cover - numpy alone then
     _murmur_bytes = None
 # Up to this many unseen keys are hashed one by one in C: quicker than numpy's fixed cost per call.
-FEW_KEYS = 400
+FEW_KEYS = 200
 _C1, _C2 = np.uint32(0xCC9E2D51), np.uint32(0x1B873593)
 _TAIL_MASKS = np.array([0, 0xFF, 0xFFFF, 0xFFFFFF], dtype=np.uint32)
 
