@@ -85,7 +85,8 @@ def _window_value(hits, weights: Weights, handled: bool, specifics: int) -> tupl
             by_term[hit.term] = [1, hit.factor, set(hit.context)]
         else:
             entry[0] += 1
-            entry[1] = max(entry[1], hit.factor)
+            if hit.factor > entry[1]:  # max(), without the call
+                entry[1] = hit.factor
             entry[2].update(hit.context)
     total, values, lift, counts = _sums(by_term, weights, handled, specifics)
     rows = []
@@ -106,7 +107,8 @@ def _window_total(hits, weights: Weights, handled: bool, specifics: int) -> floa
             by_term[hit.term] = [1, hit.factor]
         else:
             entry[0] += 1
-            entry[1] = max(entry[1], hit.factor)
+            if hit.factor > entry[1]:
+                entry[1] = hit.factor
     return _sums(by_term, weights, handled, specifics)[0]
 
 
@@ -166,6 +168,7 @@ def best_evidence(hits, weights: Weights, signals=()) -> dict[str, ClassEvidence
             class_hits.sort(key=lambda h: h.start)
             starts = [h.start for h in class_hits]
             last_strong = last_weak = -weights.window_chars
+            summed: set[tuple] = set()
             for h in class_hits:
                 a = h.start
                 if h.term.tier == STRONG or h.factor >= weights.raise_min:
@@ -181,13 +184,18 @@ def best_evidence(hits, weights: Weights, signals=()) -> dict[str, ClassEvidence
                 lo = bisect.bisect_left(starts, lo_c)
                 hi = bisect.bisect_left(starts, hi_c)
                 n_handling = _count(handling_starts, lo_c, hi_c)
-                value = _window_total(class_hits[lo:hi], weights, n_handling > 0, _count(specific_starts, lo_c, hi_c))
+                details = _count(specific_starts, lo_c, hi_c)
+                # The same hits, instruction and details as a window already summed: the same evidence,
+                # which cannot beat the best so far (it is at least that window's).
+                key = (lo, hi, n_handling > 0, details)
+                if key in summed:
+                    continue
+                summed.add(key)
+                value = _window_total(class_hits[lo:hi], weights, n_handling > 0, details)
                 if value > best.value:
-                    value, rows = _window_value(class_hits[lo:hi], weights, n_handling > 0,
-                                                _count(specific_starts, lo_c, hi_c))
+                    value, rows = _window_value(class_hits[lo:hi], weights, n_handling > 0, details)
                     first = bisect.bisect_left(handling_starts, lo_c)
                     said = tuple(dict.fromkeys(s.text for s in handling[first:first + n_handling]))
-                    details = _count(specific_starts, lo_c, hi_c)
                     best = ClassEvidence(category, value, class_hits[lo].start,
                                          max(x.end for x in class_hits[lo:hi]), rows, 1.0, said,
                                          details if details >= weights.specifics_min else 0)

@@ -131,3 +131,61 @@ def test_rows_of_the_best_window_keep_their_lifted_and_dropped_values():
     evidence = best_evidence(hits, Weights())["defense"]
     assert [(t.term, t.value > 0) for t in evidence.terms] == [("军事", False), ("演习", True)]
     assert evidence.value == pytest.approx(0.7 * 1.6)
+
+
+# -- best_evidence against the straightforward search over every window -------------------------
+
+def _best_by_every_window(hits, weights, signals=()):
+    """best_evidence as it was: every candidate window summed in full, none skipped."""
+    import bisect
+
+    from scanner.detect.evidence import ClassEvidence, _count, _window_value
+    from scanner.model import CATEGORIES
+    half = weights.window_chars // 2
+    handling = [s for s in signals if s.kind == "handling"]
+    handling_starts = [s.start for s in handling]
+    specific_starts = [s.start for s in signals if s.kind != "handling"]
+    out = {}
+    for category in CATEGORIES:
+        class_hits = sorted((h for h in hits if h.term.category == category), key=lambda h: h.start)
+        best = ClassEvidence(category)
+        starts = [h.start for h in class_hits]
+        last_strong = last_weak = -weights.window_chars
+        for h in class_hits:
+            a = h.start
+            if h.term.tier == STRONG or h.factor >= weights.raise_min:
+                if a - last_strong < 8:
+                    continue
+                last_strong = a
+            else:
+                if a - last_weak < 50 or not (_count(handling_starts, a - half, a + half)
+                                              or _count(specific_starts, a - half, a + half) >= weights.specifics_min):
+                    continue
+                last_weak = a
+            lo, hi = bisect.bisect_left(starts, a - half), bisect.bisect_left(starts, a + half)
+            n_handling = _count(handling_starts, a - half, a + half)
+            details = _count(specific_starts, a - half, a + half)
+            value, rows = _window_value(class_hits[lo:hi], weights, n_handling > 0, details)
+            if value > best.value:
+                first = bisect.bisect_left(handling_starts, a - half)
+                said = tuple(dict.fromkeys(s.text for s in handling[first:first + n_handling]))
+                best = ClassEvidence(category, value, class_hits[lo].start, max(x.end for x in class_hits[lo:hi]), rows,
+                                     1.0, said, details if details >= weights.specifics_min else 0)
+        out[category] = best
+    return out
+
+
+_ALL_TERMS = _TERMS + [Term("外交", "foreign_affairs", 1.1, STRONG), Term("汇率", "economy", 0.6, WEAK)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, len(_ALL_TERMS) - 1), st.integers(0, 400),
+                          st.sampled_from([0.5, 1.0, 1.3, 1.6, 2.0]), st.sampled_from([(), ("绝密",)])), max_size=40),
+       st.lists(st.tuples(st.sampled_from(["handling", "specifics"]), st.integers(0, 400)), max_size=12),
+       st.sampled_from([20, 60, 200]))
+def test_best_evidence_equals_summing_every_window(picked, marks, window):
+    from scanner.detect.signals import Signal
+    hits = [Hit(_ALL_TERMS[i], n, n + 2, factor, context) for i, n, factor, context in picked]
+    signals = sorted((Signal(kind, n, n + 3, f"{kind}{n}") for kind, n in marks), key=lambda s: s.start)
+    weights = Weights(window_chars=window)
+    assert best_evidence(hits, weights, signals) == _best_by_every_window(hits, weights, signals)
