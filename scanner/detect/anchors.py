@@ -17,6 +17,7 @@ import re
 from scanner.detect.regex_shape import (LINE, PREFIX_CHARS, SPACES, TEXT, engine_skips, lead_run, line_lead,
                                         line_led, line_presence, literal_prefixes, not_after, other_digits)
 from scanner.detect import shape_cache
+from scanner.detect.lazy_regex import compiled
 from scanner.detect.substrings import Substrings
 
 __all__ = ["SPACES", "AnchorFilter", "finditer_at", "literal_prefixes", "other_digits"]
@@ -36,10 +37,10 @@ class AnchorFilter:
         self.patterns = list(patterns)
         # What the expressions' shapes say (plain data), read back from the cache folder when `cache`
         # and it holds them (shape_cache.py): reading them costs ~25 ms of CPU for the shipped ones.
-        options = (many_starts, LONGER_SIZES, LONGER_MOST, FAST_SEARCH, SLOW_SEARCH)
+        options = _options(many_starts)
         shape = shape_cache.load(self.patterns, options) if cache else None
         if shape is None:
-            shape = _shape(self.patterns, many_starts)
+            shape = _shape([compiled(p) for p in self.patterns], many_starts)
             if cache:
                 shape_cache.store(self.patterns, options, shape)
         (one_in, always, by_char, lead, entries, digit_bound, only_pairs, not_after_, run, line_led_) = shape
@@ -125,7 +126,17 @@ class AnchorFilter:
 
     def matches(self, index: int, text: str, starts: list[int] | None):
         """The matches of expression `index` in `text` (as its finditer gives them), `starts` from scan."""
-        return finditer_at(self.patterns[index], text, starts, self._not_after[index], self._run[index])
+        return finditer_at(compiled(self.patterns[index]), text, starts, self._not_after[index], self._run[index])
+
+
+def kept(patterns: list, many_starts: int | None = None) -> bool:
+    """Whether the shape cache holds `patterns` (LazyPatterns, as a reader gives them): then an earlier
+    process of this Python compiled every one of them (lazy_regex.py)."""
+    return shape_cache.load(patterns, _options(many_starts)) is not None
+
+
+def _options(many_starts: int | None) -> tuple:
+    return many_starts, LONGER_SIZES, LONGER_MOST, FAST_SEARCH, SLOW_SEARCH
 
 
 def _shape(patterns: list[re.Pattern], many_starts: int | None) -> tuple:

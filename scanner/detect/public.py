@@ -8,7 +8,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from scanner.detect.anchors import AnchorFilter
+from scanner.detect.anchors import AnchorFilter, kept
+from scanner.detect.lazy_regex import LazyPattern
 from scanner.detect.substrings import Substrings
 from scanner.errors import ConfigError
 
@@ -32,19 +33,30 @@ class _Rule:
     name: str
     name_en: str
     factor: float
-    count: tuple[re.Pattern, ...]
+    count: tuple[LazyPattern, ...]
     min_count: int
-    any: tuple[re.Pattern, ...]
+    any: tuple[LazyPattern, ...]
     past_year: str | None
 
 
-def _compile(patterns, where: str) -> tuple[re.Pattern, ...]:
+def _lazy(patterns, where: str, named: list) -> tuple[LazyPattern, ...]:
+    """The expressions, compiled when first used (lazy_regex.py); each listed in `named` with `where`."""
     if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
         raise ConfigError(f"{where} 应为字符串列表 ({where} must be a list of strings)")
-    try:
-        return tuple(re.compile(p) for p in patterns)
-    except re.error as exc:
-        raise ConfigError(f"{where} 的正则表达式无效：{exc} (invalid regular expression in {where})") from None
+    out = tuple(LazyPattern(p) for p in patterns)
+    named.extend((p, where) for p in out)
+    return out
+
+
+def _compile_all(named: list) -> None:
+    """Compile every expression (naming the first bad one), unless an earlier process did (lazy_regex.py)."""
+    if kept([p for p, _ in named]):
+        return
+    for pattern, where in named:
+        try:
+            pattern.compile()
+        except re.error as exc:
+            raise ConfigError(f"{where} 的正则表达式无效：{exc} (invalid regular expression in {where})") from None
 
 
 def read_public_signs(path: Path) -> list[_Rule]:
@@ -53,18 +65,20 @@ def read_public_signs(path: Path) -> list[_Rule]:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"无法读取公开迹象文件 {path}：{exc} (cannot read public signs {path})") from exc
     rules = []
+    named: list = []  # every expression, in the order of the rules, with where it is
     for n, raw in enumerate(data.get("sign", []), start=1):
         where = f"{path} [[sign]] #{n}"
         try:
             factor = float(raw["factor"])
             rule = _Rule(str(raw["id"]), str(raw["name"]), str(raw.get("name_en", raw["id"])), factor,
-                         _compile(raw["count"], f"{where}.count"), int(raw.get("min_count", 1)),
-                         _compile(raw.get("any", []), f"{where}.any"), raw.get("past_year"))
+                         _lazy(raw["count"], f"{where}.count", named), int(raw.get("min_count", 1)),
+                         _lazy(raw.get("any", []), f"{where}.any", named), raw.get("past_year"))
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"公开迹象 {where} 无效：{exc} (invalid sign {where})") from None
         if not 0.0 < factor <= 1.0:
             raise ConfigError(f"公开迹象 {where} 的 factor 应在 (0, 1] 之间 (factor must be in (0, 1] in {where})")
         rules.append(rule)
+    _compile_all(named)
     return rules
 
 

@@ -8,7 +8,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from scanner.detect.anchors import AnchorFilter
+from scanner.detect.anchors import AnchorFilter, kept
+from scanner.detect.lazy_regex import LazyPattern
 from scanner.detect.substrings import Substrings
 from scanner.errors import ConfigError
 
@@ -34,11 +35,15 @@ def _read(path: Path) -> tuple[dict[str, list[re.Pattern]], frozenset[str]]:
         patterns = data.get(kind, {}).get("patterns", [])
         if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
             raise ConfigError(f"{path} [{kind}] patterns 应为字符串列表 ({path} [{kind}] patterns must be strings)")
-        try:
-            # One expression each: separate ones let the engine skip ahead on their literal prefixes.
-            out[kind] = [re.compile(p) for p in patterns]
-        except re.error as exc:
-            raise ConfigError(f"{path} [{kind}] 的正则表达式无效：{exc} (invalid regex in {path} [{kind}])") from None
+        # One expression each: separate ones let the engine skip ahead on their literal prefixes.
+        out[kind] = [LazyPattern(p) for p in patterns]
+    if not kept([p for patterns in out.values() for p in patterns]):  # else compiled before (lazy_regex.py)
+        for kind, patterns in out.items():
+            try:
+                for pattern in patterns:
+                    pattern.compile()
+            except re.error as exc:
+                raise ConfigError(f"{path} [{kind}] 的正则表达式无效：{exc} (invalid regex in {path} [{kind}])") from None
     not_inside = data.get(HANDLING, {}).get("not_inside", [])
     if not isinstance(not_inside, list) or not all(isinstance(w, str) and len(w) == 2 for w in not_inside):
         raise ConfigError(f"{path} [handling] not_inside 应为两字词列表 ({path} [handling] not_inside must be two-character words)")

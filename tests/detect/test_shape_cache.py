@@ -60,3 +60,27 @@ def test_a_filter_without_the_cache_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     AnchorFilter(PATTERNS)
     assert not (tmp_path / "mijian").exists()
+
+
+def test_expressions_read_again_are_compiled_only_when_used(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = PublicSigns.from_dir(LEXICONS)  # nothing kept yet: every expression compiled as it is read
+    assert all(p._compiled is not None for r in first.rules for p in (*r.count, *r.any))
+    again = PublicSigns.from_dir(LEXICONS)  # kept: compiled by the first, so none is compiled now
+    assert all(p._compiled is None for r in again.rules for p in (*r.count, *r.any))
+    text = "第一条 为了保障。\n第二条 本法所称。\n第三条 国家。\n本法自2020年1月1日起施行。\n新华社北京1月1日电"
+    assert again.find(text) == first.find(text) != []
+    used = [p for r in again.rules for p in (*r.count, *r.any) if p._compiled is not None]
+    assert 0 < len(used) < len(again._filter.patterns) // 2
+
+
+def test_a_bad_expression_is_refused_on_every_reading(tmp_path, monkeypatch):
+    import pytest
+
+    from scanner.errors import ConfigError
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / "window.toml").write_text('[handling]\npatterns = ["保密", "(?<=a+)b"]\n', encoding="utf-8")
+    for _ in range(2):  # a look-behind of no fixed width: refused by the compiler, not the parser
+        with pytest.raises(ConfigError, match="window.toml"):
+            WindowSignals.from_dir(tmp_path)
+    assert not (tmp_path / "cache" / "mijian" / "shapes").exists()
