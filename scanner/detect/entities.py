@@ -113,7 +113,8 @@ def _load_with_segmenter(spacy, folder: Path, segmenter: jieba_cache.LazySegment
         shared = segmenter.jieba.dt
         if not shared.initialized:
             with shared.lock:
-                shared.FREQ, shared.total, shared.initialized = segmenter.load_all(), segmenter.tokenizer.total, True
+                shared.FREQ, shared.total = segmenter.load_all(), segmenter.tokenizer.total
+                shared.initialized = True
         return spacy.load(folder)
     zh.try_jieba_import = lambda: segmenter
     try:

@@ -6,7 +6,8 @@ and their prefixes) is built from its dict.txt in about 1.4 s of CPU; even read 
 costs 0.25–0.3 s, most of it building the dict. jieba keeps its own cache in `tempfile.gettempdir()`, a
 folder every user of the machine shares; here the dictionary lives in the user's cache folder
 (platformdirs; created 0700), in a file named after jieba's version and its dict.txt, holding the entries
-grouped by their first character (one marshalled dict a character, about 12,000 groups).
+grouped by their first character (about 12,000 groups, each its words joined by line breaks and their
+counts as one array: 30% quicker to load than a marshalled dict).
 
 Every word jieba looks up while it cuts a text is a piece of that text (get_DAG, calc and the HMM's
 check all look up `sentence[i:j]` of a block of it), so it begins with one of the text's characters.
@@ -17,13 +18,16 @@ words the whole dictionary gives: the first flagged document loads about a tenth
 from __future__ import annotations
 
 import marshal
+from array import array
 import os
 import sys
 import tempfile
 import zlib
 from pathlib import Path
 
-MAGIC = b"mijian-jieba-shards-1\n"
+MAGIC = b"mijian-jieba-shards-2\n"
+# Counts are kept as 8-byte integers in the machine's byte order (the file never leaves the machine).
+_COUNTS = "q"
 
 
 def import_jieba():
@@ -73,7 +77,7 @@ class LazySegmenter:
         self.tokenizer = jieba_module.Tokenizer()
         self.tokenizer.FREQ = freq if freq is not None else {}
         self.tokenizer.total, self.tokenizer.initialized = total, True
-        self._shards = shards  # first character -> its entries (marshalled), until loaded
+        self._shards = shards  # first character -> its entries (see write_shards), until loaded
 
     def cut(self, sentence, cut_all: bool = False, HMM: bool = True):
         """jieba's `cut`, once the entries the text can look up are loaded."""
@@ -90,7 +94,8 @@ class LazySegmenter:
             for char in set(text):
                 blob = shards.pop(char, None)
                 if blob is not None:
-                    freq.update(marshal.loads(blob))
+                    words, counts = marshal.loads(blob)
+                    freq.update(zip(words.split("\n"), array(_COUNTS, counts)))
 
     def load_all(self) -> dict:
         """Every entry (for a caller that needs the whole dictionary); returns the dictionary."""
@@ -113,17 +118,22 @@ def segmenter(jieba_module, folder: Path | None = None, name: str | None = None)
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         write_shards(path, freq, total)
-    except OSError:  # no cache folder (read-only home): built again by the next process
-        pass
+    except (OSError, ValueError, OverflowError):  # no cache folder (read-only home), or a dictionary this
+        pass  # file cannot hold: built again by the next process
     return LazySegmenter(jieba_module, total, {}, freq)
 
 
 def write_shards(path: Path, freq: dict, total: int) -> None:
-    """Write `freq` grouped by first character, with a checksum, through a temporary file renamed into place."""
+    """Write `freq` grouped by first character, with a checksum, through a temporary file renamed into place.
+    A group is marshal of (its words joined by line breaks, the bytes of an array of their counts)."""
     groups: dict[str, dict] = {}
     for word, count in freq.items():
+        if "\n" in word:
+            raise ValueError(f"a dictionary word holds a line break: {word!r}")
         groups.setdefault(word[:1], {})[word] = count
-    body = marshal.dumps((total, {char: marshal.dumps(entries) for char, entries in groups.items()}))
+    packed = {char: marshal.dumps(("\n".join(entries), array(_COUNTS, entries.values()).tobytes()))
+              for char, entries in groups.items()}
+    body = marshal.dumps((total, packed))
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".shards-")
     try:
         with os.fdopen(handle, "wb") as fh:

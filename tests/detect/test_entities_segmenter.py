@@ -52,3 +52,29 @@ def test_same_entities_as_with_the_whole_dictionary(reference):
     assert sum(map(len, expected)) > 50  # the texts do hold entities
     words = [[t.text for t in doc] for doc in nlp.pipe(texts)]
     assert words == [[t.text for t in doc] for doc in reference.pipe(texts)]
+
+
+def test_spacy_without_try_jieba_import_gets_the_whole_dictionary(reference, monkeypatch, tmp_path):
+    """Should another spaCy lack try_jieba_import, its tokenizer uses jieba's shared tokenizer: that is
+    filled from the cache file (never jieba's copy in the shared temporary folder) before spaCy loads."""
+    import importlib
+
+    zh = importlib.import_module("spacy.lang.zh")
+    shared = jieba.dt
+    for name, value in (("FREQ", {}), ("total", 0), ("initialized", False), ("tmp_dir", str(tmp_path))):
+        monkeypatch.setattr(shared, name, value)  # restored afterwards
+    monkeypatch.delattr(zh, "try_jieba_import")
+
+    def another_spacy(self, vocab, segmenter="char"):  # what spaCy 3.8 does, without the helper
+        self.vocab, self.segmenter, self.pkuseg_seg = vocab, segmenter, None
+        list(jieba.cut("作为", cut_all=False))
+        self.jieba_seg = jieba
+
+    monkeypatch.setattr(zh.ChineseTokenizer, "__init__", another_spacy)
+    nlp = _load_with_segmenter(import_spacy(), FOLDER, jieba_cache.segmenter(jieba))
+    assert nlp.tokenizer.jieba_seg is jieba and shared.initialized
+    assert shared.FREQ == WholeDictionary().tokenizer.FREQ
+    assert list(tmp_path.iterdir()) == []  # jieba read nothing and wrote nothing of its own
+    texts = _windows()[:20]
+    assert ([[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in nlp.pipe(texts)]
+            == [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in reference.pipe(texts)])
