@@ -13,6 +13,7 @@ is always run. Results are exactly those of running every expression.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 
 from scanner.detect.regex_shape import (LINE, PREFIX_CHARS, SPACES, TEXT, engine_skips, lead_run, line_lead,
                                         line_led, line_presence, literal_prefixes, not_after, other_digits)
@@ -90,19 +91,19 @@ class AnchorFilter:
         for char, indexes in self.by_char.items():
             if char in text:
                 found.update(dict.fromkeys(indexes))
-        at: list[list[int]] = [[] for _ in range(len(self.patterns) + 1)]
+        at: defaultdict[int, list[int]] = defaultdict(list)  # only the expressions whose prefixes occur
         table = self._table
         for key, start, _ in occurrences:
             indexes = table[key]
             if indexes is not None:
                 for index in indexes:
                     at[index].append(start)
-        if at.pop():  # another decimal digit
+        if at.pop(len(self.patterns), None):  # another decimal digit
             found.update(dict.fromkeys(self._digit_bound))
         size = len(text)
         one_in = self._one_in
-        for index, starts in enumerate(at):
-            if starts and index not in found:
+        for index, starts in at.items():
+            if index not in found:
                 if index in self._only_pairs and len(starts) <= size // one_in[index]:
                     starts.sort()
                     found[index] = starts
