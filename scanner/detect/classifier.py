@@ -293,11 +293,12 @@ class ClassifierDetector:
         return [m._probabilities(d) for m, d in zip(models, self.joint.decisions(counts, first))]
 
     @staticmethod
-    def _lines(index: TextIndex, start: int, end: int) -> list[tuple[int, int]]:
-        """The Chinese lines of a passage that _narrow chooses among (none unless two or more)."""
-        runs = index.lines(start, end)
-        found = [span for span, keep in zip(runs, index.chinese(runs)) if keep]
-        return found if len(found) >= 2 else []
+    def _lines(index: TextIndex, spans: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+        """The Chinese lines of each passage that _narrow chooses among (none unless two or more)."""
+        runs = index.lines_of(spans)
+        keep = iter(index.chinese([line for lines in runs for line in lines]))
+        found = [[line for line in lines if next(keep)] for lines in runs]
+        return [lines if len(lines) >= 2 else [] for lines in found]
 
     def _narrow(self, index: TextIndex, picks: list[tuple[int, int, str]],
                 scored: dict[tuple[int, int], np.ndarray] | None = None) -> list[tuple[int, int]]:
@@ -306,10 +307,8 @@ class ClassifierDetector:
         probabilities of lines already scored with the passages)."""
         text = index.text
         scored = dict(scored or {})
-        lines: dict[tuple[int, int], list[tuple[int, int]]] = {}
-        for start, end, _ in picks:
-            if (start, end) not in lines:
-                lines[(start, end)] = self._lines(index, start, end)
+        spans = list(dict.fromkeys((start, end) for start, end, _ in picks))
+        lines = dict(zip(spans, self._lines(index, spans)))
         flat = [span for spans in lines.values() for span in spans if span not in scored]
         if flat:
             if self.joint is not None:
@@ -340,7 +339,7 @@ class ClassifierDetector:
         topic_parts, sensitive_parts = [], []
         if index.short and self.joint is not None and self.model is not None:
             # A short text: the lines _narrow may need are scored with the passages, in one call.
-            lines = [span for s, e in spans for span in self._lines(index, s, e)]
+            lines = [span for found in self._lines(index, spans) for span in found]
             probs = self._probabilities([text[s:e] for s, e in spans + lines])
             topic_parts.append(probs[0][:len(spans)])
             if self.sensitivity is not None:

@@ -71,6 +71,19 @@ class TextIndex:
         starts, ends = self._runs(start, end)
         return list(zip(starts.tolist(), ends.tolist()))
 
+    def lines_of(self, spans: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+        """lines(start, end) of each span, the newlines of all spans found with two searches."""
+        if self.short or not spans:
+            return [self.lines(s, e) for s, e in spans]
+        bounds = np.array(spans, dtype=np.int64)
+        firsts = np.searchsorted(self._newlines, bounds[:, 0]).tolist()
+        lasts = np.searchsorted(self._newlines, bounds[:, 1]).tolist()
+        out = []
+        for (start, end), a, b in zip(spans, firsts, lasts):
+            inner = self._newlines[a:b].tolist()
+            out.append([(s, e) for s, e in zip([start] + [n + 1 for n in inner], inner + [end]) if e > s])
+        return out
+
     def chinese(self, spans: list[tuple[int, int]], minimum: int = 10, share: float = 0.3) -> list[bool]:
         """features.mostly_chinese of each span."""
         if not spans:

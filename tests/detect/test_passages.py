@@ -44,6 +44,8 @@ def test_lines_of_any_span_are_the_regular_expression_runs():
             want = [(start + m.start(), start + m.end()) for m in re.finditer(r"[^\n]+", text[start:end])]
             assert index.lines(start, end) == want
             assert index.chinese(want) == [mostly_chinese(text[s:e]) for s, e in want]
+        spans = split_passages(text, 400) + [(0, len(text)), (1, max(1, len(text) - 1)), (0, 0)]
+        assert index.lines_of(spans) == [index.lines(s, e) for s, e in spans]  # all spans at once
 
 
 def test_every_white_space_character_counts_as_space():
