@@ -5,9 +5,12 @@ once per expression (about 90 times). Most expressions start with a short litera
 their possible prefixes of up to two characters are found in one Aho-Corasick pass (substrings.py),
 and an expression none of whose prefixes occurs in the text is not run, since it cannot match there.
 An expression all of whose prefixes have two characters is tried only where one of them occurs
-(`finditer_at`), not by a search that tries every place of the text.
-An expression whose start is not a small set of literals (a digit, any character, ^ then anything)
-is always run. Results are exactly those of running every expression.
+(`finditer_at`), not by a search that tries every place of the text; where it has few prefixes of three
+or four characters, those are listed instead (人民法院, not every 人民). An expression that opens with ^
+is tried only at the line starts from which its leading blanks or brackets reach one of its words
+(regex_shape.line_lead). An expression whose start is not a small set of literals (a digit, any
+character, ^ then anything) is always run. Results are exactly those of running every expression.
+What the shapes say is kept between processes (shape_cache.py).
 """
 
 from __future__ import annotations

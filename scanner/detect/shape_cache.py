@@ -6,7 +6,7 @@ expressions (source and flags), the reading's options, this Python (its `re` par
 the source of the modules that read them (anchors.py, regex_shape.py). The file holds the data
 marshalled, after a magic line and a CRC-32 of it; one that is absent, damaged or of another form is
 read again and written anew. Writing goes through a temporary file renamed into place, in a folder made
-0700 (as jieba_cache.py does); a folder that cannot be written is no error.
+0700 (as jieba_cache.py does); a folder that cannot be written is no error. At most KEEP files stay.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 MAGIC = b"mijian-shapes-1\n"
+KEEP = 64  # files kept in the folder; past that the least recently written go (other lexicons, old versions)
 _FIELDS = 10  # anchors._shape's tuple
 
 
@@ -86,3 +87,14 @@ def store(patterns, options, shape: tuple, folder: Path | None = None) -> None:
         os.replace(temporary, folder / _name(patterns, options))
     except OSError:
         Path(temporary).unlink(missing_ok=True)
+        return
+    _prune(folder)
+
+
+def _prune(folder: Path) -> None:
+    try:
+        kept = sorted(folder.glob("*.shape"), key=lambda path: path.stat().st_mtime)
+        for path in kept[:-KEEP]:
+            path.unlink(missing_ok=True)
+    except OSError:  # another process pruning at the same time
+        pass

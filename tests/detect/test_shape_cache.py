@@ -84,3 +84,17 @@ def test_a_bad_expression_is_refused_on_every_reading(tmp_path, monkeypatch):
         with pytest.raises(ConfigError, match="window.toml"):
             WindowSignals.from_dir(tmp_path)
     assert not (tmp_path / "cache" / "mijian" / "shapes").exists()
+
+
+def test_the_folder_keeps_the_most_recent_files_only(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setattr(shape_cache, "KEEP", 3)
+    for n in range(5):
+        patterns = [re.compile(f"保密{n}")]
+        shape_cache.store(patterns, None, anchors._shape(patterns, None), tmp_path)
+        for path in tmp_path.iterdir():  # older files: earlier times
+            os.utime(path, (path.stat().st_mtime - 10, path.stat().st_mtime - 10))
+    assert len(list(tmp_path.glob("*.shape"))) == 3
+    assert shape_cache.load([re.compile("保密4")], None, tmp_path) is not None
+    assert shape_cache.load([re.compile("保密0")], None, tmp_path) is None
