@@ -63,16 +63,16 @@ def parse_args(argv: list[str] | None, early: bool = False) -> argparse.Namespac
 
 
 def _start_early(command: str, argv: list[str]) -> None:
-    """A scan reads its files in processes forked from a server that imports the extractors and the
-    detectors (0.3 s, sandbox_server.py): started here, it does so while this process imports the
-    command, reads the settings and opens the database. Not for --help, nor a scan on a cluster (with
-    `scan.isolate = false` it idles and ends with the command)."""
+    """A scan reads its files in reader processes that import the extractors and the detectors (0.3 s):
+    its first reader starts here (sandbox_server.start_early), and imports them while this process
+    imports the command, reads the settings and opens the database. Not for --help, nor a scan on a
+    cluster; the scan stops it if it does not use it."""
     if command == "scan" and not {"-h", "--help", "--cluster"} & {arg.split("=")[0] for arg in argv}:
         from scanner import sandbox_server
 
         try:
-            sandbox_server.start()
-        except Exception:  # tried again when the first file is read, which fails closed if it must
+            sandbox_server.start_early()
+        except Exception:  # a reader is started again when the first file is read, failing closed if it must
             pass
 
 

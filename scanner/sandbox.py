@@ -11,8 +11,8 @@ Children fork from a server that imported the extractors and detectors once (san
 sandbox_child.py), so a restart costs the detection engine's build, not the imports; this module
 itself imports neither, so neither does the parent. Each child keeps one detection engine per
 configuration. `prepare` starts a child in the background and has it build its engine while the
-parent is still busy (its imports, the database, the walk); `mijian scan` starts the server itself
-before it has even parsed its line (cli.py). The child only reads and detects (`pipeline.scan_tree`); reusing
+parent is still busy (its imports, the database, the walk); `mijian scan` forks its first reader
+before it has even parsed its line (sandbox_server.start_early). The child only reads and detects (`pipeline.scan_tree`); reusing
 stored results and approvals stay with the parent's `scan.Scanner`, which is why this module never
 imports `scan`.
 
@@ -77,11 +77,15 @@ class Sandbox:
         self._starting.start()
 
     def _start(self) -> None:
-        ctx = server.context()
-        parent, child = ctx.Pipe()
-        process = ctx.Process(target=_child, args=(child, self.readers), name="mijian-reader", daemon=True)
-        process.start()
-        child.close()
+        early = server.take_early() if self.readers == 1 else None  # forked when `scan` was named (cli.py)
+        if early is not None:
+            process, parent = early
+        else:
+            ctx = server.context()
+            parent, child = ctx.Pipe()
+            process = ctx.Process(target=_child, args=(child, self.readers), name="mijian-reader", daemon=True)
+            process.start()
+            child.close()
         if not parent.poll(START_SECONDS):
             process.kill()
             raise RuntimeError("读取进程未能启动 (reader process did not start)")

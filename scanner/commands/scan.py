@@ -79,11 +79,15 @@ def _run_paths(store, run_id: int) -> list[str]:
 def _early_readers(args: argparse.Namespace, config: Config, jobs: int):
     """The reader processes of the scan, None when files are read in this process or on a cluster.
 
-    Their fork server was started before the line was even parsed (cli.py), and imports the
-    extractors and detectors meanwhile; the first reader is forked from it when the first file that
-    is not stored already must be read (which is when the server has done its imports, in a scan of
-    one file), and builds its engine then. So a scan whose every file is stored starts no reader.
-    With --jobs N, all N are started and build their engines at once (scan._parallel)."""
+    The first reader was forked before the line was even parsed (cli.py, sandbox_server.start_early),
+    and imports the extractors and detectors meanwhile; it is sent the first file that is not stored
+    already, and builds its engine then. So a scan whose every file is stored builds no engine. With
+    --jobs N, the N readers fork from the fork server and build their engines at once (scan._parallel);
+    the early one, which counted on reading alone, is stopped."""
+    from scanner import sandbox_server
+
+    if args.cluster or not config.scan.isolate or jobs != 1:
+        sandbox_server.drop_early()
     if args.cluster or not config.scan.isolate:
         return None
     from scanner.sandbox import SandboxPool

@@ -16,30 +16,60 @@ from scanner.store.db import Store
 CONFIG = parse_config('[detect]\nmodel = ""\n')
 
 
-def _server_after(argv: list[str], early: bool = True) -> bool:
-    """Whether a fresh interpreter runs the readers' fork server after parsing `mijian ARGV`."""
+def _reader_after(argv: list[str], early: bool = True) -> bool:
+    """Whether a fresh interpreter has forked a reader ahead after parsing `mijian ARGV`."""
     code = (
         "import contextlib, io\n"
-        "from multiprocessing import forkserver\n"
         "import scanner.cli\n"
+        "from scanner import sandbox_server\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    try:\n"
         f"        scanner.cli.parse_args({argv!r}, early={early!r})\n"
         "    except SystemExit:\n"
         "        pass\n"
-        "print(forkserver._forkserver._forkserver_pid is not None)\n"
+        "print(sandbox_server._early is not None and sandbox_server._early[0].is_alive())\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     return json.loads(out.strip().lower())
 
 
-def test_the_fork_server_starts_as_soon_as_the_command_is_a_scan():
-    assert _server_after(["scan", "a.txt", "--format", "jsonl"]) is True
-    assert _server_after(["--lang", "en", "scan", "a.txt"]) is True
-    assert _server_after(["scan", "a.txt"], early=False) is False  # parse_args alone starts nothing
-    assert _server_after(["scan", "--help"]) is False
-    assert _server_after(["scan", "a.txt", "--cluster", "local:1"]) is False
-    assert _server_after(["review", "list"]) is False
+def test_the_first_reader_starts_as_soon_as_the_command_is_a_scan():
+    assert _reader_after(["scan", "a.txt", "--format", "jsonl"]) is True
+    assert _reader_after(["--lang", "en", "scan", "a.txt"]) is True
+    assert _reader_after(["scan", "a.txt"], early=False) is False  # parse_args alone starts nothing
+    assert _reader_after(["scan", "--help"]) is False
+    assert _reader_after(["scan", "a.txt", "--cluster", "local:1"]) is False
+    assert _reader_after(["review", "list"]) is False
+
+
+def test_the_early_reader_reads_the_first_file_of_a_one_reader_scan():
+    """Forked from the command (not from the fork server), taken by the pool's sandbox, it reads and
+    detects like any reader; with --jobs 2 it is stopped and the readers come from the fork server."""
+    code = (
+        "import json, threading\n"
+        "from scanner import sandbox_server\n"
+        "from scanner.config import parse_config\n"
+        "from scanner.sandbox import SandboxPool\n"
+        "sandbox_server.start_early()\n"
+        "early = sandbox_server._early[0]\n"
+        "config = parse_config('[detect]\\nmodel = \"\"\\n')\n"
+        "pool = SandboxPool(1)\n"
+        "[result] = pool.read(config, '机密★10年\\n会议通知\\n'.encode(), 'a.txt', '0' * 64)\n"
+        "adopted = pool.all[0].process is early\n"
+        "pool.close()\n"
+        "sandbox_server.start_early()\n"
+        "second = sandbox_server._early[0]\n"
+        "sandbox_server.drop_early()\n"
+        "dropped = not second.is_alive() and sandbox_server._early is None\n"
+        "stop = threading.Event()\n"
+        "threading.Thread(target=stop.wait).start()\n"
+        "sandbox_server.start_early()  # another thread runs: no fork, the fork server instead\n"
+        "threaded = sandbox_server._early is None\n"
+        "stop.set()\n"
+        "print(json.dumps([adopted, early.is_alive(), result.verdict, dropped, threaded]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert json.loads(proc.stdout.splitlines()[-1]) == [True, False, "block", True, True], proc.stderr
 
 
 def test_a_scan_whose_every_file_is_stored_starts_no_reader(tmp_path):
