@@ -16,8 +16,8 @@ from scanner.extract import limits as item_limits
 from scanner.extract.members import ContainerExtraction, Place
 from scanner.extract.pdf_parts import annotation_segments, attached_files, form_segments, info_segments, xmp_segments
 from scanner.extract.pdf_streams import check_streams
-from scanner.extract.pdf_text import (SecondReader, ShownBytes, better_texts, doubtful, echoes, quality,
-                                      two_byte_reading)
+from scanner.extract.pdf_text import (SHOW_OPERATORS, SecondReader, ShownBytes, better_texts, doubtful, echoes,
+                                      quality, two_byte_reading)
 from scanner.extract.registry import register
 from scanner.model import Extraction, Location, Protection, Segment
 
@@ -168,11 +168,18 @@ def may_hold_pictures(resources) -> bool:
         return True
 
 
-def _visitors(*visitors):
+def _visitors(drawn, shown, inline):
+    """One visitor for the page's operators: each of the three is handed only the operators it looks at
+    (`Do`; the text-showing ones; an inline image), not every operator of the page."""
+
     def visit(operator, operands, cm, tm):
-        for one in visitors:
-            if one is not None:
-                one(operator, operands, cm, tm)
+        if operator in SHOW_OPERATORS:
+            shown(operator, operands, cm, tm)
+        elif operator == b"Do":
+            if drawn is not None:
+                drawn(operator, operands, cm, tm)
+        elif operator == b"INLINE IMAGE":
+            inline(operator, operands, cm, tm)
 
     return visit
 

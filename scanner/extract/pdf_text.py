@@ -24,7 +24,7 @@ PRIVATE_SHARE = 0.02  # symbol fonts map a bullet or a tick there: a few are no 
 GARBLED_SHARE = 0.3  # past this share of bad characters the text says nothing
 SHORT_FACTOR = 4  # fewer characters than a quarter of the bytes shown: text went missing
 SHORT_MIN_BYTES = 32
-_SHOW = {b"Tj", b"TJ", b"'", b'"'}
+SHOW_OPERATORS = _SHOW = frozenset({b"Tj", b"TJ", b"'", b'"'})  # the operators ShownBytes looks at
 _HAN = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 TWO_BYTE_KEPT = 1 << 18  # bytes of shown strings kept per page for a two-byte reading
 
