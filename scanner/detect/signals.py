@@ -109,12 +109,18 @@ def _spans(around: list[tuple[int, int]] | None, size: int) -> list[tuple[int, i
     if around is None:
         return [(0, size)]
     merged: list[list[int]] = []
-    for lo, hi in sorted(around):
-        lo, hi = max(0, lo), min(size, hi)
-        if merged and lo <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], hi)
+    last = None
+    for lo, hi in sorted(around):  # one per hit: comparisons, not max() and min() calls
+        if lo < 0:
+            lo = 0
+        if hi > size:
+            hi = size
+        if last is not None and lo <= last[1]:
+            if hi > last[1]:
+                last[1] = hi
         else:
-            merged.append([lo, hi])
+            last = [lo, hi]
+            merged.append(last)
     if sum(hi - lo for lo, hi in merged) > 0.7 * size:
         return [(0, size)]
     return [(lo, hi) for lo, hi in merged]

@@ -234,3 +234,23 @@ def test_longer_prefixes_when_few_and_two_characters_otherwise():
 def test_line_lead(pattern, lead):
     from scanner.detect.regex_shape import line_lead
     assert line_lead(re.compile(pattern)) == lead
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(-50, 400), st.integers(0, 120)), max_size=30), st.integers(0, 400))
+def test_spans_merge_as_the_straightforward_way(pairs, size):
+    from scanner.detect.signals import _spans
+    around = [(lo, lo + width) for lo, width in pairs]
+    covered = sorted({i for lo, hi in around for i in range(max(0, lo), min(size, hi))})
+    merged: list[list[int]] = []
+    for lo, hi in sorted(around):  # merged, touching spans joined, clipped to the text
+        lo, hi = max(0, lo), min(size, hi)
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    expected = [(0, size)] if sum(hi - lo for lo, hi in merged) > 0.7 * size else [tuple(m) for m in merged]
+    assert _spans(around, size) == expected
+    assert _spans(None, size) == [(0, size)]
+    if expected != [(0, size)]:
+        assert sorted({i for lo, hi in expected for i in range(lo, hi)}) == covered
