@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from scanner.config import Config
 from scanner.detect.allowlist import REGEX_PREFIX, AllowList, Spans, read_allow_list
+from scanner.detect.anchors import AnchorFilter
 from scanner.detect.boundaries import cut_through
 from scanner.detect.evidence import STRONG, TIERS, WEAK, ClassEvidence, Weights, best_evidence
 from scanner.detect.normalize import normalize
@@ -158,14 +159,18 @@ class Lexicon:
         self._index: Substrings | None = None  # built on first use, or shared (share)
         self._keys: list = []  # the entry of each key of the index, None for keys of others
         self._empty = not entries
+        # The context expressions, tried only where their literal prefixes occur (anchors.py).
+        self._context_filter = AnchorFilter([w.pattern for w in self.patterns], cache=True) if self.patterns else None
 
     def keys(self) -> list[str]:
-        return list(self._entries)
+        return list(dict.fromkeys([*self._entries, *(self._context_filter.keys() if self._context_filter else ())]))
 
     def share(self, index: Substrings) -> None:
         """Search with `index`, which holds this lexicon's keys among others."""
         self._index = index
         self._keys = index.table(self._entries)
+        if self._context_filter is not None:
+            self._context_filter.share(index)
 
     @classmethod
     def from_dir(cls, folder: Path, other: Path | None = None, allow: Path | None = None,
@@ -221,8 +226,11 @@ class Lexicon:
         # Context words in the order the single pass used to give them: by end, then longest first.
         near.sort()
         near = [(s, e, words) for e, s, words in near]
-        for word in self.patterns:
-            near.extend((m.start(), m.end(), (word,)) for m in word.pattern.finditer(text) if m.end() > m.start())
+        if self._context_filter is not None:  # the same matches as each expression's finditer, in its order
+            flt = self._context_filter
+            for index, starts in flt.scan(text, found):
+                word = self.patterns[index]
+                near.extend((m.start(), m.end(), (word,)) for m in flt.matches(index, text, starts) if m.end() > m.start())
         if self.patterns:
             near.sort(key=lambda n: n[0])
         near_starts = [s for s, _, _ in near]

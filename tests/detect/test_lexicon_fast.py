@@ -29,7 +29,7 @@ CONTEXT = [ContextWord("绝密", 2.0), ContextWord("绝", 1.5), ContextWord("绝
            ContextWord("演习", 0.5), ContextWord("部署", 1.3, frozenset({"economy"})),
            ContextWord(r"\d+号", 1.6, None, re.compile(r"\d+号"))]
 ALLOW = AllowList(["兵力部", "高中校长"], [re.compile(r"《[^》]{1,8}》")])
-ALPHABET = list("兵力部署中校高长绝密件演习号《》 ，。\n3𠀋")
+ALPHABET = list("兵力部署中校高长绝密件演习号《》 ，。\n3٣𠀋")
 
 
 def reference_find(lexicon: Lexicon, text: str) -> list[Hit]:
