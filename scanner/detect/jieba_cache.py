@@ -22,6 +22,7 @@ from array import array
 import os
 import sys
 import tempfile
+import threading
 import zlib
 from pathlib import Path
 
@@ -78,6 +79,7 @@ class LazySegmenter:
         self.tokenizer.FREQ = freq if freq is not None else {}
         self.tokenizer.total, self.tokenizer.initialized = total, True
         self._shards = shards  # first character -> its entries (see write_shards), until loaded
+        self._lock = threading.Lock()
 
     def cut(self, sentence, cut_all: bool = False, HMM: bool = True):
         """jieba's `cut`, once the entries the text can look up are loaded."""
@@ -87,15 +89,17 @@ class LazySegmenter:
         return self.tokenizer.cut(sentence, cut_all=cut_all, HMM=HMM)
 
     def require(self, text: str) -> None:
-        """Load the entries that begin with a character of `text`."""
+        """Load the entries that begin with a character of `text` (under a lock: a group taken out of
+        `_shards` by one thread is in FREQ before another thread may cut)."""
         shards = self._shards
         if shards:
             freq = self.tokenizer.FREQ
-            for char in set(text):
-                blob = shards.pop(char, None)
-                if blob is not None:
-                    words, counts = marshal.loads(blob)
-                    freq.update(zip(words.split("\n"), array(_COUNTS, counts)))
+            with self._lock:
+                for char in set(text):
+                    blob = shards.pop(char, None)
+                    if blob is not None:
+                        words, counts = marshal.loads(blob)
+                        freq.update(zip(words.split("\n"), array(_COUNTS, counts)))
 
     def load_all(self) -> dict:
         """Every entry (for a caller that needs the whole dictionary); returns the dictionary."""

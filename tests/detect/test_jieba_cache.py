@@ -188,3 +188,43 @@ def test_entity_model_keeps_the_dictionary_in_the_users_folder(tmp_path):
     cached = list((tmp_path / "cache" / "mijian" / "jieba").iterdir())
     assert [p.name for p in cached] == [jieba_cache.cache_name(jieba)]
     assert list(shared_tmp.iterdir()) == []
+
+
+class HeldShards(dict):
+    """Groups of which one, once taken out, is held (as a big group takes a while to load) until another
+    thread has cut, or half a second has passed."""
+
+    def __init__(self, shards, held: str, taken, release):
+        super().__init__(shards)
+        self.held, self.taken, self.release = held, taken, release
+
+    def pop(self, key, *default):
+        found = super().pop(key, *default)
+        if key == self.held and found is not None:
+            self.taken.set()
+            self.release.wait(0.5)
+        return found
+
+
+def test_a_thread_never_cuts_while_another_loads_its_characters(folder, whole):
+    """One thread takes 美's group out and is slow to load it; a second thread cutting a text with 美 in it
+    meanwhile must wait for it, not cut without it (美国|国务院 would come out instead of 美国国务院)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    total, shards = jieba_cache.read_shards(folder / NAME)
+    taken, release = threading.Event(), threading.Event()
+    lazy = LazySegmenter(jieba, total, HeldShards(shards, "美", taken, release))
+
+    def second():
+        assert taken.wait(10)
+        try:
+            return list(lazy.cut(TEXT))
+        finally:
+            release.set()
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(lambda: list(lazy.cut("美")))
+        later = pool.submit(second)
+        assert first.result() == list(whole.cut("美"))
+        assert later.result() == list(whole.cut(TEXT))
