@@ -15,6 +15,7 @@ of Mijian's, so that starting a reader early costs the command almost nothing.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from multiprocessing import get_all_start_methods, get_context
 
@@ -40,13 +41,14 @@ def _early_reader(conn) -> None:
 
 
 def start_early() -> None:
-    """Fork the scan's first reader now (it imports PRELOAD in the background). Only from a process with
-    one thread (forking one with several could copy a lock another thread holds); else the fork server
-    is started now instead."""
+    """Fork the scan's first reader now (it imports PRELOAD in the background). Only on Linux (macOS's
+    system libraries are not safe to fork) and from a process with one thread (forking one with several
+    could copy a lock another thread holds); else the fork server is started now instead."""
     global _early
     if _early is not None:
         return
-    if threading.active_count() != 1 or "fork" not in get_all_start_methods():
+    forkable = sys.platform.startswith("linux") and "fork" in get_all_start_methods()
+    if threading.active_count() != 1 or not forkable:
         from multiprocessing import forkserver
 
         context()
