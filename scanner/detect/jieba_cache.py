@@ -26,6 +26,8 @@ import threading
 import zlib
 from pathlib import Path
 
+from scanner import cache_dir
+
 MAGIC = b"mijian-jieba-shards-2\n"
 # Counts are kept as 8-byte integers in the machine's byte order (the file never leaves the machine).
 _COUNTS = "q"
@@ -47,11 +49,14 @@ def import_jieba():
     return jieba
 
 
-def cache_folder() -> Path:
-    """Where the dictionary is kept: Mijian's per-user cache folder (~/.cache/mijian/jieba on Linux)."""
-    import platformdirs
+# Dictionary files kept: this jieba's and a few others' (several installs may share one home).
+KEEP = 3
 
-    return Path(platformdirs.user_cache_dir("mijian")) / "jieba"
+
+def cache_folder() -> Path | None:
+    """Where the dictionary is kept: Mijian's per-user cache folder (~/.cache/mijian/jieba on Linux), or
+    None when there is none."""
+    return cache_dir.cache_folder("jieba")
 
 
 def cache_name(jieba_module) -> str:
@@ -113,17 +118,20 @@ def segmenter(jieba_module, folder: Path | None = None, name: str | None = None)
     file; otherwise jieba builds the dictionary from dict.txt (its own gen_pfdict) and the file is written
     for the next process (when the folder can be made)."""
     folder = cache_folder() if folder is None else folder
-    path = folder / (name or cache_name(jieba_module))
-    found = read_shards(path)
+    path = folder / (name or cache_name(jieba_module)) if folder is not None else None
+    found = read_shards(path) if path is not None else None
     if found is not None:
         return LazySegmenter(jieba_module, *found)
     builder = jieba_module.Tokenizer()
     freq, total = builder.gen_pfdict(builder.get_dict_file())
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        write_shards(path, freq, total)
-    except (OSError, ValueError, OverflowError):  # no cache folder (read-only home), or a dictionary this
-        pass  # file cannot hold: built again by the next process
+    if path is not None:
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            write_shards(path, freq, total)
+        except (OSError, ValueError, OverflowError):  # no cache folder (read-only home), or a dictionary
+            pass  # this file cannot hold: built again by the next process
+        else:
+            cache_dir.prune(folder, "jieba-*", KEEP)  # older jieba versions' files, and the older format's
     return LazySegmenter(jieba_module, total, {}, freq)
 
 

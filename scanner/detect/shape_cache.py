@@ -20,16 +20,16 @@ import zlib
 from functools import lru_cache
 from pathlib import Path
 
+from scanner import cache_dir
+
 MAGIC = b"mijian-shapes-1\n"
 KEEP = 64  # files kept in the folder; past that the least recently written go (other lexicons, old versions)
 _FIELDS = 10  # anchors._shape's tuple
 
 
-def cache_folder() -> Path:
-    """~/.cache/mijian/shapes on Linux (platformdirs)."""
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("mijian")) / "shapes"
+def cache_folder() -> Path | None:
+    """~/.cache/mijian/shapes on Linux (platformdirs), or None when there is none."""
+    return cache_dir.cache_folder("shapes")
 
 
 @lru_cache(maxsize=1)
@@ -52,7 +52,10 @@ def _name(patterns, options) -> str:
 
 def load(patterns, options, folder: Path | None = None) -> tuple | None:
     """The kept reading of `patterns` with `options` (whatever else it depends on, repr'd), or None."""
-    path = (folder or cache_folder()) / _name(patterns, options)
+    folder = folder or cache_folder()
+    if folder is None:
+        return None
+    path = folder / _name(patterns, options)
     try:
         data = path.read_bytes()
     except OSError:
@@ -75,6 +78,8 @@ def load(patterns, options, folder: Path | None = None) -> tuple | None:
 def store(patterns, options, shape: tuple, folder: Path | None = None) -> None:
     """Keep `shape` for the next process; a folder that cannot be written is left alone."""
     folder = folder or cache_folder()
+    if folder is None:
+        return
     try:
         body = marshal.dumps(shape)
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -88,13 +93,4 @@ def store(patterns, options, shape: tuple, folder: Path | None = None) -> None:
     except OSError:
         Path(temporary).unlink(missing_ok=True)
         return
-    _prune(folder)
-
-
-def _prune(folder: Path) -> None:
-    try:
-        kept = sorted(folder.glob("*.shape"), key=lambda path: path.stat().st_mtime)
-        for path in kept[:-KEEP]:
-            path.unlink(missing_ok=True)
-    except OSError:  # another process pruning at the same time
-        pass
+    cache_dir.prune(folder, "*.shape", KEEP)

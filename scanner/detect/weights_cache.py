@@ -17,15 +17,19 @@ from pathlib import Path
 
 import numpy as np
 
+from scanner import cache_dir
+
 # Copies are named after the SHA-256 of weights.npz (hex) and this layout's version.
 SUFFIX = ".v1.npz"
 
 
-def cache_folder() -> Path:
-    """~/.cache/mijian/models on Linux (platformdirs), made 0700 when first written."""
-    import platformdirs
+# Copies kept: the shipped models' and a few others' (an older version's, a retrained model's).
+KEEP = 4
 
-    return Path(platformdirs.user_cache_dir("mijian")) / "models"
+
+def cache_folder() -> Path | None:
+    """~/.cache/mijian/models on Linux (platformdirs), made 0700 when first written; None when there is none."""
+    return cache_dir.cache_folder("models")
 
 
 def _read(path: Path) -> dict[str, np.ndarray]:
@@ -49,9 +53,8 @@ def _write(folder: Path, name: str, arrays: dict[str, np.ndarray]) -> None:
 def load_arrays(weights: Path, sha256: str, folder: Path | None = None) -> dict[str, np.ndarray]:
     """Every array of `weights` (an .npz whose SHA-256 the caller has just checked to be `sha256`),
     from the uncompressed copy in `folder` (default: cache_folder()) when it holds a readable one."""
-    try:
-        folder = cache_folder() if folder is None else folder
-    except Exception:  # no user cache folder to be found: read the model itself
+    folder = cache_folder() if folder is None else folder
+    if folder is None:  # no user cache folder to be found: read the model itself
         return _read(weights)
     copy = folder / (sha256 + SUFFIX)
     try:
@@ -63,4 +66,6 @@ def load_arrays(weights: Path, sha256: str, folder: Path | None = None) -> dict[
         _write(folder, copy.name, arrays)
     except OSError:  # a read-only or full cache folder: the model is still read, only slower
         pass
+    else:
+        cache_dir.prune(folder, "*" + SUFFIX, KEEP)
     return arrays
