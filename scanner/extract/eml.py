@@ -70,9 +70,12 @@ def payload_readings(part) -> list[bytes]:
     copied into the body) ends a block there for some and is skipped by others, which then read
     on in step. The first reading is payload_bytes'."""
     encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
-    raw = part.get_payload(decode=False)
+    # The body as parsed, 8-bit bytes kept as surrogates. get_payload(decode=False) decodes those in
+    # the part's charset with replacement (U+FFFD, or 0xE9 and the base64 letter after it as one
+    # GB18030 character), which is not ASCII any more: the mail was blocked as unreadable.
+    raw = part._payload  # the only access to the undecoded body that the package offers
     if isinstance(raw, str) and encoding in ("base64", "quoted-printable"):
-        raw = raw.encode("ascii", "surrogateescape")  # 8-bit bytes come back as surrogates
+        raw = raw.encode("ascii", "surrogateescape")  # 8-bit bytes: skipped by base64 like other junk
         if encoding != "base64":
             return [quopri.decodestring(raw)]
         first = lenient_b64decode(raw)

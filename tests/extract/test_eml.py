@@ -189,3 +189,55 @@ def test_inline_text_part_of_another_kind_is_read(scan_items):
     del message.get_payload()[1]["Content-Disposition"]  # inline, not an attachment
     results = scan_items(message.as_bytes(), "mail.eml")
     assert _marked(results)
+
+
+# A raw 8-bit byte inside base64 (a mail passed through an 8-bit-unclean relay): mail clients and base64
+# decoders skip it as they skip any other character outside the alphabet; the mail was blocked unread.
+
+def _with_byte_in_base64(mail: bytes, after: bytes, byte: bytes, offset: int = 7) -> bytes:
+    """`byte` inside the first base64 line after the blank line that follows `after`."""
+    body = mail.index(b"\n\n", mail.index(after)) + 2
+    return mail[:body + offset] + byte + mail[body + offset:]
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "gb18030", "iso-8859-1"])
+@pytest.mark.parametrize("byte", [b"\xe9", b"\xff\x80\xe9"])
+def test_eight_bit_byte_in_a_base64_body_is_skipped(scan_items, charset, byte):
+    text = f"{MARK}\n关于召开年度工作会议的通知\n" if charset != "iso-8859-1" else "Confidential: r\xe9union\n"
+    message = EmailMessage()
+    message["Subject"], message["From"], message["To"] = "通知", "a@example.cn", "b@example.com"
+    message.set_content(text.encode(charset), maintype="text", subtype="plain", cte="base64",
+                        params={"charset": charset})
+    clean = message.as_bytes()
+    # (in GB18030 or Latin-1, 0xE9 and the base64 letter after it are one character to a decoder
+    # that reads the body in its charset: the letter must not go with it)
+    mail = _with_byte_in_base64(clean, b"Content-Transfer-Encoding: base64", byte)
+    body_lines = [s.text for s in extract("eml", mail).segments if s.location.part != "metadata"]
+    assert body_lines == [s.text for s in extract("eml", clean).segments if s.location.part != "metadata"]
+    assert body_lines == [line for line in text.splitlines() if line]
+    results = scan_items(mail, "mail.eml")
+    assert not any("UnicodeEncodeError" in r.message for r in results[0].reasons)
+    if charset != "iso-8859-1":
+        assert _marked(results)
+
+
+def test_eight_bit_byte_in_a_base64_attachment_is_skipped(scan_items, make_eml, make_docx):
+    doc = make_docx([MARK, "关于召开年度工作会议的通知"])
+    clean = make_eml("周报", "见附件", [("report.docx", doc)])
+    mail = _with_byte_in_base64(clean, b'filename="report.docx"', b"\xe9")
+    [member] = extract("eml", mail).members
+    assert member.data == doc
+    results = scan_items(mail, "mail.eml")
+    assert results[1].type == "docx" and _marked(results)
+    assert not any("UnicodeEncodeError" in r.message for r in results[0].reasons)
+
+
+def test_eight_bit_bytes_in_a_quoted_printable_body_are_read(scan_items):
+    # Raw UTF-8 in a body labelled quoted-printable (a relay that did not re-encode it): shown as is.
+    text = f"{MARK}\n关于召开年度工作会议的通知\n"
+    mail = ("From: a@example.cn\nTo: b@example.com\nSubject: x\nMIME-Version: 1.0\n"
+            "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
+            f"{text}=E5=86=85=E9=83=A8\n").encode()
+    assert [s.text for s in extract("eml", mail).segments if s.location.part != "metadata"] == [
+        MARK, "关于召开年度工作会议的通知", "内部"]
+    assert _marked(scan_items(mail, "mail.eml"))

@@ -35,7 +35,7 @@ def _lenient_ref(encoded: bytes) -> bytes:
 
 def _readings_ref(part) -> list[bytes]:
     encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
-    raw = part.get_payload(decode=False)
+    raw = part._payload  # 8-bit bytes as surrogates (get_payload(decode=False) replaces them)
     if isinstance(raw, str) and encoding in ("base64", "quoted-printable"):
         raw = raw.encode("ascii", "surrogateescape")
         if encoding != "base64":
@@ -72,8 +72,7 @@ def test_payload_readings_as_before():
     rng = random.Random(12)
     two = 0
     for _ in range(600):
-        # (no 8-bit byte: the e-mail package hands those back as U+FFFD, which this path does not take)
-        body = _damaged_base64(rng, [j for j in _JUNK if j != b"\xff"]).decode("latin-1")
+        body = _damaged_base64(rng).decode("latin-1")
         raw = ("From: a@b.c\nTo: d@e.f\nSubject: x\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
                "Content-Transfer-Encoding: base64\n\n" + body).encode("latin-1")
         message = email.message_from_bytes(raw, policy=policy.default)
