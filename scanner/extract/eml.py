@@ -18,19 +18,6 @@ from scanner.extract.text import decode_text
 from scanner.model import Segment
 
 _HEADERS = ("subject", "from", "to", "cc", "bcc", "reply-to")
-_MAIL_HEADER = re.compile(rb"^(received|from|to|subject|date|mime-version|message-id|return-path|cc|content-type"
-                          rb"|content-transfer-encoding):", re.IGNORECASE | re.MULTILINE)
-# Any RFC 5322 field name (printable ASCII but the colon): a first header damaged to `Froe:` or
-# `%%%From:` is still a header to a mail client, which reads on. An mbox "From " line (or a From
-# header that lost its colon) is taken as the envelope line, and the headers follow it.
-_FIELD = re.compile(rb"From |[\x21-\x39\x3b-\x7e]+:")
-
-
-def looks_like_mail(head: bytes) -> bool:
-    """Three or more RFC 822 headers before the first blank line, the first line a header too."""
-    block = head.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-    return bool(_FIELD.match(block)) and len(set(m.lower() for m in _MAIL_HEADER.findall(block))) >= 3
-
 
 _B64_RUN = re.compile(rb"([A-Za-z0-9+/]*)(=*)")
 _B64_JUNK = re.compile(rb"[^A-Za-z0-9+/=]")

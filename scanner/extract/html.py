@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import re
 
 from lxml import etree
@@ -14,17 +13,11 @@ from scanner.extract.registry import register
 from scanner.extract.text import decode_text
 from scanner.model import Extraction, Location, Segment
 
-_HTML_START = re.compile(r"^(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|<meta[\s>]|<title[\s>])", re.I)
-# A page whose first tag is damaged (<!D\xf8CTYPE html>, a stray byte before it) still opens as a
-# page in a browser: markup within the first few characters, and an HTML element near the start.
-_HTML_TAG = re.compile(r"<(?:html|head|body|meta|title)[\s>]", re.I)
-_STRAY = 16  # characters before the first tag: a stray byte, a damaged "<!DOCTYPE html>"
 # Browsers read on after </body> and </html> as if still in the body (HTML5 "after body" modes);
 # libxml2 keeps what follows </body> outside the body and drops what follows </html>.
 _END_TAGS = re.compile(r"</(?:body|html)\s*>", re.I)
 # A title whose end tag is damaged swallows the page as its text (RCDATA): markup in it is the page.
 _MARKUP = re.compile(r"</?[a-z][a-z0-9]*[\s>/]", re.I)
-_SKIP_PROLOGUE = re.compile(r"^(?:\s+|<\?xml[^>]*\?>|<!--.*?-->)+", re.S)
 
 # Code and presentation, not text a reader sees.
 _DROPPED = {"script", "style", "template"}
@@ -40,22 +33,6 @@ _META_SKIP = {"viewport", "generator", "robots", "referrer", "theme-color", "for
               "originator", "color-scheme"}
 # Attributes whose text a reader sees (tool tips, alternative text, placeholders, filled-in values).
 _TEXT_ATTRIBUTES = ("alt", "title", "placeholder", "value")
-
-
-def looks_like_html(sample: bytes) -> bool:
-    """The first tag after any XML declaration and comments is an HTML one (or, damaged, the text
-    starts with markup and holds an HTML element near the start)."""
-    for bom, encoding in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
-        if sample.startswith(bom):
-            head = sample[len(bom):len(bom) + 4096].decode(encoding, errors="ignore")
-            break
-    else:
-        head = sample[:4096].decode("utf-8", errors="ignore").lstrip("\ufeff")
-    head = _SKIP_PROLOGUE.sub("", head, count=1)
-    if _HTML_START.match(head):
-        return True
-    first = head.find("<")
-    return 0 <= first <= _STRAY and bool(_HTML_TAG.search(head, first, first + 1024))
 
 
 def _in_head(element) -> bool:

@@ -6,10 +6,7 @@ import io
 import re
 import zipfile
 
-from charset_normalizer import from_bytes
-
-from scanner.extract.eml import looks_like_mail
-from scanner.extract.html import looks_like_html
+from scanner.extract.signatures import looks_like_html, looks_like_mail
 from scanner.extract.text import looks_like_text
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -75,6 +72,8 @@ def _looks_like_text(sample: bytes) -> bool:
             return True
     if looks_like_text(sample):  # short Chinese text (GB18030) that detection takes for Korean or binary
         return True
+    from charset_normalizer import from_bytes  # only for a sample neither UTF-8 nor GB18030 reads
+
     best = from_bytes(sample).best()
     return best is not None and best.chaos < 0.3
 

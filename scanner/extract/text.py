@@ -7,7 +7,6 @@ import re
 from array import array
 
 import numpy as np
-from charset_normalizer import from_bytes
 
 from scanner.errors import ExtractionError
 from scanner.extract.registry import register
@@ -173,6 +172,8 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
         text = read(data)
         if text is not None:
             return text, encoding
+    from charset_normalizer import from_bytes  # only for text that no rule above reads
+
     best = from_bytes(data).best()
     if best is None:
         raise ExtractionError("无法识别文本编码 (cannot detect the text encoding)")
