@@ -165,7 +165,11 @@ from scanner.detect.entities import EntityFinder
 found = EntityFinder().find({text!r})
 jieba = sys.modules["jieba"]
 state = {{"pkg_resources": "pkg_resources" in sys.modules, "shared_initialized": jieba.dt.initialized}}
-import pkg_resources  # still importable by anyone who wants it
+# The stand-in that blocked it during jieba's import is gone: importing it later is up to Python again
+# (where the installed setuptools has none, as newer ones and venvs of Python 3.12+, there is none to import).
+assert "pkg_resources" not in sys.modules
+import importlib, importlib.util
+assert importlib.util.find_spec("pkg_resources") is None or importlib.import_module("pkg_resources")
 print(json.dumps([[[e.text, e.label, e.foreign] for e in found], state], ensure_ascii=False))
 """
 
