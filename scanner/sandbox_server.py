@@ -1,7 +1,8 @@
 """Where reader processes (sandbox.py) come from, started as early as a scan can start them.
 
-Readers fork from a fork server: a fresh interpreter that imports `PRELOAD` (the extractors and the
-detectors, about 0.3 s) once, so that a reader killed at a limit is replaced without importing again.
+Readers fork from a fork server: a fresh interpreter that imports `PRELOAD` (the detectors and the
+extractors' common modules, about 0.3 s; the e-mail package, lxml and charset_normalizer are imported by
+a reader when a file first needs them) once, so that a reader killed at a limit is replaced without importing again.
 
 A scan's first reader is started sooner (`start_early`, called by cli.py once the command line names
 `scan`): forked from the command itself at that moment, while it holds a single thread and few modules,
