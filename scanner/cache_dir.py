@@ -10,6 +10,9 @@ too. Each kind of file keeps only its few newest copies (`prune`), so upgrades d
 
 from __future__ import annotations
 
+import os
+import tempfile
+import zlib
 from pathlib import Path
 
 
@@ -41,3 +44,32 @@ def prune(folder: Path, pattern: str, keep: int) -> None:
             path.unlink(missing_ok=True)
     except OSError:
         pass
+
+
+def write_checked(path: Path, magic: bytes, body: bytes) -> None:
+    """Write `magic`, a CRC-32 of `body` and `body` to `path` through a temporary file beside it, renamed
+    into place (a reader never sees half a file). OSError when it cannot be written."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+    try:
+        with os.fdopen(handle, "wb") as fh:
+            fh.write(magic + zlib.crc32(body).to_bytes(4, "little") + body)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def read_checked(path: Path, magic: bytes) -> memoryview | None:
+    """The body write_checked wrote to `path`, or None when the file is absent, unreadable, of another
+    form (its magic line) or damaged (its CRC-32)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    head = len(magic) + 4
+    if not data.startswith(magic) or len(data) <= head:
+        return None
+    body = memoryview(data)[head:]
+    if zlib.crc32(body) != int.from_bytes(data[len(magic):head], "little"):
+        return None
+    return body

@@ -19,11 +19,8 @@ from __future__ import annotations
 
 import marshal
 from array import array
-import os
 import sys
-import tempfile
 import threading
-import zlib
 from pathlib import Path
 
 from scanner import cache_dir
@@ -145,29 +142,14 @@ def write_shards(path: Path, freq: dict, total: int) -> None:
         groups.setdefault(word[:1], {})[word] = count
     packed = {char: marshal.dumps(("\n".join(entries), array(_COUNTS, entries.values()).tobytes()))
               for char, entries in groups.items()}
-    body = marshal.dumps((total, packed))
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".shards-")
-    try:
-        with os.fdopen(handle, "wb") as fh:
-            fh.write(MAGIC + zlib.crc32(body).to_bytes(4, "little") + body)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    cache_dir.write_checked(path, MAGIC, marshal.dumps((total, packed)))
 
 
 def read_shards(path: Path) -> tuple[int, dict[str, bytes]] | None:
     """(total, first character -> marshalled entries) from `path`, or None when it is absent, damaged
     (checksum) or not of this form."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    head = len(MAGIC) + 4
-    if not data.startswith(MAGIC) or len(data) <= head:
-        return None
-    body = memoryview(data)[head:]
-    if zlib.crc32(body) != int.from_bytes(data[len(MAGIC):head], "little"):
+    body = cache_dir.read_checked(path, MAGIC)
+    if body is None:
         return None
     try:
         total, shards = marshal.loads(body)

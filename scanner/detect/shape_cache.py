@@ -15,8 +15,6 @@ import hashlib
 import marshal
 import os
 import sys
-import tempfile
-import zlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -55,16 +53,8 @@ def load(patterns, options, folder: Path | None = None) -> tuple | None:
     folder = folder or cache_folder()
     if folder is None:
         return None
-    path = folder / _name(patterns, options)
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    head = len(MAGIC) + 4
-    if not data.startswith(MAGIC) or len(data) <= head:
-        return None
-    body = memoryview(data)[head:]
-    if zlib.crc32(body) != int.from_bytes(data[len(MAGIC):head], "little"):
+    body = cache_dir.read_checked(folder / _name(patterns, options), MAGIC)
+    if body is None:
         return None
     try:
         shape = marshal.loads(body)
@@ -83,14 +73,7 @@ def store(patterns, options, shape: tuple, folder: Path | None = None) -> None:
     try:
         body = marshal.dumps(shape)
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".shape-")
+        cache_dir.write_checked(folder / _name(patterns, options), MAGIC, body)
     except (OSError, ValueError):
-        return
-    try:
-        with os.fdopen(handle, "wb") as fh:
-            fh.write(MAGIC + zlib.crc32(body).to_bytes(4, "little") + body)
-        os.replace(temporary, folder / _name(patterns, options))
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)
         return
     cache_dir.prune(folder, "*.shape", KEEP)
