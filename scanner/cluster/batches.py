@@ -145,7 +145,13 @@ class BatchLoop:
                 raise ClusterError(f"工作节点的回复缺少 {len(by_seq)} 个文件 (a worker's reply lacks {len(by_seq)} files)")
             self._keep(done, new)
             return
-        if future.status in ("cancelled", "lost"):
+        if future.status == "lost":
+            # Its worker died after computing it and before this client took the result: the scheduler
+            # computes it again (this client still holds the future), so wait for it once more.
+            self.inflight[future] = batch
+            self.completed.add(future)
+            return
+        if future.status == "cancelled":
             raise ClusterError("与调度器的连接已断开，任务被取消 (lost the scheduler: the batches were cancelled)")
         exc = future.exception()
         from distributed import KilledWorker
