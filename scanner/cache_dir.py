@@ -14,6 +14,7 @@ import os
 import tempfile
 import zlib
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 
 def cache_folder(kind: str) -> Path | None:
@@ -46,17 +47,22 @@ def prune(folder: Path, pattern: str, keep: int) -> None:
         pass
 
 
-def write_checked(path: Path, magic: bytes, body: bytes) -> None:
-    """Write `magic`, a CRC-32 of `body` and `body` to `path` through a temporary file beside it, renamed
-    into place (a reader never sees half a file). OSError when it cannot be written."""
+def write_replacing(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """`write` into a temporary file beside `path`, then rename it into place (a reader never sees half a
+    file). OSError when it cannot be written."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".part-")
     try:
         with os.fdopen(handle, "wb") as fh:
-            fh.write(magic + zlib.crc32(body).to_bytes(4, "little") + body)
+            write(fh)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_checked(path: Path, magic: bytes, body: bytes) -> None:
+    """Write `magic`, a CRC-32 of `body` and `body` to `path` (write_replacing)."""
+    write_replacing(path, lambda fh: fh.write(magic + zlib.crc32(body).to_bytes(4, "little") + body))
 
 
 def read_checked(path: Path, magic: bytes) -> memoryview | None:

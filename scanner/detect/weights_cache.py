@@ -11,8 +11,6 @@ written only costs the inflation, every time, as before.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -21,8 +19,6 @@ from scanner import cache_dir
 
 # Copies are named after the SHA-256 of weights.npz (hex) and this layout's version.
 SUFFIX = ".v1.npz"
-
-
 # Copies kept: the shipped models' and a few others' (an older version's, a retrained model's).
 KEEP = 4
 
@@ -38,16 +34,9 @@ def _read(path: Path) -> dict[str, np.ndarray]:
 
 
 def _write(folder: Path, name: str, arrays: dict[str, np.ndarray]) -> None:
-    """Write the copy beside its final name, then rename it into place (readers never see half a file)."""
+    """Write the copy (uncompressed) through a temporary file renamed into place."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".weights-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-        os.replace(temporary, folder / name)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    cache_dir.write_replacing(folder / name, lambda fh: np.savez(fh, **arrays))
 
 
 def load_arrays(weights: Path, sha256: str, folder: Path | None = None) -> dict[str, np.ndarray]:
