@@ -26,9 +26,7 @@ def _ensure(store: Store) -> None:
         have = store.table_names()
         for name, (columns, pk, indexes) in TABLES.items():
             if name not in have:  # plain statements, as sqlite-utils writes them (store/schema.py)
-                store.conn.execute(schema.create_table(name, columns, pk))
-                for index in indexes:
-                    store.conn.execute(schema.create_index(name, index))
+                schema.create(store.conn, name, columns, pk, indexes=indexes)
 
 
 class ApprovalStore:

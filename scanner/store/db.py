@@ -130,9 +130,7 @@ class Store:
         self._version()  # again, under the lock
         if not set(TABLES) & self.table_names():  # a new file: sqlite-utils' statements, without importing it
             for name, (columns, foreign_keys, indexes) in TABLES.items():
-                self.conn.execute(schema.create_table(name, columns, "id", foreign_keys))
-                for index in indexes:
-                    self.conn.execute(schema.create_index(name, index))
+                schema.create(self.conn, name, columns, "id", foreign_keys, indexes)
             self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             return
         db = self.db

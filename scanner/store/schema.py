@@ -35,3 +35,11 @@ def create_index(table: str, columns: list[str]) -> str:
     """sqlite-utils' `db[table].create_index(columns)`, named as it names it."""
     name = f"idx_{table.replace(' ', '_')}_{'_'.join(columns)}"
     return f"CREATE INDEX {_quote(name)}\n    ON {_quote(table)} ({', '.join(map(_quote, columns))})"
+
+
+def create(conn, name: str, columns: dict[str, type], pk: str = "id",
+           foreign_keys: list[tuple[str, str, str]] = (), indexes: list[list[str]] = ()) -> None:
+    """Create table `name` and its indexes on the sqlite3 connection `conn`."""
+    conn.execute(create_table(name, columns, pk, foreign_keys))
+    for index in indexes:
+        conn.execute(create_index(name, index))
